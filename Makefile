@@ -1,0 +1,27 @@
+# The OMS project. `make run` and `make test` are all a newcomer needs (see README.md).
+.PHONY: run test stop db-reset bench lint help
+SHELL := /bin/bash
+
+help:
+	@echo "make run       provision everything and start Odoo with the demo database (http://localhost:8069)"
+	@echo "make test      provision, install the addons into a fresh test database, run all tests"
+	@echo "make stop      stop Odoo and the project-local PostgreSQL"
+	@echo "make db-reset  drop the demo database (the next make run recreates it)"
+	@echo "make lint      run pre-commit on every file"
+
+run:
+	@bash setup/run.sh
+
+test:
+	@bash setup/test.sh $(ARGS)
+
+stop:
+	@bash setup/stop.sh
+
+db-reset:
+	@bash setup/stop.sh
+	@bash setup/provision.sh && bash setup/db.sh drop $${OMS_DB:-oms_demo}
+
+lint:
+	@test -x .venv/bin/pre-commit || .venv/bin/pip install -q pre-commit==4.3.0
+	@.venv/bin/pre-commit run --all-files
