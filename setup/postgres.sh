@@ -69,8 +69,8 @@ if [[ $EUID -eq 0 ]]; then
     if ! id "$PG_OS_USER" >/dev/null 2>&1; then
         useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_OS_USER"
     fi
-    run_as_owner() { runuser -u "$PG_OS_USER" -- "$@"; }
-    if ! runuser -u "$PG_OS_USER" -- test -x "$OMS_ROOT"; then
+    run_as_owner() { (cd / && runuser -u "$PG_OS_USER" -- "$@"); }
+    if ! (cd / && runuser -u "$PG_OS_USER" -- test -x "$OMS_ROOT"); then
         # e.g. a checkout under /root (mode 700): the server user cannot enter it.
         cluster="/var/tmp/oms-postgres-$(echo -n "$OMS_ROOT" | sha1sum | cut -c1-10)"
     fi

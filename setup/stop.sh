@@ -15,7 +15,7 @@ if [[ -f "$OMS_LOCAL/postgres-cluster" ]]; then
     if [[ -f "$cluster/data/postmaster.pid" ]]; then
         say "stopping the local PostgreSQL ($cluster)"
         if [[ $EUID -eq 0 && "$owner" != root ]]; then
-            runuser -u "$owner" -- "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null
+            (cd / && runuser -u "$owner" -- "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null)
         else
             "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null
         fi
