@@ -1,8 +1,9 @@
 """pytest configuration shared by every test of the project (run through pytest-odoo).
 
-A test during which Odoo logs an ERROR (or CRITICAL) fails, even when its assertions pass:
-Odoo's own runner treats such logs as failures, and so do we. Tests that expect an error
-log silence it with ``odoo.tools.mute_logger``, which stops the record before it gets here.
+A test during which Odoo logs an ERROR (or CRITICAL) fails, even when its assertions
+pass: Odoo's own runner treats such logs as failures, and so do we. Tests that expect an
+error log silence it with ``odoo.tools.mute_logger``, which stops the record before it
+gets here.
 """
 
 import logging
@@ -11,9 +12,9 @@ import pytest
 
 from odoo.tools import config
 
-# pytest-odoo imports Odoo's test framework before it switches Odoo to test mode, which makes
-# Odoo log "Importing test framework ... when not running in test mode" as an ERROR. Import it
-# here first, in test mode, as Odoo's own runner does.
+# pytest-odoo imports Odoo's test framework before it switches Odoo to test mode, which
+# makes Odoo log "Importing test framework ... when not running in test mode" as an
+# ERROR. Import it here first, in test mode, as Odoo's own runner does.
 config["test_enable"] = True
 import odoo.tests  # noqa: E402,F401
 
@@ -42,4 +43,6 @@ def _fail_on_logged_errors():
         messages = "\n".join(
             f"{r.name}: {r.getMessage()}" for r in handler.records[:10]
         )
-        pytest.fail(f"Odoo logged {len(handler.records)} error(s) during the test:\n{messages}")
+        pytest.fail(
+            f"Odoo logged {len(handler.records)} error(s) during the test:\n{messages}"
+        )

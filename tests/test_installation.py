@@ -1,4 +1,4 @@
-"""Cross-addon checks of the installed OMS (run by `make test` against the test database)."""
+"""Cross-addon checks of the installed OMS (run by `make test` on the test database)."""
 
 import ast
 from pathlib import Path
@@ -17,7 +17,9 @@ class TestInstallation(TransactionCase):
         self.assertEqual(set(modules.mapped("state")), {"installed"})
         self.assertEqual(len(modules), 3)
         for module in modules:
-            manifest = ast.literal_eval((ADDONS_DIR / module.name / "__manifest__.py").read_text())
+            manifest = ast.literal_eval(
+                (ADDONS_DIR / module.name / "__manifest__.py").read_text()
+            )
             self.assertEqual(manifest["version"], "18.0.1.0.0")
             self.assertEqual(module.latest_version, "18.0.1.0.0")
 

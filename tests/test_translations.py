@@ -1,4 +1,4 @@
-"""Every user-facing string of the OMS addons ships a zh_CN translation that Odoo loads."""
+"""Every user-facing string of the OMS addons has a zh_CN translation Odoo loads."""
 
 from pathlib import Path
 
@@ -19,16 +19,20 @@ class TestTranslations(TransactionCase):
                 i18n = ADDONS_DIR / addon / "i18n"
                 template = polib.pofile(str(i18n / f"{addon}.pot"))
                 po = polib.pofile(str(i18n / "zh_CN.po"))
-                translated = {e.msgid for e in po.translated_entries() if not e.obsolete}
+                translated = {
+                    e.msgid for e in po.translated_entries() if not e.obsolete
+                }
                 missing = sorted({e.msgid for e in template} - translated)
-                self.assertFalse(missing, f"{addon}: untranslated in zh_CN.po: {missing[:20]}")
+                self.assertFalse(
+                    missing, f"{addon}: untranslated in zh_CN.po: {missing[:20]}"
+                )
 
     def test_zh_cn_terms_load_into_odoo(self):
         """With zh_CN installed, the Order Management menu reads 订单管理."""
         self.env["res.lang"]._activate_lang("zh_CN")
-        self.env["ir.module.module"].search([("name", "in", OMS_ADDONS)])._update_translations(
-            "zh_CN"
-        )
+        self.env["ir.module.module"].search(
+            [("name", "in", OMS_ADDONS)]
+        )._update_translations("zh_CN")
         root = self.env.ref("oms_core.oms_core_menu_root")
         self.assertEqual(root.with_context(lang="zh_CN").name, "订单管理")
         self.assertEqual(root.with_context(lang="en_US").name, "Order Management")
