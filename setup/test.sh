@@ -4,6 +4,7 @@
 # with pytest-odoo. Extra arguments go to pytest (e.g. setup/test.sh -k review).
 source "$(dirname "$0")/common.sh"
 "$OMS_ROOT/setup/provision.sh"
+"$OMS_ROOT/setup/browser.sh"
 load_state
 DB="${OMS_TEST_DB:-oms_test}"
 
