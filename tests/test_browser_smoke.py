@@ -1,4 +1,4 @@
-"""The browser-test chain works end to end: Odoo's HTTP server, headless Chromium, a login."""
+"""The browser-test chain works: Odoo's HTTP server, headless Chromium, a login."""
 
 from odoo.tests import HttpCase, tagged
 
@@ -16,7 +16,7 @@ class TestBrowserSmoke(HttpCase):
                 if (names.includes('Order Management')) {
                     console.log('test successful');
                 } else {
-                    console.error('Order Management is not an app: ' + names.join(', '));
+                    console.error('No Order Management app: ' + names.join(', '));
                 }
             })();
             """,
