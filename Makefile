@@ -7,6 +7,7 @@ help:
 	@echo "make test      provision, install the addons into a fresh test database, run all tests"
 	@echo "make stop      stop Odoo and the project-local PostgreSQL"
 	@echo "make db-reset  drop the demo database (the next make run recreates it)"
+	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000)"
 	@echo "make lint      run pre-commit on every file"
 
 run:
@@ -21,6 +22,9 @@ stop:
 db-reset:
 	@bash setup/stop.sh
 	@bash setup/provision.sh && bash setup/db.sh drop $${OMS_DB:-oms_demo}
+
+bench:
+	@bash setup/bench.sh
 
 lint:
 	@test -x .venv/bin/pre-commit || .venv/bin/pip install -q pre-commit==4.3.0

@@ -1,0 +1,29 @@
+"""Odoo's own path, as an integrator does it over the API: for each order one
+transaction that creates the sales order and confirms it (``action_confirm``)."""
+
+from odoo import Command
+
+from .bench_lib import Timer, environment
+
+
+def run_native_intake(registry, specs):
+    """Create and confirm each order in its own transaction; return the timings."""
+    with Timer() as timer:
+        for spec in specs:
+            with environment(registry) as env:
+                order = env["sale.order"].create(
+                    {
+                        "partner_id": spec["partner_id"],
+                        "client_order_ref": spec["ref"],
+                        "order_line": [
+                            Command.create({"product_id": pid, "product_uom_qty": qty})
+                            for pid, qty in spec["lines"]
+                        ],
+                    }
+                )
+                order.action_confirm()
+    return {
+        "orders": len(specs),
+        "seconds": timer.seconds,
+        "per_s": len(specs) / timer.seconds,
+    }
