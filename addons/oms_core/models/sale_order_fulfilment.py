@@ -26,13 +26,6 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
-    picking_policy = fields.Selection(
-        compute="_compute_picking_policy",
-        store=True,
-        readonly=False,
-        precompute=True,
-        default=None,
-    )
     oms_invoice_policy = fields.Selection(
         OMS_INVOICE_POLICY,
         string="Invoice Policy",
@@ -55,9 +48,6 @@ class SaleOrder(models.Model):
         tracking=True,
         help="Prepaid: not shipped before it is paid. Cash on delivery: the payment is "
         "registered when the carrier confirms the delivery.",
-    )
-    oms_delivered_date = fields.Datetime(
-        string="Delivered on", copy=False, tracking=True, readonly=True
     )
     oms_delivered_on_time = fields.Boolean(
         string="Delivered on Time",
@@ -92,14 +82,6 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ policies
 
-    def _oms_get_default_picking_policy(self):
-        """Hook: shipping policy of an order without a customer policy.
-
-        :return: ``"direct"`` or ``"one"``
-        """
-        self.ensure_one()
-        return "direct"
-
     def _oms_get_default_invoice_policy(self):
         """Hook: invoice policy of an order without a customer policy (a channel
         addon overrides it for its channels).
@@ -119,11 +101,12 @@ class SaleOrder(models.Model):
 
     @api.depends("partner_id")
     def _compute_picking_policy(self):
+        """The customer's shipping policy wins over the order type's default."""
+        super()._compute_picking_policy()
         for order in self:
-            partner = order.partner_id.commercial_partner_id
-            order.picking_policy = (
-                partner.oms_picking_policy or order._oms_get_default_picking_policy()
-            )
+            policy = order.partner_id.commercial_partner_id.oms_picking_policy
+            if policy:
+                order.picking_policy = policy
 
     @api.depends("partner_id")
     def _compute_oms_invoice_policy(self):
@@ -310,10 +293,7 @@ class SaleOrder(models.Model):
                     paid += sign * invoice.amount_total
                 else:
                     paid += sign * (invoice.amount_total - invoice.amount_residual)
-            advances = order.oms_payment_ids.filtered(
-                lambda p: p.state != "draft" and p.state != "canceled"
-                and not p.reconciled_invoice_ids and not p.invoice_ids
-            )
+            advances = order._oms_get_advance_payments()
             paid += sum(advances.mapped("amount"))
             order.oms_amount_paid = paid
             currency = order.currency_id
@@ -327,6 +307,19 @@ class SaleOrder(models.Model):
                 order.oms_payment_state = "not_paid"
             else:
                 order.oms_payment_state = "partial"
+
+    def _oms_get_advance_payments(self):
+        """Reported payments not yet matched with an invoice."""
+        return self.oms_payment_ids.filtered(
+            lambda p: p.state not in ("draft", "canceled")
+            and not p.reconciled_invoice_ids and not p.invoice_ids
+        )
+
+    def _oms_get_paid_amount(self):
+        """Also count what the channel reported paid before the order was invoiced
+        (extends the review's payment check)."""
+        advances = self.sudo()._oms_get_advance_payments()  # accounting data the review needs
+        return super()._oms_get_paid_amount() + sum(advances.mapped("amount"))
 
     def _oms_get_open_invoices(self):
         return self.invoice_ids.filtered(

@@ -35,19 +35,32 @@ class TestFulfilReservation(OmsFulfilCommon):
         self.assertEqual(order.picking_ids.state, "assigned")
         self.assertEqual(order.picking_ids.move_ids.quantity, 5)
 
+    def test_arriving_stock_serves_urgent_before_high(self):
+        """Stock arriving for a high and an urgent order goes to the urgent one first,
+        although Odoo alone (same star, earlier date) would serve the high one."""
+        now = fields.Datetime.now()
+        high = self._create_order(lines=[(self.goods, 4)], oms_priority="1")
+        urgent = self._create_order(
+            lines=[(self.goods, 4)], oms_priority="2", commitment_date=now + timedelta(days=10)
+        )
+        (high | urgent).action_confirm()
+        self.assertEqual((high | urgent).picking_ids.mapped("priority"), ["1", "1"])
+        self._receive(self.goods, 4)
+        self.assertEqual(urgent.picking_ids.state, "assigned")
+        self.assertEqual(high.picking_ids.state, "confirmed")
+
     def test_arriving_stock_serves_priority_then_order_date(self):
-        """Stock arriving for three waiting orders goes to the urgent one, then the oldest."""
+        """Among orders of the same priority, the oldest order is served first."""
         now = fields.Datetime.now()
         # The oldest order promised a late date: Odoo alone would serve it last.
         old = self._create_order(
             lines=[(self.goods, 4)], commitment_date=now + timedelta(days=10)
         )
         new = self._create_order(lines=[(self.goods, 4)])
-        urgent = self._create_order(lines=[(self.goods, 4)])
+        urgent = self._create_order(lines=[(self.goods, 4)], oms_priority="2")
         (new | old | urgent).action_confirm()
         old.date_order = now - timedelta(days=3)
         new.date_order = now - timedelta(days=1)
-        urgent.picking_ids.priority = "1"
         self.assertEqual(set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"})
         self._receive(self.goods, 8)
         self.assertEqual(urgent.picking_ids.state, "assigned")
