@@ -31,6 +31,7 @@
         "views/account_res_partner_views.xml",
         "views/stock_delivery_carrier_views.xml",
         "views/stock_warehouse_views.xml",
+        "views/account_oms_order_type_views.xml",
         "views/oms_return_views.xml",
         "report/stock_picking_report.xml",
         "data/mail_template_data.xml",
