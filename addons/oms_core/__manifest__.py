@@ -26,6 +26,7 @@
         "wizard/oms_exception_wizard_views.xml",
         "views/oms_core_menus.xml",
     ],
+    "demo": ["demo/oms_core_demo.xml"],
     "application": True,
     "installable": True,
 }
