@@ -363,15 +363,15 @@ class SaleOrder(models.Model):
         return {pid: qty for pid, qty in needs.items() if qty > 0}
 
     def _oms_get_required_prepayment(self, payment_terms):
-        """Amount to be paid before confirmation.
+        """Amount to be paid before confirmation: all of it with a prepaid
+        payment term, the company's deposit share for presales. (Odoo's portal
+        "online payment" option is left to the portal.)
 
         :param payment_terms: account.payment.term requiring full prepayment
         :rtype: float
         """
         self.ensure_one()
         percent = 0.0
-        if self.require_payment:
-            percent = self.prepayment_percent
         if self.payment_term_id and self.payment_term_id in payment_terms:
             percent = 1.0
         if self.oms_order_type == "presale":
