@@ -32,8 +32,15 @@ class TestChangesAfterApproval(OmsCommon):
         exception.with_user(self.reviewer).action_override("loyal customer")
         self.assertEqual(order.state, "sale")
         order.partner_shipping_id = self.env["res.partner"].create(
-            {"name": "Other address", "parent_id": self.customer.id, "type": "delivery",
-             "street": "s", "city": "c", "zip": "1000", "country_id": self.country.id}
+            {
+                "name": "Other address",
+                "parent_id": self.customer.id,
+                "type": "delivery",
+                "street": "s",
+                "city": "c",
+                "zip": "1000",
+                "country_id": self.country.id,
+            }
         )
         self.assertEqual(order.oms_touch_count, 2)
         self.assertEqual(order.oms_exception_ids, exception)

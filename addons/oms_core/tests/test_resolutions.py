@@ -23,14 +23,22 @@ class TestResolutions(OmsCommon):
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_override()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         wizard.note = "Known customer"
         wizard.save().action_confirm()
         self.assertRecordValues(
             exception,
-            [{"state": "overridden", "resolution": "override", "resolved_uid": self.reviewer.id,
-              "note": "Known customer"}],
+            [
+                {
+                    "state": "overridden",
+                    "resolution": "override",
+                    "resolved_uid": self.reviewer.id,
+                    "note": "Known customer",
+                }
+            ],
         )
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.oms_auto_approved)
@@ -93,7 +101,9 @@ class TestResolutions(OmsCommon):
         self._set_stock(self.product_alt, 100)
         action = exception.with_user(self.reviewer).action_open_substitute()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         self.assertEqual(wizard.line_id, order.order_line)
         wizard.product_id = self.product_alt
@@ -134,7 +144,9 @@ class TestResolutions(OmsCommon):
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_cancel()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         wizard.reason_id = reason
         wizard.save().action_confirm()
@@ -149,10 +161,14 @@ class TestResolutions(OmsCommon):
         order = self._create_order(qty=4)
         order.action_confirm()
         order.picking_ids.action_assign()
-        self.assertEqual(self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 6)
+        self.assertEqual(
+            self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 6
+        )
         order._oms_cancel(reason)
         self.assertEqual(order.picking_ids.state, "cancel")
-        self.assertEqual(self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 10)
+        self.assertEqual(
+            self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 10
+        )
 
     def test_cancel_refused_once_shipped(self):
         """An order with something shipped cannot be cancelled."""

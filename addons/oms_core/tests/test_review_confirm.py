@@ -95,12 +95,20 @@ class TestReviewConfirm(OmsCommon):
         bulk = self.env.ref("oms_core.oms_order_type_bulk")
         team = self.env["crm.team"].create({"name": "OMS B2B team"})
         other_company = self.env["res.company"].create({"name": "OMS Other Co"})
-        self._create_rule("amount_threshold", amount_limit=1.0, order_type_ids=[Command.set(bulk.ids)])
-        self._create_rule("amount_threshold", amount_limit=1.0, team_ids=[Command.set(team.ids)])
         self._create_rule(
-            "amount_threshold", amount_limit=1.0, domain="[('client_order_ref', '=', 'X')]"
+            "amount_threshold", amount_limit=1.0, order_type_ids=[Command.set(bulk.ids)]
         )
-        self._create_rule("amount_threshold", amount_limit=1.0, company_id=other_company.id)
+        self._create_rule(
+            "amount_threshold", amount_limit=1.0, team_ids=[Command.set(team.ids)]
+        )
+        self._create_rule(
+            "amount_threshold",
+            amount_limit=1.0,
+            domain="[('client_order_ref', '=', 'X')]",
+        )
+        self._create_rule(
+            "amount_threshold", amount_limit=1.0, company_id=other_company.id
+        )
         order = self._create_order(qty=1)
         order.action_oms_review()
         self.assertFalse(order.oms_exception_ids)
@@ -119,7 +127,9 @@ class TestReviewConfirm(OmsCommon):
         self.assertTrue(exception.user_id.has_group("oms_core.group_oms_reviewer"))
         self.assertNotEqual(exception.user_id, self.reviewer)
         self.assertAlmostEqual(
-            (exception.deadline - exception.create_date).total_seconds() / 3600, 4, delta=0.1
+            (exception.deadline - exception.create_date).total_seconds() / 3600,
+            4,
+            delta=0.1,
         )
         activity = exception.activity_id
         self.assertEqual(activity.user_id, exception.user_id)
@@ -128,8 +138,12 @@ class TestReviewConfirm(OmsCommon):
     def test_add_exception_hook(self):
         """_oms_add_exception creates one open exception per code, not cleared by re-review."""
         order = self._create_order(qty=1)
-        order._oms_add_exception("channel_total_mismatch", "Totals differ", severity="block")
-        order._oms_add_exception("channel_total_mismatch", "Totals differ by 5", severity="block")
+        order._oms_add_exception(
+            "channel_total_mismatch", "Totals differ", severity="block"
+        )
+        order._oms_add_exception(
+            "channel_total_mismatch", "Totals differ by 5", severity="block"
+        )
         self.assertEqual(len(order.oms_exception_ids), 1)
         self.assertEqual(order.oms_exception_ids.message, "Totals differ by 5")
         order.action_oms_review()
