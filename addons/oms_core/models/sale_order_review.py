@@ -394,12 +394,18 @@ class SaleOrder(models.Model):
     # Changes after approval and stock arrival
     # ------------------------------------------------------------------
     def _oms_changed_after_approval(self):
-        """Send approved orders whose key facts changed back to review."""
+        """Send approved orders whose key facts changed back to review.
+
+        Approved: confirmed, or a quotation the review approved without
+        confirming it. The review runs again (it confirms nothing by itself).
+        """
         if self.env.context.get("oms_skip_rereview"):
             return
         orders = self.filtered(
             lambda o: (
-                o.state == "sale" and o.oms_reviewed_date and o.oms_approval_snapshot
+                o.state in ("draft", "sent", "sale")
+                and o.oms_reviewed_date
+                and o.oms_approval_snapshot
             )
         )
         for order in orders:

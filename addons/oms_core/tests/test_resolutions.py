@@ -19,7 +19,7 @@ class TestResolutions(OmsCommon):
         return order, order.oms_exception_ids, rule
 
     def test_override_by_reviewer_confirms(self):
-        """A reviewer overrides with a reason through the wizard; the order is confirmed."""
+        """A reviewer overrides with a reason (wizard); the order is confirmed."""
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_override()
         wizard = Form(
@@ -76,7 +76,7 @@ class TestResolutions(OmsCommon):
         self.assertEqual(exception.state, "overridden")
 
     def test_wait_for_stock_then_released_by_receipt(self):
-        """A stock exception waits; validating a receipt releases and confirms the order."""
+        """A stock exception waits; a validated receipt releases the order."""
         order, exception, _rule = self._held_order("stock")
         exception.with_user(self.reviewer).action_wait_stock()
         self.assertEqual(exception.resolution, "wait_stock")
