@@ -189,3 +189,17 @@ class TestResolutions(OmsCommon):
         _order, exception, _rule = self._held_order("stock")
         with self.assertRaises(AccessError):
             exception.with_user(self.salesman).action_wait_stock()
+
+    def test_receipt_not_blocked_by_unconfirmable_order(self):
+        """A waiting order that cannot be confirmed does not fail the receipt."""
+        order, exception, _rule = self._held_order("stock")
+        self.env["sale.order.line"].create(
+            {"order_id": order.id, "name": "Line without product", "product_uom_qty": 1}
+        )
+        with self.assertLogs(
+            "odoo.addons.oms_core.models.sale_order_review", "WARNING"
+        ) as logs:
+            receipt = self._receive(self.product, 100)
+        self.assertEqual(receipt.state, "done")
+        self.assertIn(order.name, logs.output[0])
+        self.assertEqual(order.state, "draft")
