@@ -1,0 +1,44 @@
+from odoo import fields, models
+
+OMS_ORDER_TYPES = [
+    ("standard", "Standard"),
+    ("presale", "Presale"),
+    ("bulk", "Bulk (B2B)"),
+    ("custom", "Custom (made to order)"),
+]
+
+
+class OmsOrderType(models.Model):
+    """Defaults of an order type (`sale.order.oms_order_type`).
+
+    One record per value of the selection; the review rules use them for their
+    applicability, the order for its shipping policy and route.
+    """
+
+    _name = "oms.order.type"
+    _description = "Order Type"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Selection(OMS_ORDER_TYPES, required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    picking_policy = fields.Selection(
+        [("direct", "As soon as possible"), ("one", "When all products are ready")],
+        string="Shipping Policy",
+        help="Default shipping policy of orders of this type; empty keeps Odoo's default.",
+    )
+    allow_without_stock = fields.Boolean(
+        string="Confirm Without Stock",
+        help="Orders of this type skip the stock check (presale, made to order).",
+    )
+    route_id = fields.Many2one(
+        "stock.route",
+        string="Route",
+        help="Route used by the lines of orders of this type that have no route, "
+        "e.g. Replenish on Order (MTO) for custom orders.",
+    )
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "There is already an order type with this code."),
+    ]

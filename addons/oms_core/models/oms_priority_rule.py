@@ -1,0 +1,53 @@
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class OmsPriorityRule(models.Model):
+    """Points given to the orders matching a domain; their sum is the order's
+    priority score, mapped to a level by the company thresholds."""
+
+    _name = "oms.priority.rule"
+    _description = "Order Priority Rule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", help="Leave empty to apply the rule in every company."
+    )
+    domain = fields.Char(string="Condition", default="[]", required=True)
+    points = fields.Integer(required=True, default=10)
+
+    @api.constrains("domain")
+    def _check_domain_valid(self):
+        for rule in self:
+            try:
+                self.env["sale.order"].search_count(literal_eval(rule.domain or "[]"), limit=1)
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "The condition of rule %(rule)s is not a valid domain: %(error)s",
+                        rule=rule.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.model
+    def _get_score(self, order):
+        """Sum of the points of the active rules matching ``order``.
+
+        :rtype: int
+        """
+        rules = self.sudo().search(
+            [("company_id", "in", [False, order.company_id.id])]
+        )  # rules are configuration, the score is computed for every user
+        order = order.sudo()
+        return sum(
+            rule.points
+            for rule in rules
+            if order.filtered_domain(literal_eval(rule.domain or "[]"))
+        )

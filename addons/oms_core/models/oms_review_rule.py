@@ -1,0 +1,390 @@
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_round, formatLang
+
+OMS_CHECK_TYPES = [
+    ("credit_limit", "Credit Limit"),
+    ("stock", "Stock Available to Promise"),
+    ("address", "Delivery Address"),
+    ("price_floor", "Price Floor"),
+    ("discount_limit", "Discount Limit"),
+    ("amount_threshold", "Amount Threshold"),
+    ("duplicate", "Duplicate Order"),
+    ("payment", "Prepayment"),
+    ("new_customer", "New Customer"),
+    ("domain", "Condition (domain)"),
+]
+OMS_SEVERITIES = [("block", "Block"), ("warn", "Warning")]
+
+
+class OmsReviewRule(models.Model):
+    """A check run on every order by the review (`sale.order.action_oms_review`).
+
+    The check is a named method ``_review_<check_type>(order)`` (dispatch by the
+    selection, like delivery carriers): it returns False when the order passes,
+    or the translated message of the failure, numbers included. Conditions are
+    Odoo domains, never Python.
+    """
+
+    _name = "oms.review.rule"
+    _description = "Order Review Rule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Company",
+        help="Leave empty to apply the rule in every company.",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        help="Currency of the amount thresholds.",
+    )
+    check_type = fields.Selection(OMS_CHECK_TYPES, required=True, default="domain")
+    severity = fields.Selection(
+        OMS_SEVERITIES,
+        required=True,
+        default="block",
+        help="Block: the order is held until the exception is resolved or overridden. "
+        "Warning: the order goes on, the exception is only reported.",
+    )
+    domain = fields.Char(
+        string="Condition",
+        default="[]",
+        required=True,
+        help="Orders matching this domain fail a 'Condition' rule; for the other "
+        "checks it restricts the orders the rule applies to.",
+    )
+    order_type_ids = fields.Many2many(
+        "oms.order.type",
+        string="Order Types",
+        help="Order types the rule applies to; empty means all.",
+    )
+    team_ids = fields.Many2many(
+        "crm.team",
+        string="Sales Teams",
+        help="Sales teams the rule applies to; empty means all.",
+    )
+    approver_group_id = fields.Many2one(
+        "res.groups",
+        string="Approver Group",
+        required=True,
+        default=lambda self: self.env.ref(
+            "oms_core.group_oms_reviewer", raise_if_not_found=False
+        ),
+        help="Only members of this group may override the exceptions of this rule.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        help="Owner of the exceptions; empty: a member of the approver group "
+        "(the least busy), else the order's salesperson.",
+    )
+    deadline_hours = fields.Float(
+        string="Deadline (hours)",
+        default=24.0,
+        help="Time given to the owner to resolve an exception of this rule.",
+    )
+    amount_limit = fields.Monetary(
+        string="Amount",
+        currency_field="currency_id",
+        help="Amount threshold: orders above it need approval. "
+        "New customer: first orders above it are checked.",
+    )
+    percent_limit = fields.Float(
+        string="Percentage",
+        help="Price floor: maximum percentage below the pricelist price. "
+        "Discount limit: maximum discount.",
+    )
+    hours_window = fields.Integer(
+        string="Window (hours)",
+        default=24,
+        help="Duplicate: orders of the same customer within this many hours.",
+    )
+    payment_term_ids = fields.Many2many(
+        "account.payment.term",
+        string="Prepaid Payment Terms",
+        help="Payment: orders with these payment terms must be paid before "
+        "confirmation (as well as orders requiring online payment and presales).",
+    )
+    message = fields.Char(
+        translate=True,
+        help="Condition: message of the exception; the rule's name if empty.",
+    )
+    exception_ids = fields.One2many("oms.exception", "rule_id", string="Exceptions")
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for rule in self:
+            rule.currency_id = (rule.company_id or self.env.company).currency_id
+
+    @api.constrains("domain")
+    def _check_domain_valid(self):
+        for rule in self:
+            try:
+                domain = literal_eval(rule.domain or "[]")
+                self.env["sale.order"].search_count(domain, limit=1)
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "The condition of rule %(rule)s is not a valid domain: %(error)s",
+                        rule=rule.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.constrains("percent_limit", "deadline_hours", "hours_window")
+    def _check_positive_values(self):
+        for rule in self:
+            if min(rule.percent_limit, rule.deadline_hours, rule.hours_window) < 0:
+                raise ValidationError(
+                    self.env._("Thresholds and deadlines cannot be negative.")
+                )
+
+    # ------------------------------------------------------------------
+    # Applicability and dispatch
+    # ------------------------------------------------------------------
+    def _get_domain(self):
+        self.ensure_one()
+        return literal_eval(self.domain or "[]")
+
+    def _applies_to(self, order):
+        """Whether the rule applies to ``order`` (types, teams, company, domain).
+
+        For a 'Condition' rule the domain is the failing condition, not a filter.
+        """
+        self.ensure_one()
+        if self.company_id and self.company_id != order.company_id:
+            return False
+        if self.order_type_ids and order.oms_order_type not in self.order_type_ids.mapped(
+            "code"
+        ):
+            return False
+        if self.team_ids and order.team_id not in self.team_ids:
+            return False
+        if self.check_type != "domain" and self._get_domain():
+            # managers' conditions are evaluated whoever triggers the review
+            return bool(order.sudo().filtered_domain(self._get_domain()))
+        return True
+
+    def _evaluate(self, order):
+        """Run the rule's check on ``order``.
+
+        :return: the failure message, or False when the order passes
+        :rtype: str | bool
+        """
+        self.ensure_one()
+        return getattr(self, f"_review_{self.check_type}")(order)
+
+    def _fmt(self, order, amount):
+        return formatLang(self.env, amount, currency_obj=order.currency_id)
+
+    # ------------------------------------------------------------------
+    # The checks: False when the order passes, else the message
+    # ------------------------------------------------------------------
+    def _review_credit_limit(self, order):
+        """Receivables + uninvoiced confirmed orders + this order vs credit limit."""
+        company = order.company_id
+        # credit fields are restricted to accountants; the review reads them for everybody
+        partner = (
+            order.partner_id.commercial_partner_id.sudo()
+            .with_company(company)
+            .with_context(allowed_company_ids=[company.id])
+        )
+        limit = partner.credit_limit if company.account_use_credit_limit else 0.0
+        if not limit:
+            return False
+        current = 0.0
+        if order.state in ("draft", "sent"):
+            current = order.currency_id._convert(
+                order.amount_total, company.currency_id, company, fields.Date.today()
+            )
+        exposure = partner.credit + partner.credit_to_invoice + current
+        if float_compare(exposure, limit, precision_rounding=company.currency_id.rounding) <= 0:
+            return False
+        return self.env._(
+            "Credit limit exceeded: limit %(limit)s, exposure %(exposure)s",
+            limit=formatLang(self.env, limit, currency_obj=company.currency_id),
+            exposure=formatLang(self.env, exposure, currency_obj=company.currency_id),
+        )
+
+    def _review_stock(self, order):
+        """Available to promise in the order's warehouse covers every storable line."""
+        if order.oms_backorder_accepted or order._oms_get_order_type().allow_without_stock:
+            return False
+        warehouse = order.warehouse_id
+        needs = order._oms_get_stock_needs()
+        if not needs or not warehouse:
+            return False
+        products = self.env["product.product"].browse(list(needs))
+        products._oms_lock_atp(warehouse)
+        atp = products._oms_get_atp(warehouse, exclude_order=order)
+        missing = []
+        for product in products.sorted("id"):
+            rounding = product.uom_id.rounding
+            if float_compare(needs[product.id], atp[product.id], precision_rounding=rounding) > 0:
+                missing.append(
+                    self.env._(
+                        "%(product)s: ordered %(qty)s, available %(atp)s",
+                        product=product.display_name,
+                        qty=float_round(needs[product.id], precision_rounding=rounding),
+                        atp=float_round(atp[product.id], precision_rounding=rounding),
+                    )
+                )
+        if not missing:
+            return False
+        return self.env._(
+            "Not enough stock in %(warehouse)s: %(lines)s",
+            warehouse=warehouse.name,
+            lines="; ".join(missing),
+        )
+
+    def _review_address(self, order):
+        """Delivery address complete and the customer reachable."""
+        address = order.partner_shipping_id
+        missing = []
+        if not address.street:
+            missing.append(self.env._("street"))
+        if not address.city:
+            missing.append(self.env._("city"))
+        if not address.country_id:
+            missing.append(self.env._("country"))
+        elif address.country_id.zip_required and not address.zip:
+            missing.append(self.env._("ZIP"))
+        contact = order.partner_id
+        if not (address.phone or address.email or contact.phone or contact.email):
+            missing.append(self.env._("phone or e-mail"))
+        if not missing:
+            return False
+        return self.env._(
+            "Delivery address incomplete: missing %(fields)s", fields=", ".join(missing)
+        )
+
+    def _review_price_floor(self, order):
+        """No unit price more than X % below the pricelist price."""
+        failures = []
+        for line in order._oms_get_product_lines():
+            list_price = line._oms_get_pricelist_price()
+            if not list_price or list_price <= 0:
+                continue
+            net = line.price_unit * (1 - (line.discount or 0.0) / 100.0)
+            below = (list_price - net) / list_price * 100.0
+            if float_compare(below, self.percent_limit, precision_digits=2) > 0:
+                failures.append(
+                    self.env._(
+                        "%(product)s %(price)s is %(below)s%% below %(list)s",
+                        product=line.product_id.display_name,
+                        price=self._fmt(order, net),
+                        below=float_round(below, precision_digits=1),
+                        list=self._fmt(order, list_price),
+                    )
+                )
+        if not failures:
+            return False
+        return self.env._(
+            "Price below the floor (limit %(limit)s%%): %(lines)s",
+            limit=self.percent_limit,
+            lines="; ".join(failures),
+        )
+
+    def _review_discount_limit(self, order):
+        """No line discount above X %."""
+        failures = [
+            self.env._(
+                "%(product)s %(discount)s%%",
+                product=line.product_id.display_name,
+                discount=line.discount,
+            )
+            for line in order._oms_get_product_lines()
+            if float_compare(line.discount, self.percent_limit, precision_digits=2) > 0
+        ]
+        if not failures:
+            return False
+        return self.env._(
+            "Discount above the limit of %(limit)s%%: %(lines)s",
+            limit=self.percent_limit,
+            lines="; ".join(failures),
+        )
+
+    def _review_amount_threshold(self, order):
+        """Order total above the threshold needs approval."""
+        threshold = self._oms_amount_in(order)
+        if float_compare(order.amount_total, threshold, precision_rounding=order.currency_id.rounding) <= 0:
+            return False
+        return self.env._(
+            "Order total %(amount)s exceeds the approval threshold %(threshold)s",
+            amount=self._fmt(order, order.amount_total),
+            threshold=self._fmt(order, threshold),
+        )
+
+    def _review_duplicate(self, order):
+        """Same external reference, or same customer, lines and amount recently."""
+        # the review must see every order, also those of other salespeople
+        Order = self.env["sale.order"].sudo()
+        domain = order._oms_get_duplicate_domain(hours=self.hours_window)
+        duplicates = Order.search(domain, limit=50)
+        if not order.client_order_ref:
+            signature = order._oms_get_lines_signature()
+            duplicates = duplicates.filtered(
+                lambda o: o._oms_get_lines_signature() == signature
+            )
+        if not duplicates:
+            return False
+        return self.env._(
+            "Possible duplicate of %(orders)s", orders=", ".join(duplicates.mapped("name"))
+        )
+
+    def _review_payment(self, order):
+        """Orders needing prepayment are not confirmed before payment."""
+        required = order._oms_get_required_prepayment(self.payment_term_ids)
+        if not required:
+            return False
+        paid = order._oms_get_paid_amount()
+        if float_compare(paid, required, precision_rounding=order.currency_id.rounding) >= 0:
+            return False
+        return self.env._(
+            "Prepayment required: %(required)s, paid %(paid)s",
+            required=self._fmt(order, required),
+            paid=self._fmt(order, paid),
+        )
+
+    def _review_new_customer(self, order):
+        """First order of a customer above the amount."""
+        threshold = self._oms_amount_in(order)
+        if float_compare(order.amount_total, threshold, precision_rounding=order.currency_id.rounding) <= 0:
+            return False
+        # count the orders of every salesperson
+        previous = self.env["sale.order"].sudo().search_count(
+            [
+                ("id", "!=", order.id),
+                ("partner_id.commercial_partner_id", "=", order.partner_id.commercial_partner_id.id),
+                ("state", "=", "sale"),
+            ],
+            limit=1,
+        )
+        if previous:
+            return False
+        return self.env._(
+            "First order of a new customer: %(amount)s above %(threshold)s",
+            amount=self._fmt(order, order.amount_total),
+            threshold=self._fmt(order, threshold),
+        )
+
+    def _review_domain(self, order):
+        """The order matches the rule's condition."""
+        # managers' conditions are evaluated whoever triggers the review
+        if not order.sudo().filtered_domain(self._get_domain()):
+            return False
+        return self.message or self.name
+
+    def _oms_amount_in(self, order):
+        """The rule's amount in the order's currency."""
+        return self.currency_id._convert(
+            self.amount_limit, order.currency_id, order.company_id, fields.Date.today()
+        )

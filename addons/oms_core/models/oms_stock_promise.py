@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class OmsStockPromise(models.Model):
+    """One row per (product, warehouse) promised by the review.
+
+    The review holds ``pg_advisory_xact_lock(product, warehouse)`` while it
+    reads the quantity available to promise and bumps this row's version when
+    it promises stock. A concurrent review that read its snapshot before the
+    other one committed then gets a serialization failure on this row (and is
+    retried by Odoo) instead of promising the same last unit twice.
+    """
+
+    _name = "oms.stock.promise"
+    _description = "Stock Promise Lock"
+    _log_access = False
+
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade")
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, ondelete="cascade")
+    version = fields.Integer(default=0)
+
+    _sql_constraints = [
+        (
+            "product_warehouse_uniq",
+            "unique(product_id, warehouse_id)",
+            "One promise row per product and warehouse.",
+        ),
+    ]
+
+    @api.model
+    def _lock(self, product_ids, warehouse_id):
+        """Serialize the promises of these products in this warehouse.
+
+        Takes the advisory locks in sorted order (no deadlock between two
+        reviews), then touches the version rows so a stale snapshot fails.
+        """
+        keys = sorted(set(product_ids))
+        for product_id in keys:
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", product_id, warehouse_id)
+            )
+        for product_id in keys:
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO oms_stock_promise (product_id, warehouse_id, version)
+                       VALUES (%s, %s, 1)
+                       ON CONFLICT (product_id, warehouse_id)
+                       DO UPDATE SET version = oms_stock_promise.version + 1""",
+                    product_id,
+                    warehouse_id,
+                )
+            )

@@ -1,0 +1,49 @@
+from odoo import models
+from odoo.tools import float_round
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    def _oms_get_atp(self, warehouse, exclude_order=None):
+        """Quantity available to promise of these products in ``warehouse``.
+
+        On hand − reserved − quantity of confirmed orders not yet reserved, in
+        the product's unit of measure. Reads stock as superuser: the review
+        needs the figures whoever triggers it.
+
+        :param warehouse: stock.warehouse record
+        :param exclude_order: sale.order whose own demand is not deducted
+        :return: {product_id: qty}
+        :rtype: dict
+        """
+        products = self.sudo().with_context(warehouse_id=warehouse.id)
+        # quants change in the same transaction (receipts, reservations): no stale cache
+        products.invalidate_recordset(["free_qty"])
+        atp = {product.id: product.free_qty for product in products}
+        domain = [
+            ("product_id", "in", self.ids),
+            ("location_id.warehouse_id", "=", warehouse.id),
+            ("sale_line_id", "!=", False),
+            ("state", "not in", ("draft", "done", "cancel")),
+            ("location_dest_id.usage", "=", "customer"),
+        ]
+        if exclude_order:
+            domain.append(("sale_line_id.order_id", "!=", exclude_order.id))
+        Move = self.env["stock.move"].sudo()
+        for product, demand in Move._read_group(domain, ["product_id"], ["product_qty:sum"]):
+            atp[product.id] -= demand
+        reserved = self.env["stock.move.line"].sudo()._read_group(
+            [("move_id", "any", domain)], ["product_id"], ["quantity_product_uom:sum"]
+        )
+        for product, qty in reserved:
+            # reserved units are already out of free_qty
+            atp[product.id] += qty
+        return {
+            product.id: float_round(atp[product.id], precision_rounding=product.uom_id.rounding)
+            for product in self
+        }
+
+    def _oms_lock_atp(self, warehouse):
+        """Lock the (product, warehouse) pairs before reading or promising ATP."""
+        self.env["oms.stock.promise"].sudo()._lock(self.ids, warehouse.id)

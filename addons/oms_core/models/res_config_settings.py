@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    oms_auto_confirm = fields.Boolean(related="company_id.oms_auto_confirm", readonly=False)
+    oms_priority_high_score = fields.Integer(
+        related="company_id.oms_priority_high_score", readonly=False
+    )
+    oms_priority_urgent_score = fields.Integer(
+        related="company_id.oms_priority_urgent_score", readonly=False
+    )
+    oms_presale_deposit_percent = fields.Float(
+        related="company_id.oms_presale_deposit_percent", readonly=False
+    )
+    oms_exception_deadline_hours = fields.Float(
+        related="company_id.oms_exception_deadline_hours", readonly=False
+    )

@@ -1,0 +1,69 @@
+from odoo import api, fields, models
+
+# line fields whose change after approval sends the order back to review
+OMS_REVIEWED_LINE_FIELDS = {"product_id", "product_uom_qty", "product_uom", "price_unit", "discount"}
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    oms_atp_qty = fields.Float(
+        string="Available to Promise",
+        compute="_compute_oms_atp_qty",
+        digits="Product Unit of Measure",
+        help="On hand − reserved − promised to confirmed orders, in the order's "
+        "warehouse, in the product's unit of measure.",
+    )
+
+    @api.depends("product_id", "order_id.warehouse_id")
+    def _compute_oms_atp_qty(self):
+        self.oms_atp_qty = 0.0
+        lines = self.filtered(
+            lambda line: line.product_id.is_storable and line.order_id.warehouse_id
+        )
+        for warehouse, wh_lines in lines.grouped(lambda line: line.order_id.warehouse_id).items():
+            atp = wh_lines.product_id._oms_get_atp(warehouse)
+            for line in wh_lines:
+                line.oms_atp_qty = atp[line.product_id.id]
+
+    def _oms_get_pricelist_price(self):
+        """Unit price the pricelist gives this line, in the order's currency."""
+        self.ensure_one()
+        if self.pricelist_item_id:
+            return self._get_pricelist_price()
+        product = self.product_id
+        price = product.uom_id._compute_price(product.lst_price, self.product_uom)
+        return product.currency_id._convert(
+            price,
+            self.order_id.currency_id,
+            self.order_id.company_id,
+            fields.Date.context_today(self),
+        )
+
+    def _prepare_procurement_values(self, group_id=False):
+        """Add the order priority and the route of the order type."""
+        values = super()._prepare_procurement_values(group_id)
+        order = self.order_id
+        values["priority"] = "1" if order.oms_priority in ("1", "2") else "0"
+        route = order._oms_get_order_type().route_id
+        if route and not self.route_id:
+            values["route_ids"] = route
+        return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._oms_changed_after_approval()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if OMS_REVIEWED_LINE_FIELDS & set(vals):
+            self.order_id._oms_changed_after_approval()
+        return res
+
+    def unlink(self):
+        orders = self.order_id
+        res = super().unlink()
+        orders.exists()._oms_changed_after_approval()
+        return res

@@ -1,0 +1,418 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# fields of the order whose change after approval sends it back to review
+OMS_REVIEWED_ORDER_FIELDS = {
+    "partner_id",
+    "partner_shipping_id",
+    "pricelist_id",
+    "payment_term_id",
+    "warehouse_id",
+    "oms_order_type",
+}
+
+
+class SaleOrder(models.Model):
+    """The review engine on the order: rules → exceptions → approval."""
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------------
+    # Public actions
+    # ------------------------------------------------------------------
+    def action_oms_review(self):
+        """Review the orders; confirm the clean ones when the policy allows.
+
+        Runs every applicable active `oms.review.rule`, creates/updates one
+        exception per failing rule, clears the ones that no longer apply.
+        Quotations without blocking exception are confirmed (Odoo's
+        `action_confirm`) when `_oms_can_auto_confirm()` allows it, and flagged
+        `oms_auto_approved` when nobody touched them. Safe to call repeatedly.
+
+        :return: True
+        """
+        self._oms_run_review()
+        for order in self:
+            if (
+                order.state in ("draft", "sent")
+                and not order.oms_has_blocking_exception
+                and order._oms_can_auto_confirm()
+            ):
+                order.with_context(oms_skip_review=True).action_confirm()
+                order.oms_auto_approved = not order.oms_touch_count
+        return True
+
+    def action_confirm(self):
+        """Review before confirming (see readme).
+
+        Orders with an open blocking exception are not confirmed: they stay on
+        hold with their exceptions, and the user gets a warning notification
+        (the method then returns that client action instead of True). With no
+        active rule, confirmation is exactly Odoo's. Context key
+        ``oms_skip_review``: confirm without reviewing (used by the review).
+        """
+        if self.env.context.get("oms_skip_review"):
+            return super().action_confirm()
+        self.filtered(lambda o: o.state in ("draft", "sent"))._oms_run_review()
+        blocked = self.filtered("oms_has_blocking_exception")
+        result = True
+        if self - blocked:
+            result = super(SaleOrder, self - blocked).action_confirm()
+        if blocked:
+            return blocked._oms_notify_blocked()
+        return result
+
+    def _oms_notify_blocked(self):
+        messages = "\n".join(
+            "%s: %s" % (order.name, "; ".join(order._oms_get_blocking().mapped("message")))
+            for order in self
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Order on hold"),
+                "message": self.env._(
+                    "Not confirmed, blocking exceptions must be resolved first:\n%(messages)s",
+                    messages=messages,
+                ),
+                "type": "warning",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_oms_open_exceptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("oms_core.oms_exception_action")
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    def action_oms_open_cancel(self):
+        """Open the cancel wizard (a reason is required)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Order"),
+            "res_model": "oms.order.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+    def _oms_can_auto_confirm(self):
+        """Hook: whether a clean review may confirm the order by itself.
+
+        Default: the company setting *Auto-confirm Reviewed Orders*.
+        `oms_channels` overrides it with the channel's auto_confirm.
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return self.company_id.oms_auto_confirm
+
+    def _oms_add_exception(self, code, message, severity="warn"):
+        """Hook: raise an exception without rule (e.g. from a channel import).
+
+        Creates, or updates when one is open with the same code, an open
+        exception owned like the rule ones (reviewers, else the salesperson).
+        Never cleared by a re-review: a reviewer resolves it.
+
+        :param str code: short code, e.g. ``channel_total_mismatch``
+        :param str message: translated message for the reviewer
+        :param str severity: ``warn`` or ``block``
+        :return: the oms.exception
+        """
+        self.ensure_one()
+        # the review is a system action; only reviewers act on exceptions
+        Exception = self.env["oms.exception"].sudo()
+        existing = self.sudo().oms_exception_ids.filtered(
+            lambda e: not e.rule_id and e.code == code and e.state == "open"
+        )[:1]
+        if existing:
+            existing.write({"message": message, "severity": severity})
+            return existing
+        exception = Exception.create(
+            {
+                "order_id": self.id,
+                "code": code,
+                "message": message,
+                "severity": severity,
+                "user_id": Exception._get_owner(self, self.env["oms.review.rule"]).id,
+                "deadline": Exception._get_deadline(self, False),
+            }
+        )
+        exception._schedule_owner_activity()
+        return exception
+
+    def _oms_cancel(self, reason):
+        """Hook: cancel the orders for ``reason`` and release their reservations.
+
+        :param reason: oms.cancel.reason record
+        :raise UserError: once something has been shipped
+        """
+        if not reason:
+            raise UserError(self.env._("A cancellation reason is required."))
+        for order in self:
+            shipped = order.picking_ids.filtered(
+                lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+            )
+            if shipped or any(line.qty_delivered for line in order.order_line):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s cannot be cancelled: goods have already been shipped.",
+                        order=order.name,
+                    )
+                )
+        self.filtered("locked").action_unlock()
+        self.write({"oms_cancel_reason_id": reason.id})
+        self.with_context(disable_cancel_warning=True).action_cancel()
+        now = fields.Datetime.now()
+        # closing the exceptions is a consequence of the cancellation
+        exceptions = self.sudo().oms_exception_ids.filtered(lambda e: e.state == "open")
+        exceptions.write(
+            {
+                "state": "resolved",
+                "resolution": "cancel",
+                "resolved_uid": self.env.uid,
+                "resolved_date": now,
+            }
+        )
+        exceptions._close_owner_activities()
+        for order in self:
+            order._oms_touch()
+            order.message_post(
+                body=self.env._("Cancelled: %(reason)s", reason=reason.name)
+            )
+        return True
+
+    def _oms_get_duplicate_domain(self, hours=24):
+        """Hook: domain of the orders that would duplicate this one.
+
+        Same external reference (`client_order_ref`) in the company, else the
+        same customer and total within ``hours`` (lines compared afterwards).
+        `oms_channels` may narrow it to the channel.
+
+        :rtype: list
+        """
+        self.ensure_one()
+        domain = [
+            ("id", "!=", self.id or 0),
+            ("company_id", "=", self.company_id.id),
+            ("state", "!=", "cancel"),
+        ]
+        if self.client_order_ref:
+            return domain + [("client_order_ref", "=", self.client_order_ref)]
+        since = (self.create_date or fields.Datetime.now()) - timedelta(hours=hours)
+        return domain + [
+            ("partner_id.commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
+            ("amount_total", "=", self.amount_total),
+            ("create_date", ">=", since),
+        ]
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    def _oms_get_review_rules(self):
+        """Active rules that may apply to the order's company."""
+        self.ensure_one()
+        # rules are configuration read for whoever triggers the review
+        return self.env["oms.review.rule"].sudo().search(
+            [("company_id", "in", [False, self.company_id.id])]
+        )
+
+    def _oms_run_review(self):
+        """Evaluate the rules and synchronise the exceptions of the orders."""
+        for order in self.sorted(lambda o: (-int(o.oms_priority or 0), o.date_order or o.create_date, o.id)):
+            if order.state == "cancel":
+                continue
+            results = []
+            for rule in order._oms_get_review_rules():
+                if rule._applies_to(order):
+                    results.append((rule, rule._evaluate(order)))
+            order._oms_sync_exceptions(results)
+            blocked = bool(order._oms_get_blocking())
+            values = {"oms_reviewed_date": fields.Datetime.now(), "oms_review_pending": False}
+            if not blocked and not order.oms_approval_snapshot:
+                values["oms_approval_snapshot"] = order._oms_take_snapshot()
+            order.write(values)
+        return True
+
+    def _oms_get_blocking(self):
+        return self.oms_exception_ids.filtered(
+            lambda e: e.state == "open" and e.severity == "block"
+        )
+
+    def _oms_sync_exceptions(self, results):
+        """Create, update and clear the rule exceptions of the order.
+
+        An override sticks as long as the rule fails with the same message: a
+        re-review re-checks only facts that changed.
+
+        :param list results: [(rule, message or False)] of the applicable rules
+        """
+        self.ensure_one()
+        # the review is a system action; only reviewers act on exceptions
+        Exception = self.env["oms.exception"].sudo()
+        existing = self.sudo().oms_exception_ids.filtered("rule_id")
+        failing = self.env["oms.review.rule"]
+        created = Exception
+        for rule, message in results:
+            if not message:
+                continue
+            failing |= rule
+            mine = existing.filtered(lambda e, r=rule: e.rule_id == r)
+            current = mine.filtered(lambda e: e.state == "open")[:1]
+            if current:
+                if (current.message, current.severity) != (message, rule.severity):
+                    current.write({"message": message, "severity": rule.severity})
+                continue
+            if mine.filtered(lambda e, m=message: e.state == "overridden" and e.message == m):
+                continue
+            created |= Exception.create(
+                {
+                    "order_id": self.id,
+                    "rule_id": rule.id,
+                    "code": rule.check_type,
+                    "message": message,
+                    "severity": rule.severity,
+                    "user_id": Exception._get_owner(self, rule).id,
+                    "deadline": Exception._get_deadline(self, rule),
+                }
+            )
+        cleared = existing.filtered(lambda e: e.state == "open" and e.rule_id not in failing)
+        cleared._oms_resolve_by_system()
+        created._schedule_owner_activity()
+        if created:
+            self.message_post(
+                body=self.env._(
+                    "Review found: %(messages)s",
+                    messages="; ".join(created.mapped("message")),
+                )
+            )
+
+    def _oms_touch(self):
+        """Count a manual intervention on the orders."""
+        for order in self:
+            order.sudo().oms_touch_count += 1  # counter readonly for users, written for them
+
+    # ------------------------------------------------------------------
+    # Figures used by the checks
+    # ------------------------------------------------------------------
+    def _oms_get_stock_needs(self):
+        """Units still to promise per storable product, in the product UoM.
+
+        :return: {product_id: qty}
+        """
+        self.ensure_one()
+        needs = {}
+        for line in self._oms_get_product_lines():
+            product = line.product_id
+            if not product.is_storable:
+                continue
+            qty = line.product_uom._compute_quantity(
+                line.product_uom_qty - line.qty_delivered, product.uom_id
+            )
+            needs[product.id] = needs.get(product.id, 0.0) + qty
+        if self.state == "sale":
+            # already reserved for this order: out of the free quantity already
+            reserved = self.env["stock.move.line"].sudo()._read_group(
+                [
+                    ("move_id.sale_line_id.order_id", "=", self.id),
+                    ("move_id.state", "not in", ("done", "cancel")),
+                    ("location_dest_id.usage", "=", "customer"),
+                ],
+                ["product_id"],
+                ["quantity_product_uom:sum"],
+            )
+            for product, qty in reserved:
+                if product.id in needs:
+                    needs[product.id] -= qty
+        return {pid: qty for pid, qty in needs.items() if qty > 0}
+
+    def _oms_get_required_prepayment(self, payment_terms):
+        """Amount to be paid before confirmation.
+
+        :param payment_terms: account.payment.term requiring full prepayment
+        :rtype: float
+        """
+        self.ensure_one()
+        percent = 0.0
+        if self.require_payment:
+            percent = self.prepayment_percent
+        if self.payment_term_id and self.payment_term_id in payment_terms:
+            percent = 1.0
+        if self.oms_order_type == "presale":
+            percent = max(percent, self.company_id.oms_presale_deposit_percent / 100.0)
+        return self.currency_id.round(self.amount_total * percent)
+
+    def _oms_get_paid_amount(self):
+        """Paid so far: online transactions and payments on posted invoices."""
+        self.ensure_one()
+        order = self.sudo()  # payments are accounting data the review needs
+        invoices = order.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        )
+        paid = sum(invoices.mapped("amount_total")) - sum(invoices.mapped("amount_residual"))
+        return order.amount_paid + paid
+
+    # ------------------------------------------------------------------
+    # Changes after approval and stock arrival
+    # ------------------------------------------------------------------
+    def _oms_changed_after_approval(self):
+        """Send approved orders whose key facts changed back to review."""
+        if self.env.context.get("oms_skip_rereview"):
+            return
+        orders = self.filtered(
+            lambda o: o.state == "sale" and o.oms_reviewed_date and o.oms_approval_snapshot
+        )
+        for order in orders:
+            changes = order._oms_diff_snapshot()
+            if not changes:
+                continue
+            order._oms_touch()
+            order.oms_review_pending = True
+            order.message_post(
+                body=self.env._(
+                    "Changed after approval, sent back to review: %(changes)s",
+                    changes=changes,
+                )
+            )
+        orders.filtered("oms_review_pending")._oms_run_review()
+
+    def write(self, vals):
+        res = super().write(vals)
+        if OMS_REVIEWED_ORDER_FIELDS & set(vals):
+            self._oms_changed_after_approval()
+        return res
+
+    @api.model
+    def _oms_get_waiting_domain(self):
+        return [
+            ("state", "in", ("draft", "sent")),
+            ("oms_exception_ids", "any", [("code", "=", "stock"), ("state", "=", "open")]),
+        ]
+
+    def _oms_release_waiting(self, products=None):
+        """Re-review orders waiting for stock (of ``products``), priority first."""
+        domain = self._oms_get_waiting_domain()
+        if products:
+            domain.append(("order_line.product_id", "in", products.ids))
+        # stock arrival is not done by the order's salesperson: review as system
+        orders = self.sudo().search(domain, order="oms_priority desc, date_order, id")
+        for order in orders:
+            order.action_oms_review()
+        return orders
+
+    @api.model
+    def _cron_oms_review(self):
+        """Release orders waiting for stock and review pending ones."""
+        self._oms_release_waiting()
+        pending = self.search([("oms_review_pending", "=", True), ("state", "!=", "cancel")])
+        pending.action_oms_review()
+        return True

@@ -1,0 +1,3 @@
+from . import oms_exception_override
+from . import oms_exception_substitute
+from . import oms_order_cancel
