@@ -62,7 +62,7 @@ class OmsChannel(models.Model):
             "oms_external_ref": normalized.external_ref,
             "client_order_ref": normalized.name or normalized.external_ref,
             "origin": normalized.name,
-            "pricelist_id": pricelist.id,
+            "pricelist_id": pricelist.id or False,
             "order_line": lines,
         }
         if self.team_id:
@@ -135,6 +135,8 @@ class OmsChannel(models.Model):
             ],
             limit=1,
         )
+        if not pricelist and currency == self.company_id.currency_id:
+            return pricelist  # no pricelist: the order is in the company currency
         if not pricelist:
             raise UserError(
                 _(

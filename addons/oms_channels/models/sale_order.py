@@ -53,6 +53,13 @@ class SaleOrder(models.Model):
             return self.oms_channel_id.auto_confirm
         return super()._oms_can_auto_confirm()
 
+    def _oms_get_duplicate_domain(self, hours=24):
+        """Hook of oms_core: a channel reference only duplicates within its channel."""
+        domain = super()._oms_get_duplicate_domain(hours=hours)
+        if self.oms_channel_id and self.client_order_ref:
+            domain = [*domain, ("oms_channel_id", "=", self.oms_channel_id.id)]
+        return domain
+
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """E-mail to a channel alias: a draft quotation for a person to complete."""

@@ -374,3 +374,36 @@ class TestImport(OmsChannelsCommon):
         self.assertFalse(
             self.env["sale.order"].search([("oms_channel_id", "=", self.shopify.id)])
         )
+
+    def test_currency_without_pricelist(self):
+        """No pricelist: company currency imports, another currency fails clearly."""
+        self.shopify.pricelist_id = False
+        self.env["product.pricelist"].search([("currency_id", "=", self.usd.id)]).write(
+            {"active": False}
+        )
+        staged = self._import(self.shopify, read_data("order_rest_single_legacy.json"))
+        self.assertEqual(staged.state, "imported", staged.error)
+        self.assertEqual(staged.sale_order_id.currency_id, self.company.currency_id)
+        data = json.loads(read_data("order_rest_single_legacy.json"))
+        data["order"].update(id=99, currency="CNY")
+        self.env.ref("base.CNY").active = True
+        staged = self._import(self.shopify, json.dumps(data))
+        self.assertEqual(staged.state, "failed")
+        self.assertIn("No pricelist in CNY", staged.error)
+
+    def test_same_reference_on_two_channels_is_no_duplicate(self):
+        """The review's duplicate check compares channel references per channel."""
+        partner = self.env["res.partner"].create({"name": "c"})
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "oms_channel_id": channel.id,
+                    "client_order_ref": "#1001",
+                }
+                for channel in (self.shopify, self.woo, self.woo)
+            ]
+        )
+        Order = self.env["sale.order"]
+        self.assertEqual(Order.search(orders[0]._oms_get_duplicate_domain()), Order)
+        self.assertEqual(Order.search(orders[1]._oms_get_duplicate_domain()), orders[2])

@@ -87,3 +87,18 @@ class TestSyncBack(OmsChannelsCommon):
             [{"fulfillment_order_id": 1046000778}],
         )
         self.assertTrue(picking)
+
+    def test_cancellation_after_shipment_raises_exception(self):
+        """A channel cancellation of a shipped order becomes a blocking exception."""
+        picking = self._shipped_woo_order()
+        order = picking.sale_id
+        data = json.loads(read_data("order_v3_retrieve.json"))
+        data["status"] = "cancelled"
+        self._stage(self.woo, json.dumps(data))
+        self.env["oms.channel.order"]._cron_process()
+        self.assertNotEqual(order.state, "cancel")
+        exception = order.oms_exception_ids.filtered(
+            lambda e: e.state == "open" and "already shipped" in e.message
+        )
+        self.assertEqual(exception.severity, "block")
+        self.assertTrue(order.oms_channel_order_ids.is_cancel_done)
