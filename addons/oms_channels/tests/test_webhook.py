@@ -58,6 +58,16 @@ class TestWebhook(HttpCase, OmsChannelsCommon):
         self.assertEqual((wrong.status_code, missing.status_code), (401, 401))
         self.assertFalse(self._staged(self.shopify))
 
+    def test_woocommerce_ping_is_answered(self):
+        """WooCommerce's test delivery on webhook creation gets 200, nothing stored."""
+        response = self._post(
+            self.woo,
+            b"webhook_id=12",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self._staged(self.woo))
+
     def test_unknown_token_is_404(self):
         """Unknown tokens are 404."""
         response = self._post(self.shopify, b"{}", token="no-such-token")
