@@ -5,14 +5,13 @@ class StockMove(models.Model):
     _inherit = "stock.move"
 
     def _oms_sorted_for_reservation(self):
-        """Moves in the order they are served: priority, then order date."""
+        """Moves in the order they are served: the order's OMS priority (or the
+        move's own star), then the order date."""
+
         def key(move):
             order = move.sale_line_id.order_id
-            return (
-                -int(move.priority or 0),
-                order.date_order or move.date,
-                move.id,
-            )
+            priority = max(int(order.oms_priority or 0), int(move.priority or 0))
+            return (-priority, order.date_order or move.date, move.id)
 
         return self.browse([m.id for m in sorted(self, key=key)])
 

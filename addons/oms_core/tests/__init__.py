@@ -7,6 +7,7 @@ from . import test_review_confirm
 from . import test_review_engine
 from . import test_security_groups
 from . import test_fulfil_picking_list
+from . import test_fulfil_race
 from . import test_fulfil_reservation
 from . import test_fulfil_shipping
 from . import test_money_invoice

@@ -9,19 +9,27 @@ from .fulfil_common import OmsFulfilCommon
 @tagged("post_install", "-at_install", "oms")
 class TestFulfilReservation(OmsFulfilCommon):
     def _receive(self, product, quantity):
-        receipt = self.env["stock.picking"].create({
-            "picking_type_id": self.warehouse.in_type_id.id,
-            "location_id": self.env.ref("stock.stock_location_suppliers").id,
-            "location_dest_id": self.stock_location.id,
-            "move_ids": [fields.Command.create({
-                "name": product.name,
-                "product_id": product.id,
-                "product_uom_qty": quantity,
-                "product_uom": product.uom_id.id,
+        receipt = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
                 "location_id": self.env.ref("stock.stock_location_suppliers").id,
                 "location_dest_id": self.stock_location.id,
-            })],
-        })
+                "move_ids": [
+                    fields.Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.stock_location.id,
+                        }
+                    )
+                ],
+            }
+        )
         receipt.action_confirm()
         self._ship(receipt)
         return receipt
@@ -35,20 +43,37 @@ class TestFulfilReservation(OmsFulfilCommon):
         self.assertEqual(order.picking_ids.state, "assigned")
         self.assertEqual(order.picking_ids.move_ids.quantity, 5)
 
+    def test_arriving_stock_serves_urgent_before_high(self):
+        """Stock arriving for a high and an urgent order goes to the urgent one first,
+        although Odoo alone (same star, earlier date) would serve the high one."""
+        now = fields.Datetime.now()
+        high = self._create_order(lines=[(self.goods, 4)], oms_priority="1")
+        urgent = self._create_order(
+            lines=[(self.goods, 4)],
+            oms_priority="2",
+            commitment_date=now + timedelta(days=10),
+        )
+        (high | urgent).action_confirm()
+        self.assertEqual((high | urgent).picking_ids.mapped("priority"), ["1", "1"])
+        self._receive(self.goods, 4)
+        self.assertEqual(urgent.picking_ids.state, "assigned")
+        self.assertEqual(high.picking_ids.state, "confirmed")
+
     def test_arriving_stock_serves_priority_then_order_date(self):
-        """Stock arriving for three waiting orders goes to the urgent one, then the oldest."""
+        """Among orders of the same priority, the oldest order is served first."""
         now = fields.Datetime.now()
         # The oldest order promised a late date: Odoo alone would serve it last.
         old = self._create_order(
             lines=[(self.goods, 4)], commitment_date=now + timedelta(days=10)
         )
         new = self._create_order(lines=[(self.goods, 4)])
-        urgent = self._create_order(lines=[(self.goods, 4)])
+        urgent = self._create_order(lines=[(self.goods, 4)], oms_priority="2")
         (new | old | urgent).action_confirm()
         old.date_order = now - timedelta(days=3)
         new.date_order = now - timedelta(days=1)
-        urgent.picking_ids.priority = "1"
-        self.assertEqual(set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"})
+        self.assertEqual(
+            set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"}
+        )
         self._receive(self.goods, 8)
         self.assertEqual(urgent.picking_ids.state, "assigned")
         self.assertEqual(old.picking_ids.state, "assigned")
@@ -60,7 +85,9 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = cls.env["stock.warehouse"].create({"name": "OMS North", "code": "OMSN"})
+        cls.other = cls.env["stock.warehouse"].create(
+            {"name": "OMS North", "code": "OMSN"}
+        )
         cls._put_in_stock(cls.goods, 10, cls.other.lot_stock_id)
 
     def test_no_proposal_by_default(self):
@@ -70,7 +97,7 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
         self.assertFalse(order.activity_ids)
 
     def test_proposes_transfer_from_other_warehouse(self):
-        """The order's warehouse lacks stock, the other has it: an activity proposes it."""
+        """The order's warehouse lacks stock, another has it: an activity says so."""
         self.warehouse.oms_interwarehouse_policy = "propose"
         order = self._create_order()
         order.action_confirm()
@@ -82,8 +109,9 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
         self.warehouse.oms_interwarehouse_policy = "transfer"
         order = self._create_order()
         order.action_confirm()
-        transfer = self.env["stock.picking"].search([("origin", "=", order.name),
-                                                     ("picking_type_code", "=", "internal")])
+        transfer = self.env["stock.picking"].search(
+            [("origin", "=", order.name), ("picking_type_code", "=", "internal")]
+        )
         self.assertEqual(transfer.location_id, self.other.lot_stock_id)
         self.assertEqual(transfer.move_ids.product_uom_qty, 5)
         self._ship(transfer)
