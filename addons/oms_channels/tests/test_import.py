@@ -407,3 +407,15 @@ class TestImport(OmsChannelsCommon):
         Order = self.env["sale.order"]
         self.assertEqual(Order.search(orders[0]._oms_get_duplicate_domain()), Order)
         self.assertEqual(Order.search(orders[1]._oms_get_duplicate_domain()), orders[2])
+
+    def test_sales_analysis_per_channel(self):
+        """Odoo's sales analysis groups by channel (and by its sales team)."""
+        self._import(self.shopify, read_data("order_rest_single_legacy.json"))
+        self.env.flush_all()
+        groups = self.env["sale.report"]._read_group(
+            [("oms_channel_id", "=", self.shopify.id)], ["team_id"], ["price_total:sum"]
+        )
+        self.assertEqual(len(groups), 1)
+        team, total = groups[0]
+        self.assertEqual(team, self.team)
+        self.assertAlmostEqual(total, 632.82)
