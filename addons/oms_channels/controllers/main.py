@@ -52,6 +52,7 @@ class OmsWebhookController(http.Controller):
             _logger.warning("webhook of channel %s: bad signature", channel.id)
             return self._answer(401, "bad signature")
         text = body.decode("utf-8", errors="replace")
+        # sudo: the public user stores the authenticated body (signature checked above)
         Staged = (
             request.env["oms.channel.order"].sudo().with_company(channel.company_id)
         )
@@ -74,6 +75,7 @@ class OmsWebhookController(http.Controller):
             "oms_channels.ir_cron_oms_channel_order_process", raise_if_not_found=False
         )
         if cron:
+            # sudo: only to schedule the processing cron at once (no data access)
             cron.sudo()._trigger()
         return self._answer(200, "stored", staged.ids)
 

@@ -67,8 +67,8 @@ class OmsChannel(models.Model):
         }
         if self.team_id:
             vals["team_id"] = self.team_id.id
-        if self.user_id:
-            vals["user_id"] = self.user_id.id
+        # imports run as the cron/webhook user: the salesperson comes from the channel
+        vals["user_id"] = (self.user_id or self.team_id.user_id).id or False
         if self.warehouse_id:
             vals["warehouse_id"] = self.warehouse_id.id
         if self.fiscal_position_id:

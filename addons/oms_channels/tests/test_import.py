@@ -21,6 +21,7 @@ class TestImport(OmsChannelsCommon):
         order = staged.sale_order_id
         self.assertEqual(order.oms_channel_id, self.shopify)
         self.assertEqual(order.team_id, self.team)
+        self.assertFalse(order.user_id, "no salesperson on the channel nor its team")
         self.assertEqual(order.oms_external_ref, "820982911946154508")
         self.assertEqual(order.client_order_ref, "#9999")
         self.assertEqual(order.currency_id, self.usd)
