@@ -39,6 +39,7 @@
         "data/oms_fulfilment_cron.xml",
     ],
     "demo": [
+        "demo/oms_core_demo.xml",
         "demo/oms_fulfilment_demo.xml",
     ],
     "application": True,

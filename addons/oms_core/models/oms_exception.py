@@ -5,7 +5,11 @@ from odoo.exceptions import AccessError, UserError
 
 from .oms_review_rule import OMS_CHECK_TYPES, OMS_SEVERITIES
 
-OMS_EXCEPTION_STATES = [("open", "Open"), ("resolved", "Resolved"), ("overridden", "Overridden")]
+OMS_EXCEPTION_STATES = [
+    ("open", "Open"),
+    ("resolved", "Resolved"),
+    ("overridden", "Overridden"),
+]
 OMS_RESOLUTIONS = [
     ("system", "Cleared by re-review"),
     ("override", "Overridden"),
@@ -37,7 +41,9 @@ class OmsException(models.Model):
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="order_id.partner_id", string="Customer")
     salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
-    rule_id = fields.Many2one("oms.review.rule", string="Rule", ondelete="set null", index=True)
+    rule_id = fields.Many2one(
+        "oms.review.rule", string="Rule", ondelete="set null", index=True
+    )
     code = fields.Char(
         required=True,
         help="The rule's check type, or the code given by the addon that raised it.",
@@ -45,14 +51,18 @@ class OmsException(models.Model):
     check_type = fields.Selection(
         OMS_CHECK_TYPES, compute="_compute_check_type", store=True, string="Type"
     )
-    severity = fields.Selection(OMS_SEVERITIES, required=True, default="warn", tracking=True)
+    severity = fields.Selection(
+        OMS_SEVERITIES, required=True, default="warn", tracking=True
+    )
     state = fields.Selection(
         OMS_EXCEPTION_STATES, required=True, default="open", index=True, tracking=True
     )
     message = fields.Text(required=True)
     user_id = fields.Many2one("res.users", string="Owner", tracking=True, index=True)
     deadline = fields.Datetime(tracking=True)
-    is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
+    is_overdue = fields.Boolean(
+        compute="_compute_is_overdue", search="_search_is_overdue"
+    )
     is_escalated = fields.Boolean(string="Escalated", readonly=True, copy=False)
     resolution = fields.Selection(OMS_RESOLUTIONS, tracking=True, copy=False)
     resolved_uid = fields.Many2one("res.users", string="Resolved By", copy=False)
@@ -107,9 +117,13 @@ class OmsException(models.Model):
         if rule.user_id:
             return rule.user_id
         group = rule.approver_group_id or self.env.ref("oms_core.group_oms_reviewer")
-        candidates = group.users.filtered(
-            lambda u: u.active and not u.share and order.company_id in u.company_ids
-        ) - order.create_uid - self.env.ref("base.user_root")
+        candidates = (
+            group.users.filtered(
+                lambda u: u.active and not u.share and order.company_id in u.company_ids
+            )
+            - order.create_uid
+            - self.env.ref("base.user_root")
+        )
         if not candidates:
             return order.user_id
         load = dict(
@@ -123,7 +137,11 @@ class OmsException(models.Model):
 
     @api.model
     def _get_deadline(self, order, rule):
-        hours = rule.deadline_hours if rule else order.company_id.oms_exception_deadline_hours
+        hours = (
+            rule.deadline_hours
+            if rule
+            else order.company_id.oms_exception_deadline_hours
+        )
         return fields.Datetime.now() + timedelta(hours=hours)
 
     def _schedule_owner_activity(self):
@@ -131,8 +149,12 @@ class OmsException(models.Model):
         for exception in self.filtered("user_id"):
             exception.activity_id = exception.order_id.activity_schedule(
                 "mail.mail_activity_data_todo",
-                date_deadline=fields.Date.to_date(exception.deadline or fields.Datetime.now()),
-                summary=self.env._("Order exception: %(message)s", message=exception.message[:80]),
+                date_deadline=fields.Date.to_date(
+                    exception.deadline or fields.Datetime.now()
+                ),
+                summary=self.env._(
+                    "Order exception: %(message)s", message=exception.message[:80]
+                ),
                 note=exception.message,
                 user_id=exception.user_id.id,
             )
@@ -142,7 +164,9 @@ class OmsException(models.Model):
     # ------------------------------------------------------------------
     def _check_can_act(self):
         if not self.env.user.has_group("oms_core.group_oms_reviewer"):
-            raise AccessError(self.env._("Only order reviewers can act on order exceptions."))
+            raise AccessError(
+                self.env._("Only order reviewers can act on order exceptions.")
+            )
         if self.filtered(lambda e: e.state != "open"):
             raise UserError(self.env._("This exception is already closed."))
 
@@ -164,9 +188,9 @@ class OmsException(models.Model):
                 body=self.env._(
                     "Exception %(message)s: %(resolution)s by %(user)s. %(note)s",
                     message=exception.message,
-                    resolution=dict(self._fields["resolution"]._description_selection(self.env))[
-                        resolution
-                    ],
+                    resolution=dict(
+                        self._fields["resolution"]._description_selection(self.env)
+                    )[resolution],
                     user=self.env.user.name,
                     note=note or "",
                 )
@@ -204,7 +228,9 @@ class OmsException(models.Model):
         """
         self._check_can_act()
         if not (note or "").strip():
-            raise UserError(self.env._("A reason is required to override an exception."))
+            raise UserError(
+                self.env._("A reason is required to override an exception.")
+            )
         for exception in self:
             if exception.approver_group_id not in self.env.user.groups_id:
                 raise AccessError(
@@ -230,7 +256,9 @@ class OmsException(models.Model):
             exception.write({"resolution": "wait_stock", "resolved_uid": self.env.uid})
             exception.order_id._oms_touch()
             exception.order_id.message_post(
-                body=self.env._("Waiting for stock: %(message)s", message=exception.message)
+                body=self.env._(
+                    "Waiting for stock: %(message)s", message=exception.message
+                )
             )
         return True
 
@@ -246,13 +274,15 @@ class OmsException(models.Model):
         return True
 
     def action_contact_customer(self):
-        """Schedule a call for the owner and open the e-mail composer to the customer."""
+        """Schedule a call for the owner and open the e-mail composer."""
         self.ensure_one()
         self._check_can_act()
         order = self.order_id
         order.activity_schedule(
             "mail.mail_activity_data_call",
-            summary=self.env._("Contact the customer about: %(message)s", message=self.message[:80]),
+            summary=self.env._(
+                "Contact the customer about: %(message)s", message=self.message[:80]
+            ),
             note=self.message,
             user_id=(self.user_id or self.env.user).id,
         )
@@ -268,7 +298,9 @@ class OmsException(models.Model):
                 "default_res_ids": order.ids,
                 "default_composition_mode": "comment",
                 "default_partner_ids": order.partner_id.ids,
-                "default_subject": self.env._("About your order %(order)s", order=order.name),
+                "default_subject": self.env._(
+                    "About your order %(order)s", order=order.name
+                ),
                 "default_body": self.message,
             },
         }
@@ -338,7 +370,8 @@ class OmsException(models.Model):
                 exception.order_id.activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._(
-                        "Overdue order exception: %(message)s", message=exception.message[:80]
+                        "Overdue order exception: %(message)s",
+                        message=exception.message[:80],
                     ),
                     note=exception.message,
                     user_id=manager.id,

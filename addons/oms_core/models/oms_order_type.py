@@ -26,7 +26,8 @@ class OmsOrderType(models.Model):
     picking_policy = fields.Selection(
         [("direct", "As soon as possible"), ("one", "When all products are ready")],
         string="Shipping Policy",
-        help="Default shipping policy of orders of this type; empty keeps Odoo's default.",
+        help="Default shipping policy of orders of this type; "
+        "empty keeps Odoo's default.",
     )
     allow_without_stock = fields.Boolean(
         string="Confirm Without Stock",

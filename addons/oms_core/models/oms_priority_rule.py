@@ -26,11 +26,14 @@ class OmsPriorityRule(models.Model):
     def _check_domain_valid(self):
         for rule in self:
             try:
-                self.env["sale.order"].search_count(literal_eval(rule.domain or "[]"), limit=1)
+                self.env["sale.order"].search_count(
+                    literal_eval(rule.domain or "[]"), limit=1
+                )
             except Exception as error:
                 raise ValidationError(
                     self.env._(
-                        "The condition of rule %(rule)s is not a valid domain: %(error)s",
+                        "The condition of rule %(rule)s is not a valid domain: "
+                        "%(error)s",
                         rule=rule.name,
                         error=error,
                     )

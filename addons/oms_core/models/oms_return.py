@@ -147,7 +147,10 @@ class OmsReturn(models.Model):
 
     def _oms_create_return_picking(self, delivery):
         self.ensure_one()
-        wizard = self._prepare_return_wizard_vals(delivery)
+        destination = self._oms_get_disposition_location(delivery)
+        wizard = self._prepare_return_wizard_vals(delivery).with_context(
+            oms_return_location_dest_id=destination.id
+        )
         before = self.order_id.picking_ids
         if self.resolution == "exchange":
             action = wizard.action_create_exchanges()
@@ -158,13 +161,15 @@ class OmsReturn(models.Model):
             self.exchange_picking_id = exchange[:1]
         else:
             picking = wizard._create_return()
-        destination = self._oms_get_disposition_location(picking)
-        if destination != picking.location_dest_id:
-            picking.location_dest_id = destination
         self.picking_id = picking
 
-    def _oms_get_disposition_location(self, picking):
-        """Hook: destination of the returned goods for the return's disposition."""
+    def _oms_get_disposition_location(self, delivery):
+        """Hook: destination of the returned goods for the return's disposition
+        (empty: the return operation's default, i.e. back to stock).
+
+        :param delivery: the delivery the goods are returned from
+        :rtype: stock.location
+        """
         self.ensure_one()
         if self.disposition == "scrap":
             scrap = self.env["stock.location"].search(
@@ -178,9 +183,9 @@ class OmsReturn(models.Model):
                 raise UserError(self.env._("Configure a scrap location first."))
             return scrap
         if self.disposition == "quarantine":
-            warehouse = picking.picking_type_id.warehouse_id
+            warehouse = delivery.picking_type_id.warehouse_id
             return warehouse._oms_get_quarantine_location()
-        return picking.location_dest_id
+        return self.env["stock.location"]
 
     def action_receive(self):
         """The goods are back: validate the return receipt."""

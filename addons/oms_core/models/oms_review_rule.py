@@ -111,7 +111,7 @@ class OmsReviewRule(models.Model):
         "account.payment.term",
         string="Prepaid Payment Terms",
         help="Payment: orders with these payment terms must be paid before "
-        "confirmation (as well as orders requiring online payment and presales).",
+        "confirmation (presales need their deposit in any case).",
     )
     message = fields.Char(
         translate=True,
@@ -133,7 +133,8 @@ class OmsReviewRule(models.Model):
             except Exception as error:
                 raise ValidationError(
                     self.env._(
-                        "The condition of rule %(rule)s is not a valid domain: %(error)s",
+                        "The condition of rule %(rule)s is not a valid domain: "
+                        "%(error)s",
                         rule=rule.name,
                         error=error,
                     )
@@ -162,8 +163,9 @@ class OmsReviewRule(models.Model):
         self.ensure_one()
         if self.company_id and self.company_id != order.company_id:
             return False
-        if self.order_type_ids and order.oms_order_type not in self.order_type_ids.mapped(
-            "code"
+        if (
+            self.order_type_ids
+            and order.oms_order_type not in self.order_type_ids.mapped("code")
         ):
             return False
         if self.team_ids and order.team_id not in self.team_ids:
@@ -191,7 +193,7 @@ class OmsReviewRule(models.Model):
     def _review_credit_limit(self, order):
         """Receivables + uninvoiced confirmed orders + this order vs credit limit."""
         company = order.company_id
-        # credit fields are restricted to accountants; the review reads them for everybody
+        # credit fields are for accountants; the review reads them for everybody
         partner = (
             order.partner_id.commercial_partner_id.sudo()
             .with_company(company)
@@ -206,7 +208,12 @@ class OmsReviewRule(models.Model):
                 order.amount_total, company.currency_id, company, fields.Date.today()
             )
         exposure = partner.credit + partner.credit_to_invoice + current
-        if float_compare(exposure, limit, precision_rounding=company.currency_id.rounding) <= 0:
+        if (
+            float_compare(
+                exposure, limit, precision_rounding=company.currency_id.rounding
+            )
+            <= 0
+        ):
             return False
         return self.env._(
             "Credit limit exceeded: limit %(limit)s, exposure %(exposure)s",
@@ -216,7 +223,10 @@ class OmsReviewRule(models.Model):
 
     def _review_stock(self, order):
         """Available to promise in the order's warehouse covers every storable line."""
-        if order.oms_backorder_accepted or order._oms_get_order_type().allow_without_stock:
+        if (
+            order.oms_backorder_accepted
+            or order._oms_get_order_type().allow_without_stock
+        ):
             return False
         warehouse = order.warehouse_id
         needs = order._oms_get_stock_needs()
@@ -228,7 +238,12 @@ class OmsReviewRule(models.Model):
         missing = []
         for product in products.sorted("id"):
             rounding = product.uom_id.rounding
-            if float_compare(needs[product.id], atp[product.id], precision_rounding=rounding) > 0:
+            if (
+                float_compare(
+                    needs[product.id], atp[product.id], precision_rounding=rounding
+                )
+                > 0
+            ):
                 missing.append(
                     self.env._(
                         "%(product)s: ordered %(qty)s, available %(atp)s",
@@ -273,7 +288,8 @@ class OmsReviewRule(models.Model):
             list_price = line._oms_get_pricelist_price()
             if not list_price or list_price <= 0:
                 continue
-            net = line.price_unit * (1 - (line.discount or 0.0) / 100.0)
+            # the unit price only: discounts are the discount limit's business
+            net = line.price_unit
             below = (list_price - net) / list_price * 100.0
             if float_compare(below, self.percent_limit, precision_digits=2) > 0:
                 failures.append(
@@ -315,7 +331,14 @@ class OmsReviewRule(models.Model):
     def _review_amount_threshold(self, order):
         """Order total above the threshold needs approval."""
         threshold = self._oms_amount_in(order)
-        if float_compare(order.amount_total, threshold, precision_rounding=order.currency_id.rounding) <= 0:
+        if (
+            float_compare(
+                order.amount_total,
+                threshold,
+                precision_rounding=order.currency_id.rounding,
+            )
+            <= 0
+        ):
             return False
         return self.env._(
             "Order total %(amount)s exceeds the approval threshold %(threshold)s",
@@ -337,7 +360,8 @@ class OmsReviewRule(models.Model):
         if not duplicates:
             return False
         return self.env._(
-            "Possible duplicate of %(orders)s", orders=", ".join(duplicates.mapped("name"))
+            "Possible duplicate of %(orders)s",
+            orders=", ".join(duplicates.mapped("name")),
         )
 
     def _review_payment(self, order):
@@ -346,7 +370,10 @@ class OmsReviewRule(models.Model):
         if not required:
             return False
         paid = order._oms_get_paid_amount()
-        if float_compare(paid, required, precision_rounding=order.currency_id.rounding) >= 0:
+        if (
+            float_compare(paid, required, precision_rounding=order.currency_id.rounding)
+            >= 0
+        ):
             return False
         return self.env._(
             "Prepayment required: %(required)s, paid %(paid)s",
@@ -357,16 +384,31 @@ class OmsReviewRule(models.Model):
     def _review_new_customer(self, order):
         """First order of a customer above the amount."""
         threshold = self._oms_amount_in(order)
-        if float_compare(order.amount_total, threshold, precision_rounding=order.currency_id.rounding) <= 0:
+        if (
+            float_compare(
+                order.amount_total,
+                threshold,
+                precision_rounding=order.currency_id.rounding,
+            )
+            <= 0
+        ):
             return False
         # count the orders of every salesperson
-        previous = self.env["sale.order"].sudo().search_count(
-            [
-                ("id", "!=", order.id),
-                ("partner_id.commercial_partner_id", "=", order.partner_id.commercial_partner_id.id),
-                ("state", "=", "sale"),
-            ],
-            limit=1,
+        previous = (
+            self.env["sale.order"]
+            .sudo()
+            .search_count(
+                [
+                    ("id", "!=", order.id),
+                    (
+                        "partner_id.commercial_partner_id",
+                        "=",
+                        order.partner_id.commercial_partner_id.id,
+                    ),
+                    ("state", "=", "sale"),
+                ],
+                limit=1,
+            )
         )
         if previous:
             return False

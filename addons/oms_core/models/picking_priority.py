@@ -19,4 +19,6 @@ class StockPicking(models.Model):
             if picking.state in ("done", "cancel") or not picking.sale_id:
                 picking.priority = picking.priority or "0"
                 continue
-            picking.priority = "1" if picking.sale_id.oms_priority in ("1", "2") else "0"
+            picking.priority = (
+                "1" if picking.sale_id.oms_priority in ("1", "2") else "0"
+            )

@@ -31,16 +31,26 @@ class ProductProduct(models.Model):
         if exclude_order:
             domain.append(("sale_line_id.order_id", "!=", exclude_order.id))
         Move = self.env["stock.move"].sudo()
-        for product, demand in Move._read_group(domain, ["product_id"], ["product_qty:sum"]):
+        for product, demand in Move._read_group(
+            domain, ["product_id"], ["product_qty:sum"]
+        ):
             atp[product.id] -= demand
-        reserved = self.env["stock.move.line"].sudo()._read_group(
-            [("move_id", "any", domain)], ["product_id"], ["quantity_product_uom:sum"]
+        reserved = (
+            self.env["stock.move.line"]
+            .sudo()
+            ._read_group(
+                [("move_id", "any", domain)],
+                ["product_id"],
+                ["quantity_product_uom:sum"],
+            )
         )
         for product, qty in reserved:
             # reserved units are already out of free_qty
             atp[product.id] += qty
         return {
-            product.id: float_round(atp[product.id], precision_rounding=product.uom_id.rounding)
+            product.id: float_round(
+                atp[product.id], precision_rounding=product.uom_id.rounding
+            )
             for product in self
         }
 

@@ -10,7 +10,9 @@ class ResCompany(models.Model):
         help="Confirm an order as soon as its review finds no blocking exception.",
     )
     oms_priority_high_score = fields.Integer(string="High Priority Score", default=50)
-    oms_priority_urgent_score = fields.Integer(string="Urgent Priority Score", default=100)
+    oms_priority_urgent_score = fields.Integer(
+        string="Urgent Priority Score", default=100
+    )
     oms_presale_deposit_percent = fields.Float(
         string="Presale Deposit (%)",
         default=30.0,

@@ -4,7 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    oms_auto_confirm = fields.Boolean(related="company_id.oms_auto_confirm", readonly=False)
+    oms_auto_confirm = fields.Boolean(
+        related="company_id.oms_auto_confirm", readonly=False
+    )
     oms_priority_high_score = fields.Integer(
         related="company_id.oms_priority_high_score", readonly=False
     )

@@ -36,6 +36,7 @@ class SaleOrder(models.Model):
         compute="_compute_oms_stage",
         store=True,
         index=True,
+        group_expand=True,
         help="Where the order is in its life, derived from Odoo's own states.",
     )
     oms_priority_score = fields.Integer(
@@ -54,8 +55,12 @@ class SaleOrder(models.Model):
         tracking=True,
         help="From the score and the company thresholds; can be raised by hand.",
     )
-    oms_exception_ids = fields.One2many("oms.exception", "order_id", string="Exceptions")
-    oms_open_exception_count = fields.Integer(compute="_compute_oms_open_exception_count")
+    oms_exception_ids = fields.One2many(
+        "oms.exception", "order_id", string="Exceptions"
+    )
+    oms_open_exception_count = fields.Integer(
+        string="Open Exceptions", compute="_compute_oms_open_exception_count"
+    )
     oms_has_blocking_exception = fields.Boolean(
         compute="_compute_oms_stage", store=True, string="Blocked"
     )
@@ -78,7 +83,9 @@ class SaleOrder(models.Model):
         copy=False,
         help="Changed after approval; the review runs again.",
     )
-    oms_approval_snapshot = fields.Json(readonly=True, copy=False)
+    oms_approval_snapshot = fields.Json(
+        string="Approval Snapshot", readonly=True, copy=False
+    )
     oms_changes_since_approval = fields.Text(
         string="Changes Since Approval", compute="_compute_oms_changes_since_approval"
     )
@@ -89,7 +96,11 @@ class SaleOrder(models.Model):
         help="A reviewer decided to ship what is available and back-order the rest.",
     )
     oms_cancel_reason_id = fields.Many2one(
-        "oms.cancel.reason", string="Cancellation Reason", readonly=True, copy=False, tracking=True
+        "oms.cancel.reason",
+        string="Cancellation Reason",
+        readonly=True,
+        copy=False,
+        tracking=True,
     )
     oms_delivered_date = fields.Datetime(
         string="Delivered On",
@@ -125,7 +136,8 @@ class SaleOrder(models.Model):
     def _compute_oms_stage(self):
         for order in self:
             blocked = any(
-                e.state == "open" and e.severity == "block" for e in order.oms_exception_ids
+                e.state == "open" and e.severity == "block"
+                for e in order.oms_exception_ids
             )
             order.oms_has_blocking_exception = blocked
             order.oms_stage = order._oms_get_stage(blocked)
@@ -166,11 +178,15 @@ class SaleOrder(models.Model):
         return (
             self.invoice_status == "invoiced"
             and bool(invoices)
-            and all(m.payment_state in ("paid", "in_payment", "reversed") for m in invoices)
+            and all(
+                m.payment_state in ("paid", "in_payment", "reversed") for m in invoices
+            )
         )
 
     @api.depends(
         "partner_id.oms_tier",
+        "partner_id.commercial_partner_id.oms_tier",
+        "amount_untaxed",
         "amount_total",
         "commitment_date",
         "oms_order_type",
@@ -189,9 +205,15 @@ class SaleOrder(models.Model):
         for order in self:
             company = order.company_id or self.env.company
             score = order.oms_priority_score
-            if company.oms_priority_urgent_score and score >= company.oms_priority_urgent_score:
+            if (
+                company.oms_priority_urgent_score
+                and score >= company.oms_priority_urgent_score
+            ):
                 order.oms_priority = "2"
-            elif company.oms_priority_high_score and score >= company.oms_priority_high_score:
+            elif (
+                company.oms_priority_high_score
+                and score >= company.oms_priority_high_score
+            ):
                 order.oms_priority = "1"
             else:
                 order.oms_priority = "0"
@@ -207,10 +229,14 @@ class SaleOrder(models.Model):
     def _compute_picking_policy(self):
         types = self.env["oms.order.type"].search([])
         for order in self:
-            policy = types.filtered(lambda t, o=order: t.code == o.oms_order_type).picking_policy
+            policy = types.filtered(
+                lambda t, o=order: t.code == o.oms_order_type
+            ).picking_policy
             order.picking_policy = policy or order.picking_policy or "direct"
 
-    @api.depends("oms_approval_snapshot", "order_line.product_uom_qty", "order_line.price_unit")
+    @api.depends(
+        "oms_approval_snapshot", "order_line.product_uom_qty", "order_line.price_unit"
+    )
     def _compute_oms_changes_since_approval(self):
         for order in self:
             order.oms_changes_since_approval = order._oms_diff_snapshot()
@@ -232,8 +258,12 @@ class SaleOrder(models.Model):
             "shipping": self.partner_shipping_id.display_name or "",
             "amount": self.amount_total,
             "lines": {
-                str(line.id): [line.product_id.display_name, line.product_uom_qty,
-                               line.price_unit, line.discount]
+                str(line.id): [
+                    line.product_id.display_name,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.discount,
+                ]
                 for line in self._oms_get_product_lines()
             },
         }
@@ -256,12 +286,15 @@ class SaleOrder(models.Model):
         old_lines, new_lines = before.get("lines", {}), now["lines"]
         for key, (product, qty, price, discount) in new_lines.items():
             if key not in old_lines:
-                changes.append(self.env._("Added: %(product)s × %(qty)s", product=product, qty=qty))
+                changes.append(
+                    self.env._("Added: %(product)s × %(qty)s", product=product, qty=qty)
+                )
             elif old_lines[key] != [product, qty, price, discount]:
                 old = old_lines[key]
                 changes.append(
                     self.env._(
-                        "%(product)s: %(old_qty)s × %(old_price)s → %(qty)s × %(price)s",
+                        "%(product)s: %(old_qty)s × %(old_price)s → "
+                        "%(qty)s × %(price)s",
                         product=product,
                         old_qty=old[1],
                         old_price=old[2],
@@ -277,13 +310,16 @@ class SaleOrder(models.Model):
     def _oms_get_product_lines(self):
         self.ensure_one()
         return self.order_line.filtered(
-            lambda line: not line.display_type and line.product_id and not line.is_downpayment
+            lambda line: (
+                not line.display_type and line.product_id and not line.is_downpayment
+            )
         )
 
     def _oms_get_lines_signature(self):
         """Products, quantities and total: what makes two orders duplicates."""
         self.ensure_one()
         lines = sorted(
-            (line.product_id.id, line.product_uom_qty) for line in self._oms_get_product_lines()
+            (line.product_id.id, line.product_uom_qty)
+            for line in self._oms_get_product_lines()
         )
         return json.dumps([lines, self.currency_id.round(self.amount_total)])

@@ -1,7 +1,13 @@
 from odoo import api, fields, models
 
 # line fields whose change after approval sends the order back to review
-OMS_REVIEWED_LINE_FIELDS = {"product_id", "product_uom_qty", "product_uom", "price_unit", "discount"}
+OMS_REVIEWED_LINE_FIELDS = {
+    "product_id",
+    "product_uom_qty",
+    "product_uom",
+    "price_unit",
+    "discount",
+}
 
 
 class SaleOrderLine(models.Model):
@@ -21,7 +27,9 @@ class SaleOrderLine(models.Model):
         lines = self.filtered(
             lambda line: line.product_id.is_storable and line.order_id.warehouse_id
         )
-        for warehouse, wh_lines in lines.grouped(lambda line: line.order_id.warehouse_id).items():
+        for warehouse, wh_lines in lines.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
             atp = wh_lines.product_id._oms_get_atp(warehouse)
             for line in wh_lines:
                 line.oms_atp_qty = atp[line.product_id.id]

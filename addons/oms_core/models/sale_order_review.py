@@ -1,7 +1,10 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 # fields of the order whose change after approval sends it back to review
 OMS_REVIEWED_ORDER_FIELDS = {
@@ -66,7 +69,7 @@ class SaleOrder(models.Model):
 
     def _oms_notify_blocked(self):
         messages = "\n".join(
-            "%s: %s" % (order.name, "; ".join(order._oms_get_blocking().mapped("message")))
+            f"{order.name}: {'; '.join(order._oms_get_blocking().mapped('message'))}"
             for order in self
         )
         return {
@@ -75,7 +78,8 @@ class SaleOrder(models.Model):
             "params": {
                 "title": self.env._("Order on hold"),
                 "message": self.env._(
-                    "Not confirmed, blocking exceptions must be resolved first:\n%(messages)s",
+                    "Not confirmed, blocking exceptions must be resolved "
+                    "first:\n%(messages)s",
                     messages=messages,
                 ),
                 "type": "warning",
@@ -86,7 +90,9 @@ class SaleOrder(models.Model):
 
     def action_oms_open_exceptions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("oms_core.oms_exception_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_core.oms_exception_action"
+        )
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {"search_default_filter_open": 1}
         return action
@@ -165,7 +171,8 @@ class SaleOrder(models.Model):
             if shipped or any(line.qty_delivered for line in order.order_line):
                 raise UserError(
                     self.env._(
-                        "Order %(order)s cannot be cancelled: goods have already been shipped.",
+                        "Order %(order)s cannot be cancelled: goods have "
+                        "already been shipped.",
                         order=order.name,
                     )
                 )
@@ -194,15 +201,17 @@ class SaleOrder(models.Model):
     def _oms_get_duplicate_domain(self, hours=24):
         """Hook: domain of the orders that would duplicate this one.
 
-        Same external reference (`client_order_ref`) in the company, else the
-        same customer and total within ``hours`` (lines compared afterwards).
+        Earlier orders with the same external reference (`client_order_ref`)
+        in the company, else of the same customer and total within ``hours``
+        (lines compared afterwards). The later order is the duplicate.
         `oms_channels` may narrow it to the channel.
 
+        :param int hours: the window of the rule
         :rtype: list
         """
         self.ensure_one()
         domain = [
-            ("id", "!=", self.id or 0),
+            ("id", "<", self.id) if isinstance(self.id, int) else ("id", "!=", False),
             ("company_id", "=", self.company_id.id),
             ("state", "!=", "cancel"),
         ]
@@ -210,7 +219,11 @@ class SaleOrder(models.Model):
             return domain + [("client_order_ref", "=", self.client_order_ref)]
         since = (self.create_date or fields.Datetime.now()) - timedelta(hours=hours)
         return domain + [
-            ("partner_id.commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
+            (
+                "partner_id.commercial_partner_id",
+                "=",
+                self.partner_id.commercial_partner_id.id,
+            ),
             ("amount_total", "=", self.amount_total),
             ("create_date", ">=", since),
         ]
@@ -222,13 +235,17 @@ class SaleOrder(models.Model):
         """Active rules that may apply to the order's company."""
         self.ensure_one()
         # rules are configuration read for whoever triggers the review
-        return self.env["oms.review.rule"].sudo().search(
-            [("company_id", "in", [False, self.company_id.id])]
+        return (
+            self.env["oms.review.rule"]
+            .sudo()
+            .search([("company_id", "in", [False, self.company_id.id])])
         )
 
     def _oms_run_review(self):
         """Evaluate the rules and synchronise the exceptions of the orders."""
-        for order in self.sorted(lambda o: (-int(o.oms_priority or 0), o.date_order or o.create_date, o.id)):
+        for order in self.sorted(
+            lambda o: (-int(o.oms_priority or 0), o.date_order or o.create_date, o.id)
+        ):
             if order.state == "cancel":
                 continue
             results = []
@@ -237,7 +254,10 @@ class SaleOrder(models.Model):
                     results.append((rule, rule._evaluate(order)))
             order._oms_sync_exceptions(results)
             blocked = bool(order._oms_get_blocking())
-            values = {"oms_reviewed_date": fields.Datetime.now(), "oms_review_pending": False}
+            values = {
+                "oms_reviewed_date": fields.Datetime.now(),
+                "oms_review_pending": False,
+            }
             if not blocked and not order.oms_approval_snapshot:
                 values["oms_approval_snapshot"] = order._oms_take_snapshot()
             order.write(values)
@@ -272,7 +292,9 @@ class SaleOrder(models.Model):
                 if (current.message, current.severity) != (message, rule.severity):
                     current.write({"message": message, "severity": rule.severity})
                 continue
-            if mine.filtered(lambda e, m=message: e.state == "overridden" and e.message == m):
+            if mine.filtered(
+                lambda e, m=message: e.state == "overridden" and e.message == m
+            ):
                 continue
             created |= Exception.create(
                 {
@@ -285,7 +307,9 @@ class SaleOrder(models.Model):
                     "deadline": Exception._get_deadline(self, rule),
                 }
             )
-        cleared = existing.filtered(lambda e: e.state == "open" and e.rule_id not in failing)
+        cleared = existing.filtered(
+            lambda e: e.state == "open" and e.rule_id not in failing
+        )
         cleared._oms_resolve_by_system()
         created._schedule_owner_activity()
         if created:
@@ -299,7 +323,9 @@ class SaleOrder(models.Model):
     def _oms_touch(self):
         """Count a manual intervention on the orders."""
         for order in self:
-            order.sudo().oms_touch_count += 1  # counter readonly for users, written for them
+            order.sudo().oms_touch_count += (
+                1  # counter readonly for users, written for them
+            )
 
     # ------------------------------------------------------------------
     # Figures used by the checks
@@ -321,14 +347,18 @@ class SaleOrder(models.Model):
             needs[product.id] = needs.get(product.id, 0.0) + qty
         if self.state == "sale":
             # already reserved for this order: out of the free quantity already
-            reserved = self.env["stock.move.line"].sudo()._read_group(
-                [
-                    ("move_id.sale_line_id.order_id", "=", self.id),
-                    ("move_id.state", "not in", ("done", "cancel")),
-                    ("location_dest_id.usage", "=", "customer"),
-                ],
-                ["product_id"],
-                ["quantity_product_uom:sum"],
+            reserved = (
+                self.env["stock.move.line"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("move_id.sale_line_id.order_id", "=", self.id),
+                        ("move_id.state", "not in", ("done", "cancel")),
+                        ("location_dest_id.usage", "=", "customer"),
+                    ],
+                    ["product_id"],
+                    ["quantity_product_uom:sum"],
+                )
             )
             for product, qty in reserved:
                 if product.id in needs:
@@ -336,15 +366,15 @@ class SaleOrder(models.Model):
         return {pid: qty for pid, qty in needs.items() if qty > 0}
 
     def _oms_get_required_prepayment(self, payment_terms):
-        """Amount to be paid before confirmation.
+        """Amount to be paid before confirmation: all of it with a prepaid
+        payment term, the company's deposit share for presales. (Odoo's portal
+        "online payment" option is left to the portal.)
 
         :param payment_terms: account.payment.term requiring full prepayment
         :rtype: float
         """
         self.ensure_one()
         percent = 0.0
-        if self.require_payment:
-            percent = self.prepayment_percent
         if self.payment_term_id and self.payment_term_id in payment_terms:
             percent = 1.0
         if self.oms_order_type == "presale":
@@ -358,18 +388,28 @@ class SaleOrder(models.Model):
         invoices = order.invoice_ids.filtered(
             lambda m: m.state == "posted" and m.move_type == "out_invoice"
         )
-        paid = sum(invoices.mapped("amount_total")) - sum(invoices.mapped("amount_residual"))
+        paid = sum(invoices.mapped("amount_total")) - sum(
+            invoices.mapped("amount_residual")
+        )
         return order.amount_paid + paid
 
     # ------------------------------------------------------------------
     # Changes after approval and stock arrival
     # ------------------------------------------------------------------
     def _oms_changed_after_approval(self):
-        """Send approved orders whose key facts changed back to review."""
+        """Send approved orders whose key facts changed back to review.
+
+        Approved: confirmed, or a quotation the review approved without
+        confirming it. The review runs again (it confirms nothing by itself).
+        """
         if self.env.context.get("oms_skip_rereview"):
             return
         orders = self.filtered(
-            lambda o: o.state == "sale" and o.oms_reviewed_date and o.oms_approval_snapshot
+            lambda o: (
+                o.state in ("draft", "sent", "sale")
+                and o.oms_reviewed_date
+                and o.oms_approval_snapshot
+            )
         )
         for order in orders:
             changes = order._oms_diff_snapshot()
@@ -395,7 +435,11 @@ class SaleOrder(models.Model):
     def _oms_get_waiting_domain(self):
         return [
             ("state", "in", ("draft", "sent")),
-            ("oms_exception_ids", "any", [("code", "=", "stock"), ("state", "=", "open")]),
+            (
+                "oms_exception_ids",
+                "any",
+                [("code", "=", "stock"), ("state", "=", "open")],
+            ),
         ]
 
     def _oms_release_waiting(self, products=None):
@@ -405,14 +449,25 @@ class SaleOrder(models.Model):
             domain.append(("order_line.product_id", "in", products.ids))
         # stock arrival is not done by the order's salesperson: review as system
         orders = self.sudo().search(domain, order="oms_priority desc, date_order, id")
-        for order in orders:
-            order.action_oms_review()
+        orders._oms_review_safely()
         return orders
+
+    def _oms_review_safely(self):
+        """Review each order on its own savepoint: an order that cannot be
+        confirmed must not fail the receipt or the cron that released it."""
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    order.action_oms_review()
+            except UserError as error:
+                _logger.warning("OMS review of %s failed: %s", order.name, error)
 
     @api.model
     def _cron_oms_review(self):
         """Release orders waiting for stock and review pending ones."""
         self._oms_release_waiting()
-        pending = self.search([("oms_review_pending", "=", True), ("state", "!=", "cancel")])
-        pending.action_oms_review()
+        pending = self.search(
+            [("oms_review_pending", "=", True), ("state", "!=", "cancel")]
+        )
+        pending._oms_review_safely()
         return True

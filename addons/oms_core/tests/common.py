@@ -1,6 +1,7 @@
 from odoo import Command
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 
 
 class OmsCommon(TransactionCase):
@@ -26,7 +27,9 @@ class OmsCommon(TransactionCase):
         cls.manager = new_test_user(
             cls.env, login="oms_manager", groups="oms_core.group_oms_manager"
         )
-        cls.internal = new_test_user(cls.env, login="oms_internal", groups="base.group_user")
+        cls.internal = new_test_user(
+            cls.env, login="oms_internal", groups="base.group_user"
+        )
         # rules of the database (demo) must not interfere with the tests
         cls.env["oms.review.rule"].search([]).active = False
         cls.env["oms.priority.rule"].search([]).active = False
@@ -52,10 +55,20 @@ class OmsCommon(TransactionCase):
             }
         )
         cls.product = cls.env["product.product"].create(
-            {"name": "OMS Widget", "type": "consu", "is_storable": True, "list_price": 100.0}
+            {
+                "name": "OMS Widget",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 100.0,
+            }
         )
         cls.product_alt = cls.env["product.product"].create(
-            {"name": "OMS Widget Plus", "type": "consu", "is_storable": True, "list_price": 100.0}
+            {
+                "name": "OMS Widget Plus",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 100.0,
+            }
         )
         cls.service = cls.env["product.product"].create(
             {"name": "OMS Service", "type": "service", "list_price": 50.0}
@@ -76,7 +89,9 @@ class OmsCommon(TransactionCase):
         vals = {
             "partner_id": cls.customer.id,
             "warehouse_id": cls.warehouse.id,
-            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": qty})],
+            "order_line": [
+                Command.create({"product_id": product.id, "product_uom_qty": qty})
+            ],
         }
         vals.update(values)
         Order = cls.env["sale.order"]
@@ -86,7 +101,11 @@ class OmsCommon(TransactionCase):
 
     @classmethod
     def _create_rule(cls, check_type, severity="block", **values):
-        vals = {"name": f"Test {check_type}", "check_type": check_type, "severity": severity}
+        vals = {
+            "name": f"Test {check_type}",
+            "check_type": check_type,
+            "severity": severity,
+        }
         vals.update(values)
         return cls.env["oms.review.rule"].create(vals)
 

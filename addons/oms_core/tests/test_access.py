@@ -20,10 +20,12 @@ class TestAccess(OmsCommon):
                     {"name": "x", "points": 1}
                 )
         rule.with_user(self.manager).write({"severity": "warn"})
-        self.env["oms.priority.rule"].with_user(self.manager).create({"name": "x", "points": 1})
+        self.env["oms.priority.rule"].with_user(self.manager).create(
+            {"name": "x", "points": 1}
+        )
 
     def test_salesman_sees_own_order_exceptions_only(self):
-        """Odoo's own-documents rule holds: salespeople see the exceptions of their orders."""
+        """Own-documents rule: salespeople see the exceptions of their orders."""
         self._create_rule("amount_threshold", amount_limit=1.0)
         own = self._create_order(user=self.salesman)
         other = self._create_order(user_id=self.reviewer.id)
@@ -34,10 +36,14 @@ class TestAccess(OmsCommon):
         self.assertIn(own.oms_exception_ids, visible)
         self.assertNotIn(other.oms_exception_ids, visible)
         self.assertFalse(
-            self.env["sale.order"].with_user(self.salesman).search([("id", "=", other.id)])
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .search([("id", "=", other.id)])
         )
         self.assertEqual(
-            Exception.with_user(self.reviewer).search([("id", "in", (own | other).oms_exception_ids.ids)]),
+            Exception.with_user(self.reviewer).search(
+                [("id", "in", (own | other).oms_exception_ids.ids)]
+            ),
             (own | other).oms_exception_ids,
         )
 
@@ -59,22 +65,36 @@ class TestAccess(OmsCommon):
         order.oms_exception_ids.with_user(self.reviewer).write({"note": "x"})
 
     def test_multi_company_rules(self):
-        """Rules and exceptions of a company not allowed in the session are invisible."""
+        """Rules and exceptions of a company not allowed are invisible."""
         other_company = self.env["res.company"].create({"name": "OMS Other"})
         self.manager.company_ids = [(4, other_company.id)]
         rule = self._create_rule("stock", company_id=other_company.id)
         shared = self._create_rule("stock", active=False)
-        Rule = self.env["oms.review.rule"].with_user(self.manager).with_context(active_test=False)
+        Rule = (
+            self.env["oms.review.rule"]
+            .with_user(self.manager)
+            .with_context(active_test=False)
+        )
         main_only = Rule.with_context(allowed_company_ids=[self.company.id])
-        both = Rule.with_context(allowed_company_ids=[self.company.id, other_company.id])
+        both = Rule.with_context(
+            allowed_company_ids=[self.company.id, other_company.id]
+        )
         self.assertEqual(main_only.search([("id", "in", (rule | shared).ids)]), shared)
-        self.assertEqual(both.search([("id", "in", (rule | shared).ids)]), rule | shared)
+        self.assertEqual(
+            both.search([("id", "in", (rule | shared).ids)]), rule | shared
+        )
         self._create_rule("amount_threshold", amount_limit=1.0)
         order = self._create_order()
         order.action_oms_review()
         Exception = self.env["oms.exception"].with_user(self.manager)
         ids = order.oms_exception_ids.ids
-        self.assertTrue(Exception.with_context(allowed_company_ids=[self.company.id]).search([("id", "in", ids)]))
+        self.assertTrue(
+            Exception.with_context(allowed_company_ids=[self.company.id]).search(
+                [("id", "in", ids)]
+            )
+        )
         self.assertFalse(
-            Exception.with_context(allowed_company_ids=[other_company.id]).search([("id", "in", ids)])
+            Exception.with_context(allowed_company_ids=[other_company.id]).search(
+                [("id", "in", ids)]
+            )
         )

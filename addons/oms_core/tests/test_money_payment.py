@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -131,11 +131,15 @@ class TestMoneyPayment(OmsFulfilCommon):
         """The review's payment check holds a quotation needing prepayment until the
         channel reports it paid; then the review confirms it."""
         self.env.company.oms_auto_confirm = True
-        self.env["oms.review.rule"].create(
-            {"name": "Prepayment", "check_type": "payment", "severity": "block"}
-        )
+        prepaid_term = self.env["account.payment.term"].create({"name": "Prepaid"})
+        self.env["oms.review.rule"].create({
+            "name": "Prepayment",
+            "check_type": "payment",
+            "severity": "block",
+            "payment_term_ids": [Command.set(prepaid_term.ids)],
+        })
         order = self._prepaid_order()
-        order.write({"require_payment": True, "prepayment_percent": 1.0})
+        order.payment_term_id = prepaid_term
         order.action_oms_review()
         self.assertEqual(order.state, "draft")
         self.assertTrue(order.oms_has_blocking_exception)

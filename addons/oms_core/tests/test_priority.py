@@ -12,10 +12,18 @@ class TestPriority(OmsCommon):
         super().setUpClass()
         Rule = cls.env["oms.priority.rule"]
         cls.vip_rule = Rule.create(
-            {"name": "VIP", "domain": "[('partner_id.oms_tier', '=', 'vip')]", "points": 60}
+            {
+                "name": "VIP",
+                "domain": "[('partner_id.oms_tier', '=', 'vip')]",
+                "points": 60,
+            }
         )
         cls.big_rule = Rule.create(
-            {"name": "Big order", "domain": "[('amount_untaxed', '>=', 1000)]", "points": 50}
+            {
+                "name": "Big order",
+                "domain": "[('amount_untaxed', '>=', 1000)]",
+                "points": 50,
+            }
         )
 
     def test_score_and_level_from_rules(self):
@@ -39,13 +47,15 @@ class TestPriority(OmsCommon):
     def test_thresholds_are_company_settings(self):
         """Raising the thresholds lowers the level."""
         self.customer.oms_tier = "vip"
-        settings = self.env["res.config.settings"].create({"oms_priority_high_score": 70})
+        settings = self.env["res.config.settings"].create(
+            {"oms_priority_high_score": 70}
+        )
         settings.execute()
         order = self._create_order(qty=1)
         self.assertEqual(order.oms_priority, "0")
 
     def test_priority_reaches_the_delivery(self):
-        """High and urgent orders star their delivery picking; the order level is stored on it."""
+        """High and urgent orders star their delivery, which stores the level."""
         self.customer.oms_tier = "vip"
         order = self._create_order(qty=1)
         order.action_confirm()
@@ -56,15 +66,22 @@ class TestPriority(OmsCommon):
         self.assertEqual(picking.priority, "0")
 
     def test_reservation_serves_high_priority_first(self):
-        """When stock arrives, the starred delivery is reserved before the older normal one."""
+        """Arriving stock is reserved for the starred delivery before an older one."""
         self.env["stock.quant"]._update_available_quantity(
             self.product, self.warehouse.lot_stock_id, -10
         )
         normal = self._create_order(qty=5)
         normal.action_confirm()
         vip = self.env["res.partner"].create(
-            {"name": "VIP customer", "oms_tier": "vip", "street": "x", "city": "y",
-             "zip": "1000", "country_id": self.country.id, "email": "v@example.com"}
+            {
+                "name": "VIP customer",
+                "oms_tier": "vip",
+                "street": "x",
+                "city": "y",
+                "zip": "1000",
+                "country_id": self.country.id,
+                "email": "v@example.com",
+            }
         )
         urgent = self._create_order(qty=5, partner_id=vip.id)
         urgent.action_confirm()

@@ -19,18 +19,26 @@ class TestResolutions(OmsCommon):
         return order, order.oms_exception_ids, rule
 
     def test_override_by_reviewer_confirms(self):
-        """A reviewer overrides with a reason through the wizard; the order is confirmed."""
+        """A reviewer overrides with a reason (wizard); the order is confirmed."""
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_override()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         wizard.note = "Known customer"
         wizard.save().action_confirm()
         self.assertRecordValues(
             exception,
-            [{"state": "overridden", "resolution": "override", "resolved_uid": self.reviewer.id,
-              "note": "Known customer"}],
+            [
+                {
+                    "state": "overridden",
+                    "resolution": "override",
+                    "resolved_uid": self.reviewer.id,
+                    "note": "Known customer",
+                }
+            ],
         )
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.oms_auto_approved)
@@ -68,7 +76,7 @@ class TestResolutions(OmsCommon):
         self.assertEqual(exception.state, "overridden")
 
     def test_wait_for_stock_then_released_by_receipt(self):
-        """A stock exception waits; validating a receipt releases and confirms the order."""
+        """A stock exception waits; a validated receipt releases the order."""
         order, exception, _rule = self._held_order("stock")
         exception.with_user(self.reviewer).action_wait_stock()
         self.assertEqual(exception.resolution, "wait_stock")
@@ -93,7 +101,9 @@ class TestResolutions(OmsCommon):
         self._set_stock(self.product_alt, 100)
         action = exception.with_user(self.reviewer).action_open_substitute()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         self.assertEqual(wizard.line_id, order.order_line)
         wizard.product_id = self.product_alt
@@ -134,7 +144,9 @@ class TestResolutions(OmsCommon):
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_cancel()
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.reviewer).with_context(action["context"])
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(action["context"])
         )
         wizard.reason_id = reason
         wizard.save().action_confirm()
@@ -149,10 +161,14 @@ class TestResolutions(OmsCommon):
         order = self._create_order(qty=4)
         order.action_confirm()
         order.picking_ids.action_assign()
-        self.assertEqual(self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 6)
+        self.assertEqual(
+            self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 6
+        )
         order._oms_cancel(reason)
         self.assertEqual(order.picking_ids.state, "cancel")
-        self.assertEqual(self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 10)
+        self.assertEqual(
+            self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 10
+        )
 
     def test_cancel_refused_once_shipped(self):
         """An order with something shipped cannot be cancelled."""
@@ -173,3 +189,17 @@ class TestResolutions(OmsCommon):
         _order, exception, _rule = self._held_order("stock")
         with self.assertRaises(AccessError):
             exception.with_user(self.salesman).action_wait_stock()
+
+    def test_receipt_not_blocked_by_unconfirmable_order(self):
+        """A waiting order that cannot be confirmed does not fail the receipt."""
+        order, exception, _rule = self._held_order("stock")
+        self.env["sale.order.line"].create(
+            {"order_id": order.id, "name": "Line without product", "product_uom_qty": 1}
+        )
+        with self.assertLogs(
+            "odoo.addons.oms_core.models.sale_order_review", "WARNING"
+        ) as logs:
+            receipt = self._receive(self.product, 100)
+        self.assertEqual(receipt.state, "done")
+        self.assertIn(order.name, logs.output[0])
+        self.assertEqual(order.state, "draft")

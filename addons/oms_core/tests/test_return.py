@@ -62,6 +62,15 @@ class TestReturn(OmsFulfilCommon):
         self.assertEqual(self._stock(quarantine), 1)
         self.assertEqual(self._stock(self.stock_location), 0)
 
+    def test_return_to_scrap(self):
+        """Scrapped returns go to the company's scrap location, not back to stock."""
+        ret = self._request(1, disposition="scrap")
+        ret.action_confirm()
+        ret.action_receive()
+        self.assertTrue(ret.picking_id.location_dest_id.scrap_location)
+        self.assertEqual(ret.picking_id.state, "done")
+        self.assertEqual(self._stock(self.stock_location), 0)
+
     def test_exchange_creates_a_new_delivery_and_no_credit_note(self):
         """Exchange: return receipt plus a new delivery; no credit note."""
         ret = self._request(1, resolution="exchange")

@@ -16,7 +16,9 @@ class TestReviewChecks(OmsCommon):
 
     def assertFails(self, order, code, *numbers):
         exceptions = self._review(order)
-        self.assertEqual(exceptions.mapped("code"), [code], exceptions.mapped("message"))
+        self.assertEqual(
+            exceptions.mapped("code"), [code], exceptions.mapped("message")
+        )
         for number in numbers:
             self.assertIn(number, exceptions.message)
         self.assertEqual(order.state, "draft")
@@ -31,7 +33,9 @@ class TestReviewChecks(OmsCommon):
         self.company.account_use_credit_limit = True
         self._create_rule("credit_limit")
         self.customer.with_company(self.company).sudo().credit_limit = 500.0
-        self.assertFails(self._create_order(qty=10), "credit_limit", "500.00", "1,150.00")
+        self.assertFails(
+            self._create_order(qty=10), "credit_limit", "500.00", "1,150.00"
+        )
         self.customer.with_company(self.company).sudo().credit_limit = 100000.0
         self.assertPasses(self._create_order(qty=10))
 
@@ -64,8 +68,12 @@ class TestReviewChecks(OmsCommon):
     def test_address(self):
         """A delivery address without street, city or contact fails."""
         self._create_rule("address")
-        incomplete = self.env["res.partner"].create({"name": "Nowhere", "country_id": self.country.id})
-        exceptions = self.assertFails(self._create_order(partner_id=incomplete.id), "address")
+        incomplete = self.env["res.partner"].create(
+            {"name": "Nowhere", "country_id": self.country.id}
+        )
+        exceptions = self.assertFails(
+            self._create_order(partner_id=incomplete.id), "address"
+        )
         self.assertIn("street", exceptions.message)
         self.assertIn("phone or e-mail", exceptions.message)
         self.assertPasses(self._create_order())
@@ -108,7 +116,9 @@ class TestReviewChecks(OmsCommon):
         """The same external reference is a duplicate, whatever the lines."""
         self._create_rule("duplicate")
         self._create_order(qty=1, client_order_ref="EXT-1")
-        self.assertFails(self._create_order(qty=5, client_order_ref="EXT-1"), "duplicate")
+        self.assertFails(
+            self._create_order(qty=5, client_order_ref="EXT-1"), "duplicate"
+        )
         self.assertPasses(self._create_order(qty=5, client_order_ref="EXT-2"))
 
     def test_duplicate_outside_window(self):
@@ -154,3 +164,15 @@ class TestReviewChecks(OmsCommon):
         exceptions = self.assertFails(self._create_order(qty=10), "domain")
         self.assertEqual(exceptions.message, "Big order")
         self.assertPasses(self._create_order(qty=1))
+
+    def test_messages_are_translated(self):
+        """Exception messages come in the user's language, numbers included."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "oms_core")]
+        )._update_translations("zh_CN")
+        self._create_rule("amount_threshold", amount_limit=500.0)
+        order = self._create_order(qty=10).with_context(lang="zh_CN")
+        order.action_oms_review()
+        self.assertIn("超过审批阈值", order.oms_exception_ids.message)
+        self.assertIn("500", order.oms_exception_ids.message)

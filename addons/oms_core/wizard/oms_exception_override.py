@@ -7,7 +7,9 @@ class OmsExceptionOverride(models.TransientModel):
     _name = "oms.exception.override"
     _description = "Override Order Exception"
 
-    exception_ids = fields.Many2many("oms.exception", string="Exceptions", required=True)
+    exception_ids = fields.Many2many(
+        "oms.exception", string="Exceptions", required=True
+    )
     note = fields.Text(string="Reason", required=True)
 
     def action_confirm(self):

@@ -31,7 +31,9 @@ class OmsExceptionSubstitute(models.TransientModel):
         exception = self.env["oms.exception"].browse(values.get("exception_id"))
         if exception and "line_id" in fields_list:
             lines = exception.order_id._oms_get_product_lines()
-            values["line_id"] = lines.filtered(lambda l: l.product_id.is_storable)[:1].id
+            values["line_id"] = lines.filtered(lambda l: l.product_id.is_storable)[
+                :1
+            ].id
         return values
 
     def action_confirm(self):
@@ -48,8 +50,11 @@ class OmsExceptionSubstitute(models.TransientModel):
         if order.state == "sale":
             # confirmed lines keep their product: add the substitute, zero the old one
             lines.copy(
-                {"order_id": order.id, "product_id": self.product_id.id,
-                 "product_uom_qty": line.product_uom_qty - line.qty_delivered}
+                {
+                    "order_id": order.id,
+                    "product_id": self.product_id.id,
+                    "product_uom_qty": line.product_uom_qty - line.qty_delivered,
+                }
             )
             lines.product_uom_qty = line.qty_delivered
         else:
