@@ -406,8 +406,9 @@ class TestImport(OmsChannelsCommon):
             ]
         )
         Order = self.env["sale.order"]
-        self.assertEqual(Order.search(orders[0]._oms_get_duplicate_domain()), Order)
-        self.assertEqual(Order.search(orders[1]._oms_get_duplicate_domain()), orders[2])
+        # the later order is the duplicate, and only of the same channel's order
+        self.assertEqual(Order.search(orders[1]._oms_get_duplicate_domain()), Order)
+        self.assertEqual(Order.search(orders[2]._oms_get_duplicate_domain()), orders[1])
 
     def test_sales_analysis_per_channel(self):
         """Odoo's sales analysis groups by channel (and by its sales team)."""
