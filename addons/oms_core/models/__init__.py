@@ -13,3 +13,14 @@ from . import sale_order_review
 from . import sale_order_line
 from . import picking_priority
 from . import move_review
+from . import sale_order_fulfilment
+from . import account_res_partner
+from . import account_move
+from . import stock_delivery_carrier
+from . import stock_location
+from . import stock_move
+from . import stock_picking
+from . import stock_warehouse
+from . import oms_return_reason
+from . import oms_return
+from . import oms_return_line

@@ -10,3 +10,10 @@ from . import test_review_engine
 from . import test_security_groups
 from . import test_stage
 from . import test_stock_concurrency
+from . import test_fulfil_picking_list
+from . import test_fulfil_race
+from . import test_fulfil_reservation
+from . import test_fulfil_shipping
+from . import test_money_invoice
+from . import test_money_payment
+from . import test_return

@@ -1,0 +1,156 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+
+class StockPicking(models.Model):
+    """OMS fulfilment on deliveries: shipping and payment policies, shipment
+    e-mail, delivered date, invoice on delivery, cash on delivery."""
+
+    _inherit = "stock.picking"
+
+    oms_delivered_date = fields.Datetime(
+        string="Delivered on",
+        copy=False,
+        tracking=True,
+        help="When the goods reached the customer: set by the carrier status or by hand.",
+    )
+    oms_shipment_mail_sent = fields.Boolean(string="Shipment E-mail Sent", copy=False)
+
+    # ------------------------------------------------------------------ checks
+
+    def _oms_check_can_ship(self):
+        """Refuse to ship prepaid orders before payment, and incomplete deliveries
+        of orders that wait until complete."""
+        for picking in self.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.sale_id and not p.return_id
+        ):
+            order = picking.sale_id
+            if order.oms_payment_policy == "prepaid" and not order.oms_is_paid:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is prepaid and not paid yet: it cannot be shipped.",
+                        order=order.name,
+                    )
+                )
+            if picking.move_type == "one" and not picking._oms_is_complete():
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s waits until it is complete: ship all of %(picking)s "
+                        "at once.",
+                        order=order.name,
+                        picking=picking.name,
+                    )
+                )
+
+    def _oms_is_complete(self):
+        self.ensure_one()
+        return all(
+            float_compare(
+                move.quantity, move.product_uom_qty, precision_rounding=move.product_uom.rounding
+            ) >= 0
+            for move in self.move_ids.filtered(lambda m: m.state != "cancel")
+        )
+
+    def _pre_action_done_hook(self):
+        """Extends the validation hook with the OMS shipping and payment checks."""
+        self._oms_check_can_ship()
+        return super()._pre_action_done_hook()
+
+    # ------------------------------------------------------------------ done
+
+    def _action_done(self):
+        """Invoice the delivered quantities of orders invoiced on delivery."""
+        result = super()._action_done()
+        deliveries = self.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing" and not p.return_id
+        )
+        orders = deliveries.sale_id.filtered(lambda o: o.oms_invoice_policy == "delivery")
+        orders._oms_invoice_and_post()
+        return result
+
+    def _send_confirmation_email(self):
+        """Also send the OMS shipment e-mail with the tracking number and link."""
+        result = super()._send_confirmation_email()
+        self._oms_send_shipment_mail()
+        return result
+
+    def _oms_send_shipment_mail(self):
+        template = self.env.ref("oms_core.mail_template_oms_shipment", raise_if_not_found=False)
+        if not template:
+            return
+        pickings = self.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+            and p.sale_id
+            and not p.return_id
+            and p.carrier_tracking_ref
+            and not p.oms_shipment_mail_sent
+        )
+        for picking in pickings:
+            picking.message_post_with_source(
+                template,
+                email_layout_xmlid="mail.mail_notification_light",
+                subtype_xmlid="mail.mt_comment",
+            )
+        pickings.oms_shipment_mail_sent = True
+
+    # ------------------------------------------------------------------ delivered
+
+    def action_oms_mark_delivered(self):
+        """Button: the goods reached the customer now."""
+        self._oms_set_delivered()
+
+    def _oms_set_delivered(self, date=None):
+        """Hook for carrier integrations: the carrier reports the delivery.
+
+        Sets the delivered date, propagates it to the order and registers the
+        payment of cash-on-delivery orders on the carrier's COD journal.
+
+        :param date: when it was delivered (default: now)
+        """
+        pickings = self.filtered(lambda p: p.state == "done" and not p.oms_delivered_date)
+        pickings.oms_delivered_date = date or fields.Datetime.now()
+        pickings._oms_register_cod_payment()
+
+    def _oms_register_cod_payment(self):
+        for picking in self.filtered(lambda p: p.sale_id.oms_payment_policy == "cod"):
+            order = picking.sale_id
+            order._oms_invoice_and_post()
+            invoices = order._oms_get_open_invoices()
+            amount = sum(invoices.mapped("amount_residual"))
+            journal = picking.carrier_id.oms_cod_journal_id or self.env["account.journal"].search(
+                [("type", "=", "cash"), *self.env["account.journal"]._check_company_domain(
+                    picking.company_id)],
+                limit=1,
+            )
+            if journal and not order.currency_id.is_zero(amount):
+                order._oms_register_external_payment(
+                    journal, amount, ref=picking.carrier_tracking_ref or picking.name
+                )
+
+    def write(self, vals):
+        """Propagate the delivered date to the sales order."""
+        result = super().write(vals)
+        if "oms_delivered_date" in vals:
+            self.sale_id._oms_update_delivered_date()
+        return result
+
+    # ------------------------------------------------------------------ lists
+
+    @api.model
+    def _oms_sort_for_picking_list(self, pickings):
+        """Order pickings for the picking round: priority first, then the first
+        source location of their lines, then the scheduled date."""
+        def key(picking):
+            lines = picking._oms_get_picking_list_lines()
+            location = lines[:1].location_id.complete_name or ""
+            return (-int(picking.priority or 0), location, picking.scheduled_date, picking.id)
+
+        return self.browse([p.id for p in sorted(pickings, key=key)])
+
+    def _oms_get_picking_list_lines(self):
+        """Move lines of the picking in walking order: by source location, then product."""
+        self.ensure_one()
+        return self.move_line_ids.sorted(
+            key=lambda ml: (ml.location_id.complete_name or "", ml.product_id.display_name, ml.id)
+        )

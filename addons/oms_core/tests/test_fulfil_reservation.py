@@ -1,0 +1,103 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .fulfil_common import OmsFulfilCommon
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestFulfilReservation(OmsFulfilCommon):
+    def _receive(self, product, quantity):
+        receipt = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.in_type_id.id,
+            "location_id": self.env.ref("stock.stock_location_suppliers").id,
+            "location_dest_id": self.stock_location.id,
+            "move_ids": [fields.Command.create({
+                "name": product.name,
+                "product_id": product.id,
+                "product_uom_qty": quantity,
+                "product_uom": product.uom_id.id,
+                "location_id": self.env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": self.stock_location.id,
+            })],
+        })
+        receipt.action_confirm()
+        self._ship(receipt)
+        return receipt
+
+    def test_confirmation_reserves_stock_at_once(self):
+        """Approval reserves the stock even if the operation type reserves manually."""
+        self.warehouse.out_type_id.reservation_method = "manual"
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order()
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.state, "assigned")
+        self.assertEqual(order.picking_ids.move_ids.quantity, 5)
+
+    def test_arriving_stock_serves_urgent_before_high(self):
+        """Stock arriving for a high and an urgent order goes to the urgent one first,
+        although Odoo alone (same star, earlier date) would serve the high one."""
+        now = fields.Datetime.now()
+        high = self._create_order(lines=[(self.goods, 4)], oms_priority="1")
+        urgent = self._create_order(
+            lines=[(self.goods, 4)], oms_priority="2", commitment_date=now + timedelta(days=10)
+        )
+        (high | urgent).action_confirm()
+        self.assertEqual((high | urgent).picking_ids.mapped("priority"), ["1", "1"])
+        self._receive(self.goods, 4)
+        self.assertEqual(urgent.picking_ids.state, "assigned")
+        self.assertEqual(high.picking_ids.state, "confirmed")
+
+    def test_arriving_stock_serves_priority_then_order_date(self):
+        """Among orders of the same priority, the oldest order is served first."""
+        now = fields.Datetime.now()
+        # The oldest order promised a late date: Odoo alone would serve it last.
+        old = self._create_order(
+            lines=[(self.goods, 4)], commitment_date=now + timedelta(days=10)
+        )
+        new = self._create_order(lines=[(self.goods, 4)])
+        urgent = self._create_order(lines=[(self.goods, 4)], oms_priority="2")
+        (new | old | urgent).action_confirm()
+        old.date_order = now - timedelta(days=3)
+        new.date_order = now - timedelta(days=1)
+        self.assertEqual(set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"})
+        self._receive(self.goods, 8)
+        self.assertEqual(urgent.picking_ids.state, "assigned")
+        self.assertEqual(old.picking_ids.state, "assigned")
+        self.assertEqual(new.picking_ids.state, "confirmed")
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestFulfilInterWarehouse(OmsFulfilCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.env["stock.warehouse"].create({"name": "OMS North", "code": "OMSN"})
+        cls._put_in_stock(cls.goods, 10, cls.other.lot_stock_id)
+
+    def test_no_proposal_by_default(self):
+        """Without the warehouse setting, nothing is proposed (plain Odoo)."""
+        order = self._create_order()
+        order.action_confirm()
+        self.assertFalse(order.activity_ids)
+
+    def test_proposes_transfer_from_other_warehouse(self):
+        """The order's warehouse lacks stock, the other has it: an activity proposes it."""
+        self.warehouse.oms_interwarehouse_policy = "propose"
+        order = self._create_order()
+        order.action_confirm()
+        self.assertEqual(len(order.activity_ids), 1)
+        self.assertIn("OMS North", order.activity_ids.note)
+
+    def test_creates_transfer_that_serves_the_order(self):
+        """With 'create the transfer', done transfer lets the delivery be reserved."""
+        self.warehouse.oms_interwarehouse_policy = "transfer"
+        order = self._create_order()
+        order.action_confirm()
+        transfer = self.env["stock.picking"].search([("origin", "=", order.name),
+                                                     ("picking_type_code", "=", "internal")])
+        self.assertEqual(transfer.location_id, self.other.lot_stock_id)
+        self.assertEqual(transfer.move_ids.product_uom_qty, 5)
+        self._ship(transfer)
+        self.assertEqual(order.picking_ids.state, "assigned")

@@ -1,0 +1,123 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .fulfil_common import OmsFulfilCommon
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestFulfilShipping(OmsFulfilCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.carrier = cls.env["delivery.carrier"].create({
+            "name": "OMS Express",
+            "delivery_type": "fixed",
+            "fixed_price": 10.0,
+            "tracking_url": "https://track.example.com/?n=<shipmenttrackingnumber>",
+            "product_id": cls.env["product.product"].create(
+                {"name": "OMS Shipping", "type": "service"}
+            ).id,
+        })
+
+    def test_customer_policy_waits_until_complete(self):
+        """A customer set to 'wait until complete' gets orders and deliveries that wait."""
+        self.customer.oms_picking_policy = "one"
+        order = self._create_order()
+        self.assertEqual(order.picking_policy, "one")
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.move_type, "one")
+
+    def test_ship_available_now_backorders_the_rest(self):
+        """Ship 3 of 5 now: a back-order of 2 is created and shown on the order."""
+        self._put_in_stock(self.goods, 3)
+        order = self._create_order()
+        self.assertEqual(order.picking_policy, "direct")
+        order.action_confirm()
+        picking = order.picking_ids
+        self._ship(picking, {self.goods: 3})
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(order.oms_backorder_count, 1)
+        self.assertEqual(order.oms_backorder_ids.move_ids.product_uom_qty, 2)
+        self.assertEqual(order.order_line.qty_delivered, 3)
+        action = order.action_oms_view_backorders()
+        self.assertEqual(action["res_id"], order.oms_backorder_ids.id)
+
+    def test_wait_complete_refuses_partial_shipment(self):
+        """An order waiting until complete cannot ship 3 of 5; it ships once complete."""
+        self._put_in_stock(self.goods, 3)
+        order = self._create_order(picking_policy="one")
+        order.action_confirm()
+        picking = order.picking_ids
+        with self.assertRaises(UserError):
+            self._ship(picking, {self.goods: 3})
+        self.assertEqual(picking.state, "confirmed")
+        self._put_in_stock(self.goods, 2)
+        picking.action_assign()
+        self._ship(picking)
+        self.assertEqual(picking.state, "done")
+        self.assertFalse(order.oms_backorder_count)
+
+    def test_tracking_email_sent_with_number_and_link(self):
+        """Validating a delivery with a tracking number e-mails the customer the number and link."""
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": "TRK-4711"})
+        self._ship(picking)
+        messages = picking.message_ids.filtered(lambda m: "TRK-4711" in (m.body or ""))
+        self.assertEqual(len(messages), 1)
+        self.assertIn(self.customer, messages.partner_ids)
+        self.assertIn("https://track.example.com/?n=TRK-4711", messages.body)
+        self.assertIn(order.name, messages.subject)
+        self.assertTrue(picking.oms_shipment_mail_sent)
+
+    def test_no_tracking_email_without_tracking_number(self):
+        """Without a tracking number, no shipment e-mail is sent."""
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order()
+        order.action_confirm()
+        self._ship(order.picking_ids)
+        self.assertFalse(order.picking_ids.oms_shipment_mail_sent)
+
+    def test_delivered_date_reaches_order(self):
+        """Marking the delivery delivered (carrier or by hand) dates the order, on time."""
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order(
+            commitment_date=fields.Datetime.now() + timedelta(days=2)
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        self._ship(picking)
+        self.assertFalse(order.oms_delivered_date)
+        picking.action_oms_mark_delivered()
+        self.assertTrue(picking.oms_delivered_date)
+        self.assertEqual(order.oms_delivered_date, picking.oms_delivered_date)
+        self.assertTrue(order.oms_delivered_on_time)
+
+    def test_late_delivery_set_by_hand_is_not_on_time(self):
+        """A delivered date after the commitment date is late; clearing it clears the order."""
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order(commitment_date=fields.Datetime.now() - timedelta(days=3))
+        order.action_confirm()
+        picking = order.picking_ids
+        self._ship(picking)
+        picking.oms_delivered_date = fields.Datetime.now()
+        self.assertTrue(order.oms_delivered_date)
+        self.assertFalse(order.oms_delivered_on_time)
+        picking.oms_delivered_date = False
+        self.assertFalse(order.oms_delivered_date)
+
+    def test_partial_delivery_does_not_date_order(self):
+        """The order is delivered only when all of it reached the customer."""
+        self._put_in_stock(self.goods, 3)
+        order = self._create_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        self._ship(picking, {self.goods: 3})
+        picking._oms_set_delivered()
+        self.assertTrue(picking.oms_delivered_date)
+        self.assertFalse(order.oms_delivered_date)

@@ -1,0 +1,67 @@
+from odoo.tests import tagged
+
+from .fulfil_common import OmsFulfilCommon
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestMoneyInvoice(OmsFulfilCommon):
+    def test_invoice_on_delivery_posts_delivered_quantities_only(self):
+        """Shipping 3 of 5 creates and posts an invoice for the 3 delivered."""
+        self._put_in_stock(self.goods, 3)
+        order = self._create_order(oms_invoice_policy="delivery")
+        order.action_confirm()
+        self.assertFalse(order.invoice_ids)
+        self._ship(order.picking_ids, {self.goods: 3})
+        invoice = order.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.invoice_line_ids.quantity, 3)
+        self.assertEqual(invoice.amount_total, 300.0)
+        self.assertEqual(order.oms_payment_state, "not_paid")
+        # the back-order, once shipped, is invoiced on its own
+        self._put_in_stock(self.goods, 2)
+        backorder = order.oms_backorder_ids
+        backorder.action_assign()
+        self._ship(backorder)
+        self.assertEqual(len(order.invoice_ids), 2)
+        self.assertEqual(sum(order.invoice_ids.mapped("amount_total")), 500.0)
+        self.assertEqual(order.invoice_status, "invoiced")
+
+    def test_invoice_on_order_posts_at_confirmation(self):
+        """A prepaid (on order) order is invoiced for the ordered quantity at confirmation."""
+        order = self._create_order(oms_invoice_policy="order")
+        order.action_confirm()
+        self.assertEqual(order.invoice_ids.state, "posted")
+        self.assertEqual(order.invoice_ids.invoice_line_ids.quantity, 5)
+
+    def test_manual_policy_behaves_like_odoo(self):
+        """With the default manual policy nothing is invoiced automatically."""
+        self._put_in_stock(self.goods, 5)
+        order = self._create_order()
+        self.assertEqual(order.oms_invoice_policy, "manual")
+        order.action_confirm()
+        self._ship(order.picking_ids)
+        self.assertFalse(order.invoice_ids)
+        self.assertEqual(order.invoice_status, "to invoice")
+        self.assertEqual(order.oms_payment_state, "not_invoiced")
+
+    def test_periodic_invoicing_consolidates_per_customer(self):
+        """The periodic cron invoices the delivered goods of a customer's orders at once."""
+        self.customer.oms_invoice_policy = "periodic"
+        self._put_in_stock(self.goods, 10)
+        first = self._create_order(lines=[(self.goods, 2)])
+        second = self._create_order(lines=[(self.goods, 3)])
+        undelivered = self._create_order(lines=[(self.goods_b, 1)])
+        orders = first | second | undelivered
+        self.assertEqual(set(orders.mapped("oms_invoice_policy")), {"periodic"})
+        orders.action_confirm()
+        self._ship(first.picking_ids)
+        self._ship(second.picking_ids)
+        self.assertFalse(orders.invoice_ids)
+        self.env["sale.order"]._cron_oms_periodic_invoicing()
+        invoice = first.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice, second.invoice_ids)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 500.0)
+        self.assertFalse(undelivered.invoice_ids)
