@@ -1,0 +1,263 @@
+"""Common adapter interface of the channel connectors (plain Python, no ORM).
+
+An adapter turns a platform's payloads into :class:`NormalizedOrder` values and talks
+to the platform's API. The Odoo side (``oms.channel``) only ever sees normalized
+values, so mapping customers/products/taxes is written once.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import requests
+
+_logger = logging.getLogger(__name__)
+
+TIMEOUT = 20  # seconds, for every HTTP call
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class ChannelError(Exception):
+    """The payload or the platform answer cannot be used (message is user-facing)."""
+
+
+class NotAnOrder(ChannelError):
+    """The payload is valid JSON/bytes but not an order of that platform."""
+
+
+@dataclass
+class NormalizedAddress:
+    name: str = ""
+    company: str = ""
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    zip: str = ""
+    state_code: str = ""
+    state_name: str = ""
+    country_code: str = ""
+    country_name: str = ""
+    phone: str = ""
+    email: str = ""
+
+    def is_empty(self):
+        return not (self.name or self.street or self.city)
+
+
+@dataclass
+class NormalizedLine:
+    sku: str
+    name: str
+    quantity: Decimal
+    price_unit: Decimal
+    discount_amount: Decimal = Decimal(0)
+    tax_rates: list = field(default_factory=list)  # percentages, e.g. [Decimal("7.5")]
+    external_product_id: str = ""
+
+
+@dataclass
+class NormalizedOrder:
+    external_ref: str
+    name: str = ""
+    customer_ref: str = ""
+    customer_name: str = ""
+    email: str = ""
+    phone: str = ""
+    billing: NormalizedAddress = field(default_factory=NormalizedAddress)
+    shipping: NormalizedAddress = field(default_factory=NormalizedAddress)
+    lines: list = field(default_factory=list)
+    shipping_lines: list = field(default_factory=list)  # [(title, amount, tax_rates)]
+    order_discount: Decimal = Decimal(0)  # discount not allocated to lines
+    currency: str = ""
+    taxes_included: bool = False
+    total: Decimal | None = None
+    note: str = ""
+    date_order: str = ""  # ISO 8601 as sent by the platform
+    is_paid: bool = False
+    paid_amount: Decimal = Decimal(0)
+    is_cancelled: bool = False
+
+
+def to_decimal(value, what="amount"):
+    """Decimal of a platform money/quantity value (str, int or float)."""
+    if value is None or value == "":
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ChannelError(f"invalid {what}: {value!r}")
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ChannelError(f"invalid {what}: {value!r}") from exc
+    if not result.is_finite():
+        raise ChannelError(f"invalid {what}: {value!r}")
+    return result
+
+
+def text(value):
+    """Platform text value as a stripped string ('' for null/non scalar)."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value).strip()
+
+
+def loads(raw):
+    """Parse a JSON body keeping big integer ids exact (Python ints are unbounded)."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, TypeError) as exc:
+        raise NotAnOrder(f"body is not JSON: {exc}") from exc
+
+
+def hmac_b64(secret, body):
+    """base64(HMAC-SHA256(secret, body)) as used by Shopify, WooCommerce and us."""
+    if isinstance(secret, str):
+        secret = secret.encode()
+    if isinstance(body, str):
+        body = body.encode()
+    return base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
+
+
+def verify_hmac_b64(secrets, body, signature):
+    """True when ``signature`` matches one of ``secrets`` (constant-time compare)."""
+    if not signature:
+        return False
+    return any(
+        secret and hmac.compare_digest(hmac_b64(secret, body), signature.strip())
+        for secret in secrets
+    )
+
+
+LINK_RE = re.compile(r"<([^>]+)>\s*;\s*rel=\"?(\w+)\"?")
+
+
+def parse_link_header(value):
+    """{'next': url, 'previous': url, ...} of an RFC 8288 ``Link`` header."""
+    return {rel: url for url, rel in LINK_RE.findall(value or "")}
+
+
+class ChannelAdapter:
+    """Base adapter. Subclasses implement the platform specifics.
+
+    :param config: dict with ``api_url``, ``api_key``, ``api_secret``, ``field_map``
+    """
+
+    signature_header = None
+    #: error codes of :class:`requests` answers that are worth retrying
+    max_retries = 3
+    backoff = 1.0
+
+    def __init__(self, config, session=None):
+        self.config = config
+        self.session = session or requests.Session()
+
+    # -- inbound -------------------------------------------------------------
+    def verify_signature(self, body, headers):
+        """True when the raw ``body`` is signed with the channel's secret."""
+        signature = (
+            headers.get(self.signature_header) if self.signature_header else None
+        )
+        return verify_hmac_b64(self._signing_secrets(), body, signature)
+
+    def _signing_secrets(self):
+        return [self.config.get("api_secret"), self.config.get("api_secret_previous")]
+
+    def extract_orders(self, data):
+        """List of raw order dicts contained in a webhook body / API answer."""
+        raise NotImplementedError
+
+    def orders_of(self, data):
+        """:meth:`extract_orders`, refusing anything but a non-empty list of dicts."""
+        orders = self.extract_orders(data)
+        if not orders or not all(isinstance(order, dict) for order in orders):
+            raise NotAnOrder("no order in the document")
+        return orders
+
+    def external_ref(self, order):
+        """External reference (str) of one raw order dict."""
+        raise NotImplementedError
+
+    def normalize(self, order):
+        """:class:`NormalizedOrder` of one raw order dict (raises ChannelError)."""
+        raise NotImplementedError
+
+    def is_cancel_event(self, headers, order):
+        """True when the webhook/order tells that the order was cancelled."""
+        return False
+
+    # -- outbound ------------------------------------------------------------
+    def fetch_orders(self, since=None):
+        """Yield raw order dicts updated since the ISO cursor ``since``."""
+        raise NotImplementedError
+
+    def push_stock(self, sku_quantities):
+        """Set the available quantity of each {binding_ref: qty} on the platform."""
+        raise NotImplementedError
+
+    def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
+        """Tell the platform that ``external_ref`` shipped with this tracking."""
+        raise NotImplementedError
+
+    # -- HTTP ----------------------------------------------------------------
+    def _auth(self):
+        return {}
+
+    def request(self, method, url, **kwargs):
+        """HTTP call with timeout, retried with back-off on 429/5xx/network errors.
+
+        Credentials go in headers/auth only, never into the log.
+        """
+        kwargs.setdefault("timeout", TIMEOUT)
+        for key, value in self._auth().items():
+            kwargs.setdefault(key, value)
+        attempt = 0
+        while True:
+            attempt += 1
+            response = None
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.RequestException as exc:
+                if attempt > self.max_retries:
+                    raise ChannelError(f"{method} {_safe_url(url)}: {exc}") from exc
+                _logger.info(
+                    "channel call %s %s failed, retrying", method, _safe_url(url)
+                )
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    if response.status_code >= 400:
+                        raise ChannelError(
+                            f"{method} {_safe_url(url)}: HTTP {response.status_code}"
+                        )
+                    return response
+                if attempt > self.max_retries:
+                    raise ChannelError(
+                        f"{method} {_safe_url(url)}: HTTP {response.status_code}"
+                    )
+                _logger.info(
+                    "channel call %s %s got %s, retrying",
+                    method,
+                    _safe_url(url),
+                    response.status_code,
+                )
+            time.sleep(self._retry_delay(attempt, response))
+
+    def _retry_delay(self, attempt, response):
+        retry_after = response is not None and response.headers.get("Retry-After")
+        if retry_after:
+            try:
+                return min(float(retry_after), 30.0)
+            except ValueError:
+                pass
+        return self.backoff * (2 ** (attempt - 1))
+
+
+def _safe_url(url):
+    """URL without its query string (it may carry consumer keys)."""
+    return (url or "").split("?", 1)[0]

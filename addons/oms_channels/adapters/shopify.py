@@ -1,0 +1,222 @@
+"""Shopify REST Admin API adapter (orders, webhooks, inventory, fulfilments)."""
+
+from decimal import Decimal
+
+from .base import (
+    ChannelAdapter,
+    ChannelError,
+    NormalizedAddress,
+    NormalizedLine,
+    NormalizedOrder,
+    NotAnOrder,
+    parse_link_header,
+    text,
+    to_decimal,
+)
+
+API_VERSION = "2024-10"
+PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
+
+
+def _address(data, email=""):
+    data = data if isinstance(data, dict) else {}
+    name = text(data.get("name")) or " ".join(
+        filter(None, [text(data.get("first_name")), text(data.get("last_name"))])
+    )
+    return NormalizedAddress(
+        name=name,
+        company=text(data.get("company")),
+        street=text(data.get("address1")),
+        street2=text(data.get("address2")),
+        city=text(data.get("city")),
+        zip=text(data.get("zip")),
+        state_code=text(data.get("province_code")),
+        state_name=text(data.get("province")),
+        country_code=text(data.get("country_code")),
+        country_name=text(data.get("country")),
+        phone=text(data.get("phone")),
+        email=email,
+    )
+
+
+def _rates(tax_lines):
+    rates = []
+    for tax in tax_lines or []:
+        if not isinstance(tax, dict):
+            raise ChannelError(f"invalid tax line: {tax!r}")
+        rate = to_decimal(tax.get("rate"), "tax rate") * 100
+        if rate and rate not in rates:
+            rates.append(rate)
+    return rates
+
+
+class ShopifyAdapter(ChannelAdapter):
+    signature_header = "X-Shopify-Hmac-Sha256"
+
+    def extract_orders(self, data):
+        if isinstance(data, dict) and isinstance(data.get("orders"), list):
+            return data["orders"]
+        if isinstance(data, dict) and isinstance(data.get("order"), dict):
+            return [data["order"]]
+        if isinstance(data, dict) and "line_items" in data:
+            return [data]
+        raise NotAnOrder("not a Shopify order")
+
+    def external_ref(self, order):
+        ref = order.get("id") if isinstance(order, dict) else None
+        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref):
+            raise NotAnOrder("Shopify order without id")
+        return str(ref)
+
+    def is_cancel_event(self, headers, order):
+        return (headers or {}).get("X-Shopify-Topic") == "orders/cancelled" or bool(
+            order.get("cancelled_at")
+        )
+
+    def normalize(self, order):
+        ref = self.external_ref(order)
+        items = order.get("line_items")
+        if not isinstance(items, list) or not items:
+            raise NotAnOrder("Shopify order without line items")
+        customer = (
+            order.get("customer") if isinstance(order.get("customer"), dict) else {}
+        )
+        email = text(order.get("email")) or text(order.get("contact_email"))
+        email = email or text(customer.get("email"))
+        billing = _address(order.get("billing_address"), email)
+        shipping = _address(order.get("shipping_address"), email)
+        order_rates = _rates(order.get("tax_lines"))
+        lines = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise ChannelError(f"invalid line item: {item!r}")
+            discount = to_decimal(item.get("total_discount"), "discount")
+            allocations = item.get("discount_allocations") or []
+            if not discount and isinstance(allocations, list):
+                discount = sum(
+                    (
+                        to_decimal(a.get("amount"), "discount")
+                        for a in allocations
+                        if isinstance(a, dict)
+                    ),
+                    Decimal(0),
+                )
+            rates = _rates(item.get("tax_lines"))
+            if (
+                not rates
+                and item.get("taxable", True)
+                and item.get("tax_lines") is None
+            ):
+                rates = order_rates
+            lines.append(
+                NormalizedLine(
+                    sku=text(item.get("sku")),
+                    name=text(item.get("name")) or text(item.get("title")),
+                    quantity=to_decimal(item.get("quantity"), "quantity"),
+                    price_unit=to_decimal(item.get("price"), "price"),
+                    discount_amount=discount,
+                    tax_rates=rates,
+                    external_product_id=text(item.get("variant_id"))
+                    or text(item.get("product_id")),
+                )
+            )
+        shipping_lines = []
+        for ship in order.get("shipping_lines") or []:
+            if not isinstance(ship, dict):
+                raise ChannelError(f"invalid shipping line: {ship!r}")
+            shipping_lines.append(
+                (
+                    text(ship.get("title")) or text(ship.get("code")),
+                    to_decimal(ship.get("price"), "shipping price"),
+                    _rates(ship.get("tax_lines")),
+                )
+            )
+        line_discounts = sum((line.discount_amount for line in lines), Decimal(0))
+        total_discounts = to_decimal(order.get("total_discounts"), "discount")
+        status = text(order.get("financial_status"))
+        total = to_decimal(order.get("total_price"), "total")
+        return NormalizedOrder(
+            external_ref=ref,
+            name=text(order.get("name")) or ref,
+            customer_ref=text(customer.get("id")),
+            customer_name=" ".join(
+                filter(
+                    None,
+                    [text(customer.get("first_name")), text(customer.get("last_name"))],
+                )
+            )
+            or billing.name
+            or shipping.name,
+            email=email,
+            phone=text(order.get("phone"))
+            or text(customer.get("phone"))
+            or billing.phone,
+            billing=billing,
+            shipping=shipping,
+            lines=lines,
+            shipping_lines=shipping_lines,
+            order_discount=max(total_discounts - line_discounts, Decimal(0)),
+            currency=text(order.get("currency")),
+            taxes_included=bool(order.get("taxes_included")),
+            total=total,
+            note=text(order.get("note")),
+            date_order=text(order.get("created_at")),
+            is_paid=status in PAID_STATUSES,
+            paid_amount=total if status in PAID_STATUSES else Decimal(0),
+            is_cancelled=bool(order.get("cancelled_at")),
+        )
+
+    # -- API -----------------------------------------------------------------
+    def _base(self):
+        return (self.config.get("api_url") or "").rstrip(
+            "/"
+        ) + f"/admin/api/{API_VERSION}"
+
+    def _auth(self):
+        return {"headers": {"X-Shopify-Access-Token": self.config.get("api_key") or ""}}
+
+    def fetch_orders(self, since=None):
+        params = {"status": "any", "limit": 250}
+        if since:
+            params["updated_at_min"] = since
+        url = self._base() + "/orders.json"
+        while url:
+            response = self.request("GET", url, params=params)
+            yield from self.extract_orders(response.json())
+            url = parse_link_header(response.headers.get("Link")).get("next")
+            params = None  # the next link carries page_info and limit only
+
+    def push_stock(self, sku_quantities):
+        """``sku_quantities``: {inventory_item_id: qty}, at ``location_ref``."""
+        location = self.config.get("location_ref")
+        if not location:
+            raise ChannelError("Shopify location id missing on the channel")
+        for item_id, qty in sku_quantities.items():
+            self.request(
+                "POST",
+                self._base() + "/inventory_levels/set.json",
+                json={
+                    "location_id": int(location),
+                    "inventory_item_id": int(item_id),
+                    "available": int(qty),
+                },
+            )
+
+    def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
+        orders_url = self._base() + f"/orders/{external_ref}/fulfillment_orders.json"
+        fulfillment_orders = (
+            self.request("GET", orders_url).json().get("fulfillment_orders", [])
+        )
+        payload = {
+            "fulfillment": {
+                "line_items_by_fulfillment_order": [
+                    {"fulfillment_order_id": fo["id"]} for fo in fulfillment_orders
+                ],
+                "tracking_info": {
+                    "company": carrier or "",
+                    "number": tracking_ref or "",
+                },
+                "notify_customer": True,
+            }
+        }
+        self.request("POST", self._base() + "/fulfillments.json", json=payload)

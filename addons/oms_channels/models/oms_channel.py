@@ -1,0 +1,348 @@
+import json
+import logging
+import secrets
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..adapters import ADAPTERS, ChannelError
+
+_logger = logging.getLogger(__name__)
+
+OMS_CHANNEL_KIND = [
+    ("web_shop", "Web shop"),
+    ("marketplace", "Marketplace"),
+    ("store", "Store"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("sales_rep", "Sales representative"),
+    ("api", "API"),
+]
+OMS_CHANNEL_CONNECTOR = [
+    ("manual", "Manual entry"),
+    ("shopify", "Shopify"),
+    ("woocommerce", "WooCommerce"),
+    ("rest_json", "REST-JSON"),
+    ("file", "File upload"),
+]
+#: connectors that pull orders / accept stock and fulfilment pushes
+OMS_PULL_CONNECTORS = ("shopify", "woocommerce", "rest_json")
+OMS_PUSH_CONNECTORS = ("shopify", "woocommerce")
+
+
+class OmsChannel(models.Model):
+    _name = "oms.channel"
+    _description = "Sales Channel"
+    _inherit = ["mail.thread", "mail.alias.mixin.optional"]
+    _order = "sequence, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    code = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    kind = fields.Selection(
+        OMS_CHANNEL_KIND, required=True, default="web_shop", tracking=True
+    )
+    connector = fields.Selection(
+        OMS_CHANNEL_CONNECTOR, required=True, default="manual", tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        check_company=True,
+        tracking=True,
+        help="Odoo's sales channel dimension: orders of this channel belong to this "
+        "team, so the sales reports group by channel.",
+    )
+    warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
+    pricelist_id = fields.Many2one("product.pricelist", check_company=True)
+    fiscal_position_id = fields.Many2one("account.fiscal.position", check_company=True)
+    payment_journal_id = fields.Many2one(
+        "account.journal",
+        check_company=True,
+        domain="[('type', 'in', ('bank', 'cash'))]",
+        help="Journal of the payments the platform has already collected.",
+    )
+    carrier_id = fields.Many2one(
+        "delivery.carrier",
+        string="Shipping Method",
+        check_company=False,
+        help="Delivery method used for the shipping lines of the channel's orders.",
+    )
+    user_id = fields.Many2one("res.users", string="Salesperson", check_company=True)
+    auto_confirm = fields.Boolean(
+        help="Confirm the channel's orders automatically when the review finds nothing."
+    )
+    stock_buffer = fields.Float(
+        digits="Product Unit of Measure",
+        help="Quantity kept back from the stock published to the channel.",
+    )
+    api_url = fields.Char("API URL")
+    api_key = fields.Char("API Key", groups="oms_core.group_oms_manager", copy=False)
+    api_secret = fields.Char(
+        "API Secret",
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        help="Shared secret of the webhook signatures (Shopify app client secret, "
+        "WooCommerce webhook secret, REST-JSON signing key).",
+    )
+    api_secret_previous = fields.Char(
+        "Previous API Secret",
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        help="Still accepted for signatures while the platform rotates the secret.",
+    )
+    location_ref = fields.Char(
+        "Platform Location", help="Shopify location id whose inventory levels we set."
+    )
+    field_map = fields.Text(
+        "Field Mapping",
+        help='REST-JSON only: JSON object {"our key": "their.dotted.path"}.',
+    )
+    webhook_token = fields.Char(
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        readonly=True,
+        default=lambda self: secrets.token_urlsafe(24),
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        groups="oms_core.group_oms_manager",
+        string="Webhook URL",
+    )
+    last_sync_date = fields.Datetime("Orders Synced Until", copy=False)
+    process_limit = fields.Integer(
+        default=5, help="Automatic retries of a failed order."
+    )
+    staged_order_ids = fields.One2many("oms.channel.order", "channel_id")
+    failed_count = fields.Integer(compute="_compute_counts")
+    order_count = fields.Integer(compute="_compute_counts")
+    product_binding_ids = fields.One2many("oms.channel.product", "channel_id")
+
+    _sql_constraints = [
+        (
+            "code_company_uniq",
+            "unique(code, company_id)",
+            "The channel code must be unique.",
+        ),
+        (
+            "webhook_token_uniq",
+            "unique(webhook_token)",
+            "Webhook tokens must be unique.",
+        ),
+        (
+            "stock_buffer_positive",
+            "CHECK(stock_buffer >= 0)",
+            "The buffer cannot be negative.",
+        ),
+    ]
+
+    @api.depends("webhook_token")
+    def _compute_webhook_url(self):
+        base = self.get_base_url()
+        for channel in self:
+            channel.webhook_url = (
+                channel.webhook_token and f"{base}/oms/webhook/{channel.webhook_token}"
+            )
+
+    def _compute_counts(self):
+        orders = dict(
+            self.env["sale.order"]._read_group(
+                [("oms_channel_id", "in", self.ids)], ["oms_channel_id"], ["__count"]
+            )
+        )
+        failed = dict(
+            self.env["oms.channel.order"]._read_group(
+                [("channel_id", "in", self.ids), ("state", "=", "failed")],
+                ["channel_id"],
+                ["__count"],
+            )
+        )
+        for channel in self:
+            channel.order_count = orders.get(channel, 0)
+            channel.failed_count = failed.get(channel, 0)
+
+    @api.constrains("field_map")
+    def _check_field_map(self):
+        for channel in self.filtered("field_map"):
+            try:
+                value = json.loads(channel.field_map)
+            except ValueError as exc:
+                raise ValidationError(
+                    _("The field mapping must be valid JSON.")
+                ) from exc
+            if not isinstance(value, dict) or not all(
+                isinstance(v, str) for v in value.values()
+            ):
+                raise ValidationError(
+                    _('The field mapping must be a JSON object of "key": "path" pairs.')
+                )
+
+    # -- mail alias (e-mail channels) -------------------------------------------
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get("sale.order").id
+        if self.id:
+            values["alias_defaults"] = repr({"oms_channel_id": self.id})
+            values["alias_parent_model_id"] = (
+                self.env["ir.model"]._get("oms.channel").id
+            )
+            values["alias_parent_thread_id"] = self.id
+        return values
+
+    # -- adapters -------------------------------------------------------------
+    def _get_adapter(self):
+        """Hook: the adapter instance of the channel's connector.
+
+        :return: a :class:`~odoo.addons.oms_channels.adapters.ChannelAdapter`
+        """
+        self.ensure_one()
+        # sudo: the credentials are manager-only fields; the adapter needs them for
+        # webhooks and crons run by less privileged users; they are never logged.
+        channel = self.sudo()
+        adapter_class = ADAPTERS.get(self.connector)
+        if not adapter_class:
+            raise UserError(
+                _("The connector %(name)s has no adapter.", name=self.connector)
+            )
+        return adapter_class(
+            {
+                "api_url": channel.api_url,
+                "api_key": channel.api_key,
+                "api_secret": channel.api_secret,
+                "api_secret_previous": channel.api_secret_previous,
+                "location_ref": channel.location_ref,
+                "field_map": json.loads(channel.field_map) if channel.field_map else {},
+            }
+        )
+
+    def action_regenerate_webhook_token(self):
+        for channel in self:
+            channel.webhook_token = secrets.token_urlsafe(24)
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("oms_channel_id", "=", self.id)]
+        action["context"] = {"default_oms_channel_id": self.id}
+        return action
+
+    def action_view_failed(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_channels.oms_channel_order_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id), ("state", "=", "failed")]
+        return action
+
+    # -- pull -----------------------------------------------------------------
+    def action_sync_orders(self):
+        """Pull the orders changed since the channel's cursor into the staging table."""
+        staged = self.env["oms.channel.order"]
+        for channel in self:
+            if channel.connector not in OMS_PULL_CONNECTORS:
+                raise UserError(
+                    _(
+                        "The channel %(name)s cannot pull orders.",
+                        name=channel.display_name,
+                    )
+                )
+            staged |= channel._sync_orders()
+        return staged
+
+    def _sync_orders(self):
+        self.ensure_one()
+        start = fields.Datetime.now()
+        since = self.last_sync_date and self.last_sync_date.isoformat() + "Z"
+        adapter = self._get_adapter()
+        staged = self.env["oms.channel.order"]
+        try:
+            for order in adapter.fetch_orders(since):
+                staged |= staged._stage(self, json.dumps(order), order=order)
+        except ChannelError as exc:
+            raise UserError(
+                _(
+                    "Pulling the orders of %(name)s failed: %(error)s",
+                    name=self.display_name,
+                    error=str(exc),
+                )
+            ) from exc
+        self.last_sync_date = start
+        return staged
+
+    @api.model
+    def _cron_sync_orders(self):
+        channels = self.search(
+            [("connector", "in", OMS_PULL_CONNECTORS), ("api_url", "!=", False)]
+        )
+        for channel in channels:
+            try:
+                with self.env.cr.savepoint():
+                    channel._sync_orders()
+            except UserError as exc:
+                _logger.warning("%s", exc)
+
+    # -- stock push -----------------------------------------------------------
+    def action_push_stock(self):
+        """Publish ATP − buffer of the channel's SKUs (only the changed ones)."""
+        for channel in self:
+            if channel.connector not in OMS_PUSH_CONNECTORS:
+                raise UserError(
+                    _(
+                        "The channel %(name)s does not take stock updates.",
+                        name=channel.display_name,
+                    )
+                )
+            channel._push_stock()
+        return True
+
+    def _get_stock_to_push(self):
+        """Hook: {binding: quantity to publish} of the changed SKUs of the channel."""
+        self.ensure_one()
+        bindings = self.product_binding_ids.filtered("external_stock_ref")
+        warehouse = self.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        atp = bindings.product_id._oms_get_atp(warehouse)
+        result = {}
+        for binding in bindings:
+            qty = max(int(atp.get(binding.product_id.id, 0.0) - self.stock_buffer), 0)
+            if binding.last_pushed_qty != qty or not binding.last_push_date:
+                result[binding] = qty
+        return result
+
+    def _push_stock(self):
+        self.ensure_one()
+        to_push = self._get_stock_to_push()
+        if not to_push:
+            return
+        adapter = self._get_adapter()
+        try:
+            adapter.push_stock({b.external_stock_ref: q for b, q in to_push.items()})
+        except ChannelError as exc:
+            raise UserError(
+                _(
+                    "Pushing the stock of %(name)s failed: %(error)s",
+                    name=self.display_name,
+                    error=str(exc),
+                )
+            ) from exc
+        now = fields.Datetime.now()
+        for binding, qty in to_push.items():
+            binding.write({"last_pushed_qty": qty, "last_push_date": now})
+
+    @api.model
+    def _cron_push_stock(self):
+        channels = self.search(
+            [("connector", "in", OMS_PUSH_CONNECTORS), ("api_url", "!=", False)]
+        )
+        for channel in channels:
+            try:
+                with self.env.cr.savepoint():
+                    channel._push_stock()
+            except UserError as exc:
+                _logger.warning("%s", exc)

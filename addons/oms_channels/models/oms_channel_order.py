@@ -1,0 +1,372 @@
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..adapters import ChannelError, NotAnOrder
+from ..adapters.base import loads
+
+_logger = logging.getLogger(__name__)
+
+OMS_CHANNEL_ORDER_STATE = [
+    ("received", "Received"),
+    ("imported", "Imported"),
+    ("duplicate", "Duplicate"),
+    ("failed", "Failed"),
+    ("ignored", "Ignored"),
+]
+BATCH_SIZE = 50
+RETRY_BASE_MINUTES = 5
+
+
+class OmsChannelOrder(models.Model):
+    _name = "oms.channel.order"
+    _description = "Staged Channel Order"
+    _inherit = ["mail.thread"]
+    _order = "received_date desc, id desc"
+    _rec_name = "external_ref"
+    _check_company_auto = True
+
+    channel_id = fields.Many2one(
+        "oms.channel",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="channel_id.company_id", store=True, index=True
+    )
+    external_ref = fields.Char("External Reference", required=True, readonly=True)
+    payload = fields.Text(
+        readonly=True, help="The order exactly as the channel sent it."
+    )
+    state = fields.Selection(
+        OMS_CHANNEL_ORDER_STATE,
+        required=True,
+        default="received",
+        index=True,
+        readonly=True,
+        tracking=True,
+    )
+    error = fields.Text(readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_retry_date = fields.Datetime(readonly=True)
+    sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
+    received_date = fields.Datetime(
+        default=fields.Datetime.now, readonly=True, required=True
+    )
+    processed_date = fields.Datetime(readonly=True)
+    source = fields.Selection(
+        [
+            ("webhook", "Webhook"),
+            ("pull", "Scheduled pull"),
+            ("file", "File"),
+            ("manual", "Manual"),
+        ],
+        default="manual",
+        readonly=True,
+    )
+    is_cancel_requested = fields.Boolean(
+        "Cancellation Requested",
+        readonly=True,
+        help="The channel cancelled the order; the cron applies the cancellation.",
+    )
+    is_cancel_done = fields.Boolean(readonly=True)
+
+    _sql_constraints = [
+        (
+            "channel_ref_uniq",
+            "unique(channel_id, external_ref)",
+            "An order of a channel is staged only once.",
+        ),
+    ]
+
+    # -- staging (exactly once) -------------------------------------------------
+    @api.model
+    def _stage(self, channel, payload, order=None, source="pull", cancel=False):
+        """Store one raw order of ``channel`` exactly once.
+
+        Concurrent deliveries of the same order (webhook twice, webhook and pull,
+        several servers) are serialized by the unique index: ``ON CONFLICT DO
+        NOTHING`` makes the loser find the winner's row instead of failing.
+
+        :param payload: raw text as received
+        :param order: the parsed order dict (to read the external reference)
+        :return: the staged record (new or existing)
+        """
+        adapter = channel._get_adapter()
+        if order is None:
+            order = adapter.orders_of(loads(payload))[0]
+        ref = adapter.external_ref(order)
+        cancel = cancel or adapter.is_cancel_event({}, order)
+        record = self._insert_once(channel, ref, payload, source, "received", False)
+        if record:
+            record.is_cancel_requested = cancel
+            return record
+        record = self.search(
+            [("channel_id", "=", channel.id), ("external_ref", "=", ref)]
+        )
+        record._update_from_channel(payload, cancel)
+        return record
+
+    @api.model
+    def _stage_invalid(self, channel, payload, error, source="webhook"):
+        """Keep a signed body that is not an order as a ``failed`` record."""
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
+        record = self._insert_once(
+            channel, f"invalid-{digest}", payload, source, "failed", error
+        )
+        return record or self.search(
+            [
+                ("channel_id", "=", channel.id),
+                ("external_ref", "=", f"invalid-{digest}"),
+            ]
+        )
+
+    def _insert_once(self, channel, ref, payload, source, state, error):
+        """INSERT the row unless it exists; the staged record, else an empty recordset.
+
+        Under REPEATABLE READ a row committed by a concurrent transaction after our
+        snapshot makes PostgreSQL raise a serialization failure instead of skipping:
+        that row *is* the staged order, so nothing is inserted here either.
+        """
+        self.env.flush_all()
+        # PostgreSQL text cannot hold NUL: the only character not kept verbatim
+        payload = (payload or "").replace("\x00", "\ufffd")
+        ref = ref.replace("\x00", "\ufffd")
+        query = SQL(
+            """INSERT INTO oms_channel_order
+                       (channel_id, company_id, external_ref, payload, state, error,
+                        source, attempts, received_date, is_cancel_requested,
+                        is_cancel_done, create_uid, write_uid, create_date, write_date)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, 0, NOW() AT TIME ZONE 'UTC',
+                           false, false, %s, %s, NOW() AT TIME ZONE 'UTC',
+                           NOW() AT TIME ZONE 'UTC')
+                   ON CONFLICT (channel_id, external_ref) DO NOTHING
+                   RETURNING id""",
+            channel.id,
+            channel.company_id.id,
+            ref,
+            payload,
+            state,
+            error or None,
+            source,
+            self.env.uid,
+            self.env.uid,
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            _logger.info(
+                "channel order %s of channel %s staged concurrently", ref, channel.id
+            )
+            return self.browse()
+        return self.browse(row[0]) if row else self.browse()
+
+    def _update_from_channel(self, payload, cancel):
+        """A newer version of an already staged order arrived."""
+        payload = (payload or "").replace("\x00", "\ufffd")
+        for record in self:
+            if cancel and not record.is_cancel_requested:
+                record.is_cancel_requested = True
+            if record.state in ("received", "failed") and payload != record.payload:
+                record.write({"payload": payload, "state": "received", "error": False})
+
+    # -- processing ---------------------------------------------------------------
+    def _claim_domain_sql(self):
+        return SQL(
+            """(state = 'received'
+                OR (state = 'failed' AND next_retry_date <= NOW() AT TIME ZONE 'UTC')
+                OR (state = 'imported' AND is_cancel_requested
+                    AND NOT is_cancel_done))"""
+        )
+
+    def _claim(self, limit=BATCH_SIZE):
+        """Lock processable rows; rows locked by another worker are skipped.
+
+        Without records: the cron's batch (failed rows once their retry is due).
+        With records: these rows, failed ones included (explicit user action).
+        """
+        self.env.flush_all()
+        if self:
+            where = SQL(
+                "id IN %s AND (state IN ('received', 'failed') OR (state = 'imported' "
+                "AND is_cancel_requested AND NOT is_cancel_done))",
+                tuple(self.ids),
+            )
+        else:
+            where = self._claim_domain_sql()
+        query = SQL(
+            "SELECT id FROM oms_channel_order WHERE %s ORDER BY id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED",
+            where,
+            limit,
+        )
+        self.env.cr.execute(query)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _cron_process(self, limit=BATCH_SIZE):
+        """Process a batch of claimed staged orders; re-trigger while work remains."""
+        records = self._claim(limit)
+        records._process()
+        remaining = self.search_count([("state", "=", "received")]) if records else 0
+        self.env["ir.cron"]._notify_progress(done=len(records), remaining=remaining)
+        return records
+
+    def action_process(self):
+        """Process these staged orders now, through the cron's code path."""
+        claimed = self._claim(limit=max(len(self), 1))
+        if len(claimed) < len(
+            self.filtered(lambda r: r.state in ("received", "failed"))
+        ):
+            raise UserError(_("Some of these orders are being processed right now."))
+        claimed._process()
+        return True
+
+    def action_retry(self):
+        """Retry failed orders now (after the mapping was fixed)."""
+        failed = self.filtered(lambda r: r.state == "failed")
+        if not failed:
+            raise UserError(_("Only failed orders can be retried."))
+        return failed.action_process()
+
+    def action_ignore(self):
+        if self.filtered(lambda r: r.state == "imported"):
+            raise UserError(
+                _("An imported order cannot be ignored; cancel the sales order.")
+            )
+        self.write({"state": "ignored", "next_retry_date": False})
+        return True
+
+    def action_reset(self):
+        """Put ignored orders back into the queue."""
+        self.filtered(lambda r: r.state == "ignored").write(
+            {"state": "received", "attempts": 0, "error": False}
+        )
+        return True
+
+    def _process(self):
+        """One savepoint per record: one bad order never blocks the others."""
+        for record in self:
+            try:
+                with self.env.cr.savepoint():
+                    if record.state == "imported":
+                        record._apply_cancellation()
+                    else:
+                        record._import_order()
+            except Exception as exc:  # noqa: BLE001 - every failure is kept on the row
+                record._mark_failed(exc)
+
+    def _mark_failed(self, exc):
+        self.ensure_one()
+        if isinstance(exc, (UserError, ChannelError)):
+            message = exc.args[0] if exc.args else str(exc)
+        else:
+            _logger.warning("channel order %s failed", self.id, exc_info=exc)
+            message = _("Unexpected error: %(error)s", error=repr(exc))
+        if isinstance(exc, ChannelError) and not isinstance(exc, UserError):
+            message = _(
+                "The channel's payload cannot be used: %(error)s", error=message
+            )
+        attempts = self.attempts + 1
+        retry = attempts < self.channel_id.process_limit and not isinstance(
+            exc, NotAnOrder
+        )
+        self.write(
+            {
+                "state": "failed",
+                "error": message,
+                "attempts": attempts,
+                "processed_date": fields.Datetime.now(),
+                "next_retry_date": retry
+                and fields.Datetime.now()
+                + timedelta(minutes=RETRY_BASE_MINUTES * 2 ** (attempts - 1)),
+            }
+        )
+
+    def _parsed(self):
+        self.ensure_one()
+        adapter = self.channel_id._get_adapter()
+        if not self.payload:
+            raise NotAnOrder("empty payload")
+        return adapter.normalize(adapter.orders_of(loads(self.payload))[0])
+
+    def _import_order(self):
+        """Build the draft sale order, then review it (hook for other connectors)."""
+        self.ensure_one()
+        normalized = self._parsed()
+        if normalized.external_ref != self.external_ref:
+            raise ChannelError("the payload's reference differs from the staged one")
+        existing = self.env["sale.order"].search(
+            [
+                ("oms_channel_id", "=", self.channel_id.id),
+                ("oms_external_ref", "=", self.external_ref),
+            ],
+            limit=1,
+        )
+        now = fields.Datetime.now()
+        if existing:
+            self.write(
+                {
+                    "state": "duplicate",
+                    "sale_order_id": existing.id,
+                    "processed_date": now,
+                    "error": False,
+                    "next_retry_date": False,
+                }
+            )
+            return existing
+        order = self.channel_id._create_sale_order(normalized)
+        self.write(
+            {
+                "state": "imported",
+                "sale_order_id": order.id,
+                "processed_date": now,
+                "error": False,
+                "next_retry_date": False,
+            }
+        )
+        order.message_post_with_source(
+            "mail.message_origin_link",
+            render_values={"self": order, "origin": self},
+            subtype_xmlid="mail.mt_note",
+        )
+        if normalized.is_cancelled or self.is_cancel_requested:
+            self._apply_cancellation()
+        else:
+            self.channel_id._after_import(order, normalized)
+        return order
+
+    def _apply_cancellation(self):
+        """The channel cancelled the order: cancel it, or flag it once shipped."""
+        self.ensure_one()
+        order = self.sale_order_id
+        reason = self.env.ref("oms_channels.oms_cancel_reason_channel")
+        try:
+            with self.env.cr.savepoint():
+                order._oms_cancel(reason)
+        except UserError as exc:
+            order._oms_add_exception(
+                "channel_cancelled_after_shipment",
+                _(
+                    "The channel cancelled this order but it has already shipped: "
+                    "%(error)s",
+                    error=exc.args[0],
+                ),
+                severity="block",
+            )
+        self.write({"is_cancel_requested": True, "is_cancel_done": True})
+
+    @api.model
+    def _payload_text(self, data):
+        return data if isinstance(data, str) else json.dumps(data)

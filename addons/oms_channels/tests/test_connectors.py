@@ -1,0 +1,207 @@
+import json
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..adapters.base import ChannelAdapter
+from .common import FakePlatform, OmsChannelsCommon, read_data
+
+SHOPIFY_ORDERS = "/admin/api/2024-10/orders.json"
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestConnectors(OmsChannelsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        patcher = patch.object(ChannelAdapter, "backoff", 0.01)
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+
+    def test_shopify_pull_follows_link_pages(self):
+        """Shopify pull: Link/page_info pages, token header, cursor, one record each."""
+        legacy = json.loads(read_data("order_rest_single_legacy.json"))["order"]
+        sample = json.loads(read_data("orders_create_webhook.sample.json"))
+        with FakePlatform() as platform:
+            platform.add(
+                "GET",
+                SHOPIFY_ORDERS,
+                (
+                    200,
+                    {
+                        "Link": f"<{{base}}{SHOPIFY_ORDERS}?page_info=NEXT&limit=250>;"
+                        ' rel="next"'
+                    },
+                    {"orders": [legacy]},
+                ),
+                (
+                    200,
+                    {
+                        "Link": f"<{{base}}{SHOPIFY_ORDERS}?page_info=PREV&limit=250>; "
+                        'rel="previous"'
+                    },
+                    {"orders": [sample]},
+                ),
+            )
+            self.shopify.api_url = platform.url
+            staged = self.shopify.action_sync_orders()
+        self.assertEqual(
+            sorted(staged.mapped("external_ref")), ["450789469", "820982911946154508"]
+        )
+        self.assertEqual(set(staged.mapped("source")), {"pull"})
+        first, second = platform.requests
+        self.assertIn("status=any", first[1])
+        self.assertIn("page_info=NEXT", second[1])
+        self.assertNotIn("status=any", second[1], "next link is used as is")
+        self.assertEqual(first[2]["X-Shopify-Access-Token"], "SHOPIFY-key")
+        self.assertTrue(self.shopify.last_sync_date)
+        # the same orders pulled again are not staged twice
+        with FakePlatform() as platform:
+            platform.add("GET", SHOPIFY_ORDERS, (200, {}, {"orders": [legacy, sample]}))
+            self.shopify.api_url = platform.url
+            again = self.shopify.action_sync_orders()
+            self.assertIn("updated_at_min=", platform.requests[0][1])
+        self.assertEqual(again, staged)
+
+    def test_woocommerce_pull_pages_and_retries(self):
+        """WooCommerce pull: page/per_page until X-WP-TotalPages; 429/503 retried."""
+        order = json.loads(read_data("order_v3_retrieve.json"))
+        order2 = dict(order, id=728, number="728")
+        with FakePlatform() as platform:
+            platform.add(
+                "GET",
+                "/wp-json/wc/v3/orders",
+                (429, {"Retry-After": "0"}, {}),
+                (200, {"X-WP-TotalPages": "2"}, [order]),
+                (503, {}, {}),
+                (200, {"X-WP-TotalPages": "2"}, [order2]),
+            )
+            self.woo.api_url = platform.url
+            with mute_logger("odoo.addons.oms_channels.adapters.base"):
+                staged = self.woo.action_sync_orders()
+        self.assertEqual(sorted(staged.mapped("external_ref")), ["727", "728"])
+        pages = [r[1] for r in platform.requests]
+        self.assertEqual(len(pages), 4)
+        self.assertIn("page=1", pages[1])
+        self.assertIn("page=2", pages[3])
+        self.assertTrue(platform.requests[0][2]["Authorization"].startswith("Basic "))
+
+    def test_errors_are_reported_without_credentials(self):
+        """Persistent 5xx: a clear error, no key or secret in the message."""
+        with FakePlatform() as platform:
+            platform.add("GET", "/wp-json/wc/v3/orders", (500, {}, {}))
+            self.woo.api_url = platform.url
+            with (
+                self.assertRaises(UserError) as caught,
+                mute_logger("odoo.addons.oms_channels.adapters.base"),
+            ):
+                self.woo.action_sync_orders()
+        self.assertIn("HTTP 500", str(caught.exception))
+        self.assertNotIn("WOO-key", str(caught.exception))
+        self.assertNotIn("WOO-secret", str(caught.exception))
+        self.assertEqual(len(platform.requests), 1 + ChannelAdapter.max_retries)
+
+    def test_timeout_is_set_on_every_call(self):
+        """Every HTTP call of the adapters carries a timeout."""
+        adapter = self.woo._get_adapter()
+        with patch.object(adapter.session, "request") as request:
+            request.return_value.status_code = 200
+            adapter.request("GET", "http://127.0.0.1:9/")
+        self.assertEqual(request.call_args.kwargs["timeout"], 20)
+
+    def test_push_stock_atp_minus_buffer_only_changed(self):
+        """Stock push: ATP − buffer, never negative, only SKUs that changed."""
+        product_a, product_b = self.products["SKU-A"], self.products["SKU-B"]
+        Binding = self.env["oms.channel.product"]
+        binding_a = Binding.create(
+            {
+                "channel_id": self.woo.id,
+                "external_sku": "SKU-A",
+                "product_id": product_a.id,
+                "external_stock_ref": "11",
+            }
+        )
+        binding_b = Binding.create(
+            {
+                "channel_id": self.woo.id,
+                "external_sku": "SKU-B",
+                "product_id": product_b.id,
+                "external_stock_ref": "12/13",
+            }
+        )
+        self.woo.stock_buffer = 2
+        atp = {product_a.id: 10.0, product_b.id: 1.0}
+        product_class = type(self.env["product.product"])
+        with (
+            patch.object(
+                product_class,
+                "_oms_get_atp",
+                autospec=True,
+                side_effect=lambda products, wh: atp,
+            ),
+            FakePlatform() as platform,
+        ):
+            platform.add("PUT", "/wp-json/wc/v3/products/11", (200, {}, {}))
+            platform.add(
+                "PUT", "/wp-json/wc/v3/products/12/variations/13", (200, {}, {})
+            )
+            self.woo.api_url = platform.url
+            self.woo.action_push_stock()
+            sent = {r[1]: json.loads(r[3]) for r in platform.requests}
+            self.assertEqual(
+                sent,
+                {
+                    "/wp-json/wc/v3/products/11": {
+                        "manage_stock": True,
+                        "stock_quantity": 8,
+                    },
+                    "/wp-json/wc/v3/products/12/variations/13": {
+                        "manage_stock": True,
+                        "stock_quantity": 0,
+                    },
+                },
+            )
+            self.assertEqual(
+                (binding_a.last_pushed_qty, binding_b.last_pushed_qty), (8, 0)
+            )
+            platform.requests.clear()
+            self.woo.action_push_stock()
+            self.assertFalse(platform.requests, "nothing changed, nothing sent")
+            atp[product_a.id] = 5.0
+            self.woo.action_push_stock()
+            self.assertEqual(
+                [r[1] for r in platform.requests], ["/wp-json/wc/v3/products/11"]
+            )
+
+    def test_shopify_push_stock_inventory_levels(self):
+        """Shopify stock push sets inventory levels at the channel's location."""
+        self.shopify.location_ref = "655441491"
+        self.env["oms.channel.product"].create(
+            {
+                "channel_id": self.shopify.id,
+                "external_sku": "SKU-A",
+                "product_id": self.products["SKU-A"].id,
+                "external_stock_ref": "808950810",
+            }
+        )
+        product_class = type(self.env["product.product"])
+        with (
+            patch.object(
+                product_class,
+                "_oms_get_atp",
+                autospec=True,
+                side_effect=lambda products, wh: {p.id: 3.0 for p in products},
+            ),
+            FakePlatform() as platform,
+        ):
+            platform.add(
+                "POST", "/admin/api/2024-10/inventory_levels/set.json", (200, {}, {})
+            )
+            self.shopify.api_url = platform.url
+            self.shopify.action_push_stock()
+        self.assertEqual(
+            json.loads(platform.requests[0][3]),
+            {"location_id": 655441491, "inventory_item_id": 808950810, "available": 3},
+        )

@@ -1,0 +1,104 @@
+import json
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..adapters.base import ChannelAdapter
+from .common import FakePlatform, OmsChannelsCommon, read_data
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestSyncBack(OmsChannelsCommon):
+    def _shipped_woo_order(self):
+        self.env["oms.channel.product"].create(
+            {
+                "channel_id": self.woo.id,
+                "external_sku": "woo-93",
+                "external_product_ref": "93",
+                "product_id": self.products["SKU-A"].id,
+            }
+        )
+        with patch.object(
+            type(self.env["sale.order"]), "_oms_register_external_payment"
+        ):
+            staged = self._import(self.woo, read_data("order_v3_retrieve.json"))
+        order = staged.sale_order_id
+        if order.state == "draft":
+            order.action_confirm()
+        picking = order.picking_ids
+        picking.write(
+            {"carrier_id": self.carrier.id, "carrier_tracking_ref": "SF1234567890"}
+        )
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        return picking
+
+    def test_validated_delivery_is_sent_with_tracking(self):
+        """A validated delivery of a channel order: completed + tracking note on Woo."""
+        picking = self._shipped_woo_order()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.oms_channel_sync_state, "pending")
+        with FakePlatform() as platform:
+            platform.add("PUT", "/wp-json/wc/v3/orders/727", (200, {}, {}))
+            platform.add("POST", "/wp-json/wc/v3/orders/727/notes", (200, {}, {}))
+            self.woo.api_url = platform.url
+            self.env["stock.picking"]._cron_push_fulfilments()
+        self.assertEqual(picking.oms_channel_sync_state, "done")
+        status, note = platform.requests
+        self.assertEqual(json.loads(status[3]), {"status": "completed"})
+        self.assertIn("SF1234567890", json.loads(note[3])["note"])
+        self.assertIn("Channel shipping", json.loads(note[3])["note"])
+
+    def test_failed_send_is_kept_for_retry(self):
+        """A platform error leaves the delivery `failed` with the error."""
+        picking = self._shipped_woo_order()
+        with (
+            FakePlatform() as platform,
+            patch.object(ChannelAdapter, "backoff", 0.01),
+            mute_logger("odoo.addons.oms_channels.adapters.base"),
+        ):
+            platform.add("PUT", "/wp-json/wc/v3/orders/727", (502, {}, {}))
+            self.woo.api_url = platform.url
+            self.env["stock.picking"]._cron_push_fulfilments()
+        self.assertEqual(picking.oms_channel_sync_state, "failed")
+        self.assertIn("502", picking.oms_channel_sync_error)
+
+    def test_shopify_fulfilment_with_tracking(self):
+        """Shopify: a fulfilment of the order's fulfilment orders with tracking."""
+        picking = self._shipped_woo_order()
+        adapter = self.shopify._get_adapter()
+        base = "/admin/api/2024-10"
+        with FakePlatform() as platform:
+            platform.add(
+                "GET",
+                f"{base}/orders/450789469/fulfillment_orders.json",
+                (200, {}, {"fulfillment_orders": [{"id": 1046000778}]}),
+            )
+            platform.add("POST", f"{base}/fulfillments.json", (201, {}, {}))
+            adapter.config["api_url"] = platform.url
+            adapter.push_fulfilment("450789469", "UPS", "1Z2345", [])
+        body = json.loads(platform.requests[1][3])["fulfillment"]
+        self.assertEqual(body["tracking_info"], {"company": "UPS", "number": "1Z2345"})
+        self.assertEqual(
+            body["line_items_by_fulfillment_order"],
+            [{"fulfillment_order_id": 1046000778}],
+        )
+        self.assertTrue(picking)
+
+    def test_cancellation_after_shipment_raises_exception(self):
+        """A channel cancellation of a shipped order becomes a blocking exception."""
+        picking = self._shipped_woo_order()
+        order = picking.sale_id
+        data = json.loads(read_data("order_v3_retrieve.json"))
+        data["status"] = "cancelled"
+        self._stage(self.woo, json.dumps(data))
+        self.env["oms.channel.order"]._cron_process()
+        self.assertNotEqual(order.state, "cancel")
+        exception = order.oms_exception_ids.filtered(
+            lambda e: e.state == "open" and "already shipped" in e.message
+        )
+        self.assertEqual(exception.severity, "block")
+        self.assertTrue(order.oms_channel_order_ids.is_cancel_done)
