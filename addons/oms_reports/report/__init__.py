@@ -1,0 +1,2 @@
+from . import oms_order_report
+from . import sale_report
