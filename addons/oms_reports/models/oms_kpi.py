@@ -114,11 +114,17 @@ class OmsKpi(models.AbstractModel):
 
         :return: (current KPIs with their breakdowns, previous KPIs)
         """
-        Report = self.env["oms.order.report"]
+        period = (_day_start(prev_from), _day_start(date_to + timedelta(days=1)))
+        Report = self.env["oms.order.report"].with_context(oms_report_period=period)
         Report.check_access("read")
         self.env.flush_all()
         domain = self._get_report_domain(prev_from, date_to, channel_ids, company_ids)
         query = Report._search(domain)
+        # the row estimates of the view's aggregates are poor: JIT compilation
+        # would cost more than the query itself, and the hash aggregates spill
+        # to disk with the default work_mem (both for this transaction only)
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         self.env.cr.execute(self._get_kpi_sql(query, _day_start(date_from)))
         periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
         rows = {row["is_current"]: row for row in periods or []}

@@ -166,6 +166,7 @@ class OmsOrderReport(models.Model):
             oms_line AS (
                 SELECT sol.id, sol.order_id, sol.product_uom_qty
                   FROM sale_order_line sol
+                  %(scope_line)s
                   JOIN product_product pp ON pp.id = sol.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                  WHERE sol.display_type IS NULL AND pt.type = 'consu'
@@ -225,6 +226,7 @@ class OmsOrderReport(models.Model):
                        am.amount_total_in_currency_signed AS amount, am.payment_state
                   FROM sale_order_line_invoice_rel rel
                   JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                  %(scope_line)s
                   JOIN account_move_line aml ON aml.id = rel.invoice_line_id
                   JOIN account_move am ON am.id = aml.move_id
                  WHERE am.state = 'posted' AND am.move_type IN ('out_invoice', 'out_refund')
@@ -268,13 +270,15 @@ class OmsOrderReport(models.Model):
                        COUNT(*) FILTER (WHERE code = 'payment') AS payment,
                        COUNT(*) FILTER (WHERE code = 'new_customer') AS customer,
                        COUNT(*) FILTER (WHERE code NOT IN %(known)s) AS other
-                  FROM oms_exception
+                  FROM oms_exception exception
+                  %(scope_exception)s
                  GROUP BY order_id
             ),
             oms_lead AS (
                 SELECT order_id, MAX(customer_lead) AS lead_days
-                  FROM sale_order_line
-                 WHERE display_type IS NULL
+                  FROM sale_order_line sol
+                  %(scope_line)s
+                 WHERE sol.display_type IS NULL
                  GROUP BY order_id
             ),
             oms_flow AS (
@@ -296,11 +300,37 @@ class OmsOrderReport(models.Model):
                   LEFT JOIN oms_lead lead ON lead.order_id = so.id
                   LEFT JOIN oms_ship ship ON ship.order_id = so.id
                   LEFT JOIN oms_pending pending ON pending.order_id = so.id
+                 WHERE %(scope_order)s
             )
             """,
             eps=QTY_EPSILON,
             known=OMS_REPORT_EXCEPTION_CODES,
+            **self._get_scope_sql(),
         )
+
+    @api.model
+    def _get_scope_sql(self):
+        """Restrict the aggregates to the orders received in a period, when the
+        context key ``oms_report_period`` = (start, stop) is set (`oms.kpi` sets
+        it): the per-order aggregates are then only computed for those orders.
+
+        :return: SQL fragments ``scope_order``, ``scope_line``, ``scope_exception``
+        :rtype: dict
+        """
+        period = self.env.context.get("oms_report_period")
+        if not period:
+            return {"scope_order": SQL("TRUE"), "scope_line": SQL(), "scope_exception": SQL()}
+        start, stop = period
+        orders = SQL(
+            "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
+            start,
+            stop,
+        )
+        return {
+            "scope_order": SQL("so.create_date >= %s AND so.create_date < %s", start, stop),
+            "scope_line": SQL("JOIN (%s) scope ON scope.id = sol.order_id", orders),
+            "scope_exception": SQL("JOIN (%s) scope ON scope.id = exception.order_id", orders),
+        }
 
     @api.model
     def _select_oms(self):
