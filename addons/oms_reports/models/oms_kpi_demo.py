@@ -11,7 +11,7 @@ class OmsKpi(models.AbstractModel):
     _inherit = "oms.kpi"
 
     @api.model
-    def _demo_build_history(self, count=90, days=60):
+    def _demo_build_history(self, count=60, days=60):
         """Create ``count`` orders spread over the last ``days`` days with a
         realistic handling history: on time, late, partial, returned, cancelled,
         touched, on hold. Dates are written in SQL as history would have."""
@@ -19,10 +19,19 @@ class OmsKpi(models.AbstractModel):
         company = self.env.company
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
         channels = self.env["oms.channel"].search([("company_id", "=", company.id)])
-        customers = self.env["res.partner"].search(
-            [("customer_rank", ">", 0), ("country_id", "!=", False), ("is_company", "=", True)],
-            limit=8,
-        ) or self.env["res.partner"].search([("is_company", "=", True)], limit=8)
+        china = self.env.ref("base.cn")
+        customers = self.env["res.partner"].create(
+            [
+                {"name": name, "city": city, "country_id": china.id, "is_company": True,
+                 "street": "演示路 1 号", "email": f"kpi.demo{index}@example.com",
+                 "oms_tier": tier}
+                for index, (name, city, tier) in enumerate(
+                    (("上海演示贸易有限公司", "上海", "vip"), ("北京演示商贸", "北京", "key"),
+                     ("广州演示百货", "广州", "normal"), ("成都演示零售", "成都", "normal"),
+                     ("杭州演示电商", "杭州", "key"))
+                )
+            ]
+        )
         products = self.env["product.product"].create(
             [
                 {"name": name, "type": "consu", "is_storable": True, "list_price": price}
@@ -62,6 +71,12 @@ class OmsKpi(models.AbstractModel):
                 continue
             order.with_context(oms_skip_review=True).action_confirm()
             touched = kind in (5, 9)
+            if touched or index % 7 == 0:
+                code = rng.choice(("stock", "address", "credit_limit", "price_floor", "stock"))
+                order._oms_add_exception(code, "演示：已人工处理的异常", severity="block")
+                order.oms_exception_ids.write(
+                    {"state": "overridden" if touched else "resolved"}
+                )
             self._demo_set(
                 order,
                 date_order=created + timedelta(minutes=30),
@@ -79,9 +94,13 @@ class OmsKpi(models.AbstractModel):
             self._demo_set(order, oms_delivered_date=shipped + timedelta(hours=rng.randint(12, 30)))
             if index % 15 == 3:
                 self._demo_return(picking, shipped + timedelta(days=3))
+            elif index % 3 and not partial:
+                self._demo_invoice(order, shipped, now, rng)
 
     @api.model
     def _demo_set(self, records, **values):
+        if not records:
+            return
         self.env.flush_all()
         for column, value in values.items():
             self.env.cr.execute(
@@ -104,6 +123,17 @@ class OmsKpi(models.AbstractModel):
         self._demo_set(picking, date_done=when)
         self._demo_set(picking.move_ids.filtered(lambda m: m.state == "done"), date=when)
         return picking
+
+    @api.model
+    def _demo_invoice(self, order, shipped, now, rng):
+        invoice = order._create_invoices()
+        invoice.invoice_date = shipped.date()
+        invoice.action_post()
+        paid = shipped + timedelta(days=rng.randint(3, 20))
+        if paid < now:
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": paid.date()})._create_payments()
 
     @api.model
     def _demo_return(self, picking, when):
