@@ -17,6 +17,7 @@
         "views/oms_channel_order_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
+        "report/sale_report_views.xml",
         "views/oms_channels_menus.xml",
         "data/oms_channel_data.xml",
         "data/oms_cancel_reason_data.xml",

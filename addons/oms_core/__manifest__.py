@@ -31,6 +31,7 @@
         "views/account_res_partner_views.xml",
         "views/stock_delivery_carrier_views.xml",
         "views/stock_warehouse_views.xml",
+        "views/account_oms_order_type_views.xml",
         "views/oms_return_views.xml",
         "report/stock_picking_report.xml",
         "data/mail_template_data.xml",
@@ -38,9 +39,9 @@
         "data/oms_fulfilment_cron.xml",
     ],
     "demo": [
+        "demo/oms_core_demo.xml",
         "demo/oms_fulfilment_demo.xml",
     ],
-    "demo": ["demo/oms_core_demo.xml"],
     "application": True,
     "installable": True,
 }

@@ -67,8 +67,8 @@ class OmsChannel(models.Model):
         }
         if self.team_id:
             vals["team_id"] = self.team_id.id
-        if self.user_id:
-            vals["user_id"] = self.user_id.id
+        # imports run as the cron/webhook user: the salesperson comes from the channel
+        vals["user_id"] = (self.user_id or self.team_id.user_id).id or False
         if self.warehouse_id:
             vals["warehouse_id"] = self.warehouse_id.id
         if self.fiscal_position_id:
@@ -98,14 +98,17 @@ class OmsChannel(models.Model):
             float_compare(order.amount_total, total, precision_digits=2)
             and abs(order.amount_total - total) > 0.01
         ):
+            channel_total = format(total, ".2f")
+            odoo_total = format(order.amount_total, ".2f")
+            difference = format(order.amount_total - total, ".2f")
             order._oms_add_exception(
                 "channel_total_mismatch",
                 _(
                     "The channel's total is %(channel)s but the order totals %(odoo)s "
                     "(difference %(diff)s).",
-                    channel=f"{total:.2f}",
-                    odoo=f"{order.amount_total:.2f}",
-                    diff=f"{order.amount_total - total:.2f}",
+                    channel=channel_total,
+                    odoo=odoo_total,
+                    diff=difference,
                 ),
                 severity="warn",
             )
@@ -284,14 +287,15 @@ class OmsChannel(models.Model):
                 )
             )[:1]
             if not match:
+                included = normalized.taxes_included
+                mode = _("tax included") if included else _("tax excluded")
+                rate_text = format(rate, "g")
                 raise UserError(
                     _(
                         "No sales tax of %(rate)s%% (%(mode)s) in %(company)s.",
-                        rate=f"{rate:g}",
+                        rate=rate_text,
                         company=self.company_id.name,
-                        mode=_("tax included")
-                        if normalized.taxes_included
-                        else _("tax excluded"),
+                        mode=mode,
                     )
                 )
             taxes |= match

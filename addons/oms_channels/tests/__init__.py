@@ -9,3 +9,4 @@ from . import test_broken_payloads
 from . import test_file_import
 from . import test_mail_alias
 from . import test_security
+from . import test_channel

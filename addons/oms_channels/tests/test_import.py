@@ -21,6 +21,7 @@ class TestImport(OmsChannelsCommon):
         order = staged.sale_order_id
         self.assertEqual(order.oms_channel_id, self.shopify)
         self.assertEqual(order.team_id, self.team)
+        self.assertFalse(order.user_id, "no salesperson on the channel nor its team")
         self.assertEqual(order.oms_external_ref, "820982911946154508")
         self.assertEqual(order.client_order_ref, "#9999")
         self.assertEqual(order.currency_id, self.usd)
@@ -407,3 +408,15 @@ class TestImport(OmsChannelsCommon):
         Order = self.env["sale.order"]
         self.assertEqual(Order.search(orders[0]._oms_get_duplicate_domain()), Order)
         self.assertEqual(Order.search(orders[1]._oms_get_duplicate_domain()), orders[2])
+
+    def test_sales_analysis_per_channel(self):
+        """Odoo's sales analysis groups by channel (and by its sales team)."""
+        self._import(self.shopify, read_data("order_rest_single_legacy.json"))
+        self.env.flush_all()
+        groups = self.env["sale.report"]._read_group(
+            [("oms_channel_id", "=", self.shopify.id)], ["team_id"], ["price_total:sum"]
+        )
+        self.assertEqual(len(groups), 1)
+        team, total = groups[0]
+        self.assertEqual(team, self.team)
+        self.assertAlmostEqual(total, 632.82)

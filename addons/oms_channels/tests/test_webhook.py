@@ -58,6 +58,42 @@ class TestWebhook(HttpCase, OmsChannelsCommon):
         self.assertEqual((wrong.status_code, missing.status_code), (401, 401))
         self.assertFalse(self._staged(self.shopify))
 
+    def test_woocommerce_ping_is_answered(self):
+        """WooCommerce's test delivery on webhook creation gets 200, nothing stored."""
+        response = self._post(
+            self.woo,
+            b"webhook_id=12",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self._staged(self.woo))
+
+    def test_published_shopify_vector_through_the_endpoint(self):
+        """Shopify's published vector authenticates over HTTP; a wrong one is 401."""
+        vectors = json.loads(read_data("webhook_hmac_test_vectors.json"))["vectors"]
+        vector = next(v for v in vectors if v["secret"] == "test-webhook-secret")
+        self.shopify.api_secret = vector["secret"]
+        body = vector["raw_body"].encode()
+        with mute_logger("odoo.addons.oms_channels.controllers.main"):
+            wrong = self._post(
+                self.shopify,
+                body,
+                {"X-Shopify-Hmac-Sha256": vectors[0]["expected_header"]},
+            )
+        self.assertEqual(wrong.status_code, 401)
+        self.assertFalse(self._staged(self.shopify))
+        response = self._post(
+            self.shopify,
+            body,
+            {
+                "X-Shopify-Hmac-Sha256": vector["expected_header"],
+                "Content-Type": "application/json",
+            },
+        )
+        # authentic, but a bare {"id", "email", "total_price"} is not an order
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._staged(self.shopify).state, "failed")
+
     def test_unknown_token_is_404(self):
         """Unknown tokens are 404."""
         response = self._post(self.shopify, b"{}", token="no-such-token")

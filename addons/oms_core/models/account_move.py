@@ -7,12 +7,14 @@ class AccountMove(models.Model):
     @api.model
     def _cron_oms_overdue_activities(self):
         """Schedule a to-do for the accountant on each overdue customer invoice."""
-        invoices = self.search([
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("invoice_date_due", "<", fields.Date.context_today(self)),
-        ])
+        invoices = self.search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ]
+        )
         invoices._oms_schedule_overdue_activity()
         return invoices
 
@@ -34,7 +36,8 @@ class AccountMove(models.Model):
                 "mail.mail_activity_data_todo",
                 summary=summary,
                 note=self.env._(
-                    "%(invoice)s of %(partner)s was due on %(date)s; %(amount)s is still open.",
+                    "%(invoice)s of %(partner)s was due on %(date)s; "
+                    "%(amount)s is still open.",
                     invoice=invoice.name,
                     partner=invoice.partner_id.display_name,
                     date=invoice.invoice_date_due,

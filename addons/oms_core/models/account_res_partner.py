@@ -9,7 +9,10 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     oms_picking_policy = fields.Selection(
-        [("direct", "Ship available now, back-order the rest"), ("one", "Wait until complete")],
+        [
+            ("direct", "Ship available now, back-order the rest"),
+            ("one", "Wait until complete"),
+        ],
         string="OMS Shipping Policy",
         company_dependent=True,
         help="Overrides the shipping policy of this customer's orders.",
@@ -28,7 +31,7 @@ class ResPartner(models.Model):
     )
 
     def _oms_get_overdue_domain(self):
-        """Hook: domain of the overdue receivable journal items of the partners in self."""
+        """Hook: domain of the overdue receivable items of the partners in self."""
         return [
             ("partner_id", "child_of", self.commercial_partner_id.ids),
             ("company_id", "in", self.env.companies.ids),
@@ -48,8 +51,12 @@ class ResPartner(models.Model):
         """
         if not self:
             return 0.0
-        # sudo: salespeople reviewing an order may not read journal items; only a sum leaves.
-        groups = self.env["account.move.line"].sudo()._read_group(
-            self._oms_get_overdue_domain(), aggregates=["amount_residual:sum"]
+        # sudo: reviewers may not read journal items; only a sum leaves.
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                self._oms_get_overdue_domain(), aggregates=["amount_residual:sum"]
+            )
         )
         return groups[0][0] or 0.0

@@ -38,7 +38,9 @@ class OmsReturn(models.Model):
         domain="[('state', '=', 'sale')]",
         tracking=True,
     )
-    partner_id = fields.Many2one(related="order_id.partner_id", store=True, string="Customer")
+    partner_id = fields.Many2one(
+        related="order_id.partner_id", store=True, string="Customer"
+    )
     company_id = fields.Many2one(
         related="order_id.company_id", store=True, index=True, string="Company"
     )
@@ -46,14 +48,19 @@ class OmsReturn(models.Model):
         OMS_RETURN_STATE, default="draft", required=True, tracking=True, copy=False
     )
     disposition = fields.Selection(
-        OMS_RETURN_DISPOSITION, default="restock", required=True, tracking=True,
+        OMS_RETURN_DISPOSITION,
+        default="restock",
+        required=True,
+        tracking=True,
         help="Where the returned goods go: back to stock, to a quarantine location "
         "for inspection, or to scrap.",
     )
     resolution = fields.Selection(
         OMS_RETURN_RESOLUTION, default="refund", required=True, tracking=True
     )
-    line_ids = fields.One2many("oms.return.line", "return_id", string="Lines", copy=True)
+    line_ids = fields.One2many(
+        "oms.return.line", "return_id", string="Lines", copy=True
+    )
     delivery_id = fields.Many2one(
         "stock.picking",
         string="Delivery",
@@ -62,14 +69,25 @@ class OmsReturn(models.Model):
         help="The delivery the goods are returned from.",
     )
     picking_id = fields.Many2one(
-        "stock.picking", string="Return Receipt", readonly=True, copy=False, check_company=True
+        "stock.picking",
+        string="Return Receipt",
+        readonly=True,
+        copy=False,
+        check_company=True,
     )
     exchange_picking_id = fields.Many2one(
-        "stock.picking", string="Exchange Delivery", readonly=True, copy=False,
+        "stock.picking",
+        string="Exchange Delivery",
+        readonly=True,
+        copy=False,
         check_company=True,
     )
     credit_note_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False, check_company=True
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        copy=False,
+        check_company=True,
     )
     note = fields.Text()
 
@@ -91,7 +109,8 @@ class OmsReturn(models.Model):
         """Propose every delivered line of the order."""
         if self.order_id and self.state == "draft":
             self.line_ids = [Command.clear()] + [
-                Command.create(vals) for vals in self.order_id._prepare_oms_return_line_vals()
+                Command.create(vals)
+                for vals in self.order_id._prepare_oms_return_line_vals()
             ]
 
     # ------------------------------------------------------------------ workflow
@@ -117,7 +136,9 @@ class OmsReturn(models.Model):
         self.ensure_one()
         quantities = {}
         for line in self.line_ids:
-            quantities[line.move_id.id] = quantities.get(line.move_id.id, 0.0) + line.quantity
+            quantities[line.move_id.id] = (
+                quantities.get(line.move_id.id, 0.0) + line.quantity
+            )
         wizard = self.env["stock.return.picking"].create({"picking_id": delivery.id})
         for wiz_line in wizard.product_return_moves:
             wiz_line.quantity = quantities.get(wiz_line.move_id.id, 0.0)
@@ -126,7 +147,10 @@ class OmsReturn(models.Model):
 
     def _oms_create_return_picking(self, delivery):
         self.ensure_one()
-        wizard = self._prepare_return_wizard_vals(delivery)
+        destination = self._oms_get_disposition_location(delivery)
+        wizard = self._prepare_return_wizard_vals(delivery).with_context(
+            oms_return_location_dest_id=destination.id
+        )
         before = self.order_id.picking_ids
         if self.resolution == "exchange":
             action = wizard.action_create_exchanges()
@@ -137,27 +161,31 @@ class OmsReturn(models.Model):
             self.exchange_picking_id = exchange[:1]
         else:
             picking = wizard._create_return()
-        destination = self._oms_get_disposition_location(picking)
-        if destination != picking.location_dest_id:
-            picking.location_dest_id = destination
         self.picking_id = picking
 
-    def _oms_get_disposition_location(self, picking):
-        """Hook: destination of the returned goods for the return's disposition."""
+    def _oms_get_disposition_location(self, delivery):
+        """Hook: destination of the returned goods for the return's disposition
+        (empty: the return operation's default, i.e. back to stock).
+
+        :param delivery: the delivery the goods are returned from
+        :rtype: stock.location
+        """
         self.ensure_one()
         if self.disposition == "scrap":
             scrap = self.env["stock.location"].search(
-                [("scrap_location", "=", True),
-                 ("company_id", "in", [self.company_id.id, False])],
+                [
+                    ("scrap_location", "=", True),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ],
                 limit=1,
             )
             if not scrap:
                 raise UserError(self.env._("Configure a scrap location first."))
             return scrap
         if self.disposition == "quarantine":
-            warehouse = picking.picking_type_id.warehouse_id
+            warehouse = delivery.picking_type_id.warehouse_id
             return warehouse._oms_get_quarantine_location()
-        return picking.location_dest_id
+        return self.env["stock.location"]
 
     def action_receive(self):
         """The goods are back: validate the return receipt."""
@@ -167,7 +195,9 @@ class OmsReturn(models.Model):
                 for move in picking.move_ids.filtered(lambda m: m.state != "cancel"):
                     move.quantity = move.product_uom_qty
                 picking.move_ids.picked = True
-                picking.with_context(skip_backorder=True, cancel_backorder=True).button_validate()
+                picking.with_context(
+                    skip_backorder=True, cancel_backorder=True
+                ).button_validate()
             ret.state = "received"
         return True
 
@@ -191,7 +221,7 @@ class OmsReturn(models.Model):
         return True
 
     def _oms_create_credit_note(self):
-        """Credit the returned quantities that were invoiced, linked to the order lines."""
+        """Credit the invoiced returned quantities, linked to the order lines."""
         self.ensure_one()
         order = self.order_id
         line_vals = []
@@ -199,16 +229,20 @@ class OmsReturn(models.Model):
             quantity = min(line.quantity, line.sale_line_id.qty_invoiced)
             if quantity > 0:
                 line_vals.append(
-                    Command.create(line.sale_line_id._prepare_invoice_line(quantity=quantity))
+                    Command.create(
+                        line.sale_line_id._prepare_invoice_line(quantity=quantity)
+                    )
                 )
         if not line_vals:
             return self.env["account.move"]
         vals = order._prepare_invoice()
-        vals.update({
-            "move_type": "out_refund",
-            "invoice_line_ids": line_vals,
-            "ref": self.name,
-        })
+        vals.update(
+            {
+                "move_type": "out_refund",
+                "invoice_line_ids": line_vals,
+                "ref": self.name,
+            }
+        )
         credit_note = self.env["account.move"].create(vals)
         credit_note.action_post()
         return credit_note

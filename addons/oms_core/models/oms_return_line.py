@@ -7,24 +7,38 @@ class OmsReturnLine(models.Model):
     _description = "Return Line"
     _check_company_auto = True
 
-    return_id = fields.Many2one("oms.return", required=True, ondelete="cascade", index=True)
+    return_id = fields.Many2one(
+        "oms.return", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="return_id.company_id", store=True)
     product_id = fields.Many2one(
         "product.product", string="Product", required=True, check_company=True
     )
-    quantity = fields.Float(digits="Product Unit of Measure", default=1.0, required=True)
+    quantity = fields.Float(
+        digits="Product Unit of Measure", default=1.0, required=True
+    )
     reason_id = fields.Many2one(
         "oms.return.reason", string="Reason", required=True, check_company=True
     )
     sale_line_id = fields.Many2one(
-        "sale.order.line", string="Order Line", check_company=True, index="btree_not_null"
+        "sale.order.line",
+        string="Order Line",
+        check_company=True,
+        index="btree_not_null",
     )
     move_id = fields.Many2one(
-        "stock.move", string="Delivered Move", check_company=True, index="btree_not_null"
+        "stock.move",
+        string="Delivered Move",
+        check_company=True,
+        index="btree_not_null",
     )
 
     _sql_constraints = [
-        ("quantity_positive", "CHECK(quantity > 0)", "The returned quantity must be positive."),
+        (
+            "quantity_positive",
+            "CHECK(quantity > 0)",
+            "The returned quantity must be positive.",
+        ),
     ]
 
     @api.constrains("quantity", "sale_line_id")
@@ -33,7 +47,8 @@ class OmsReturnLine(models.Model):
             if line.quantity > line.sale_line_id.qty_delivered:
                 raise ValidationError(
                     self.env._(
-                        "You cannot return more %(product)s than was delivered (%(qty)s).",
+                        "You cannot return more %(product)s than was delivered "
+                        "(%(qty)s).",
                         product=line.product_id.display_name,
                         qty=line.sale_line_id.qty_delivered,
                     )

@@ -111,7 +111,7 @@ class OmsReviewRule(models.Model):
         "account.payment.term",
         string="Prepaid Payment Terms",
         help="Payment: orders with these payment terms must be paid before "
-        "confirmation (as well as orders requiring online payment and presales).",
+        "confirmation (presales need their deposit in any case).",
     )
     message = fields.Char(
         translate=True,

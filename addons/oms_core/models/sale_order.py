@@ -59,7 +59,7 @@ class SaleOrder(models.Model):
         "oms.exception", "order_id", string="Exceptions"
     )
     oms_open_exception_count = fields.Integer(
-        compute="_compute_oms_open_exception_count"
+        string="Open Exceptions", compute="_compute_oms_open_exception_count"
     )
     oms_has_blocking_exception = fields.Boolean(
         compute="_compute_oms_stage", store=True, string="Blocked"
@@ -83,7 +83,9 @@ class SaleOrder(models.Model):
         copy=False,
         help="Changed after approval; the review runs again.",
     )
-    oms_approval_snapshot = fields.Json(readonly=True, copy=False)
+    oms_approval_snapshot = fields.Json(
+        string="Approval Snapshot", readonly=True, copy=False
+    )
     oms_changes_since_approval = fields.Text(
         string="Changes Since Approval", compute="_compute_oms_changes_since_approval"
     )

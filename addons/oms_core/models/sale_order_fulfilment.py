@@ -35,7 +35,8 @@ class SaleOrder(models.Model):
         precompute=True,
         tracking=True,
         help="On order: invoiced and posted at confirmation (prepaid). On delivery: "
-        "invoiced and posted for the delivered quantities when a delivery is validated. "
+        "invoiced and posted for the delivered quantities when a delivery is "
+        "validated. "
         "Periodic: delivered quantities invoiced per customer by a scheduled action.",
     )
     oms_payment_policy = fields.Selection(
@@ -83,21 +84,22 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ policies
 
     def _oms_get_default_invoice_policy(self):
-        """Hook: invoice policy of an order without a customer policy (a channel
-        addon overrides it for its channels).
+        """Hook: invoice policy of an order whose customer has none: the order
+        type's, else manual (a channel addon overrides it for its channels).
 
         :return: a key of ``OMS_INVOICE_POLICY``
         """
         self.ensure_one()
-        return "manual"
+        return self._oms_get_order_type().invoice_policy or "manual"
 
     def _oms_get_default_payment_policy(self):
-        """Hook: payment policy of an order without a customer policy.
+        """Hook: payment policy of an order whose customer has none: the order
+        type's, else payment terms.
 
         :return: a key of ``OMS_PAYMENT_POLICY``
         """
         self.ensure_one()
-        return "terms"
+        return self._oms_get_order_type().payment_policy or "terms"
 
     @api.depends("partner_id")
     def _compute_picking_policy(self):
@@ -108,7 +110,7 @@ class SaleOrder(models.Model):
             if policy:
                 order.picking_policy = policy
 
-    @api.depends("partner_id")
+    @api.depends("partner_id", "oms_order_type")
     def _compute_oms_invoice_policy(self):
         for order in self:
             partner = order.partner_id.commercial_partner_id
@@ -116,7 +118,7 @@ class SaleOrder(models.Model):
                 partner.oms_invoice_policy or order._oms_get_default_invoice_policy()
             )
 
-    @api.depends("partner_id")
+    @api.depends("partner_id", "oms_order_type")
     def _compute_oms_payment_policy(self):
         for order in self:
             partner = order.partner_id.commercial_partner_id
@@ -147,22 +149,27 @@ class SaleOrder(models.Model):
     def action_oms_view_backorders(self):
         """Open the open back-orders of the order."""
         self.ensure_one()
-        return self.oms_backorder_ids._get_records_action(name=self.env._("Back-orders"))
+        return self.oms_backorder_ids._get_records_action(
+            name=self.env._("Back-orders")
+        )
 
     def _oms_update_delivered_date(self):
         """Set the order's delivered date once every delivery reached the customer."""
         for order in self:
             deliveries = order.picking_ids.filtered(
-                lambda p: p.picking_type_code == "outgoing"
-                and p.state != "cancel"
-                and not p.return_id
+                lambda p: (
+                    p.picking_type_code == "outgoing"
+                    and p.state != "cancel"
+                    and not p.return_id
+                )
             )
             pending = any(
                 float_compare(
                     line.qty_delivered,
                     line.product_uom_qty,
                     precision_rounding=line.product_uom.rounding,
-                ) < 0
+                )
+                < 0
                 for line in order.order_line
                 if line.product_id.type == "consu" and not line.display_type
             )
@@ -185,8 +192,10 @@ class SaleOrder(models.Model):
         """Hook: reserve the deliveries of the orders now (冻结库存), whatever the
         reservation method of the operation type, by priority then order date."""
         pickings = self.picking_ids.filtered(
-            lambda p: p.state in ("confirmed", "waiting")
-            and p.picking_type_code == "outgoing"
+            lambda p: (
+                p.state in ("confirmed", "waiting")
+                and p.picking_type_code == "outgoing"
+            )
         )
         if pickings:
             pickings.move_ids._oms_sorted_for_reservation()._action_assign()
@@ -201,9 +210,11 @@ class SaleOrder(models.Model):
             if warehouse.oms_interwarehouse_policy in (False, "none"):
                 continue
             moves = order.picking_ids.move_ids.filtered(
-                lambda m: m.state in ("confirmed", "partially_available")
-                and m.picking_code == "outgoing"
-                and m.product_id.is_storable
+                lambda m: (
+                    m.state in ("confirmed", "partially_available")
+                    and m.picking_code == "outgoing"
+                    and m.product_id.is_storable
+                )
             )
             for move in moves:
                 product = move.product_id
@@ -217,19 +228,23 @@ class SaleOrder(models.Model):
                     transfer = warehouse._oms_create_interwarehouse_transfer(
                         source, product, missing, order.name
                     )
-                    order.message_post(body=self.env._(
-                        "Transfer %(transfer)s brings %(qty)s %(product)s from %(from_wh)s.",
-                        transfer=transfer.name,
-                        qty=missing,
-                        product=product.display_name,
-                        from_wh=source.name,
-                    ))
+                    order.message_post(
+                        body=self.env._(
+                            "Transfer %(transfer)s brings %(qty)s %(product)s "
+                            "from %(from_wh)s.",
+                            transfer=transfer.name,
+                            qty=missing,
+                            product=product.display_name,
+                            from_wh=source.name,
+                        )
+                    )
                 else:
                     order.activity_schedule(
                         "mail.mail_activity_data_todo",
                         summary=self.env._("Stock available in another warehouse"),
                         note=self.env._(
-                            "%(from_wh)s has %(qty)s %(product)s that %(warehouse)s lacks: "
+                            "%(from_wh)s has %(qty)s %(product)s that "
+                            "%(warehouse)s lacks: "
                             "transfer it or ship from there.",
                             from_wh=source.name,
                             qty=missing,
@@ -243,7 +258,9 @@ class SaleOrder(models.Model):
 
     def _oms_has_invoiceable_lines(self):
         self.ensure_one()
-        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        precision = self.env["decimal.precision"].precision_get(
+            "Product Unit of Measure"
+        )
         return any(
             not line.display_type
             and float_compare(line.qty_to_invoice, 0, precision_digits=precision) > 0
@@ -257,7 +274,9 @@ class SaleOrder(models.Model):
         :return: the posted invoices
         :rtype: account.move
         """
-        orders = self.filtered(lambda o: o.state == "sale" and o._oms_has_invoiceable_lines())
+        orders = self.filtered(
+            lambda o: o.state == "sale" and o._oms_has_invoiceable_lines()
+        )
         if not orders:
             return self.env["account.move"]
         invoices = orders._create_invoices()
@@ -269,11 +288,13 @@ class SaleOrder(models.Model):
     def _cron_oms_periodic_invoicing(self):
         """Consolidated invoicing: one invoice per customer for the delivered,
         uninvoiced quantities of its orders under the periodic policy."""
-        orders = self.search([
-            ("oms_invoice_policy", "=", "periodic"),
-            ("state", "=", "sale"),
-            ("invoice_status", "=", "to invoice"),
-        ])
+        orders = self.search(
+            [
+                ("oms_invoice_policy", "=", "periodic"),
+                ("state", "=", "sale"),
+                ("invoice_status", "=", "to invoice"),
+            ]
+        )
         return orders._oms_invoice_and_post()
 
     @api.depends(
@@ -297,8 +318,10 @@ class SaleOrder(models.Model):
             paid += sum(advances.mapped("amount"))
             order.oms_amount_paid = paid
             currency = order.currency_id
-            order.oms_is_paid = bool(order.amount_total) and currency.compare_amounts(
-                paid, order.amount_total) >= 0
+            order.oms_is_paid = (
+                bool(order.amount_total)
+                and currency.compare_amounts(paid, order.amount_total) >= 0
+            )
             if order.oms_is_paid:
                 order.oms_payment_state = "paid"
             elif not invoices and not advances:
@@ -311,21 +334,28 @@ class SaleOrder(models.Model):
     def _oms_get_advance_payments(self):
         """Reported payments not yet matched with an invoice."""
         return self.oms_payment_ids.filtered(
-            lambda p: p.state not in ("draft", "canceled")
-            and not p.reconciled_invoice_ids and not p.invoice_ids
+            lambda p: (
+                p.state not in ("draft", "canceled")
+                and not p.reconciled_invoice_ids
+                and not p.invoice_ids
+            )
         )
 
     def _oms_get_paid_amount(self):
         """Also count what the channel reported paid before the order was invoiced
         (extends the review's payment check)."""
-        advances = self.sudo()._oms_get_advance_payments()  # accounting data the review needs
+        advances = (
+            self.sudo()._oms_get_advance_payments()
+        )  # accounting data the review needs
         return super()._oms_get_paid_amount() + sum(advances.mapped("amount"))
 
     def _oms_get_open_invoices(self):
         return self.invoice_ids.filtered(
-            lambda m: m.state == "posted"
-            and m.move_type == "out_invoice"
-            and m.payment_state in ("not_paid", "partial")
+            lambda m: (
+                m.state == "posted"
+                and m.move_type == "out_invoice"
+                and m.payment_state in ("not_paid", "partial")
+            )
         )
 
     def _oms_register_external_payment(self, journal, amount, date=None, ref=None):
@@ -347,7 +377,9 @@ class SaleOrder(models.Model):
         if float_is_zero(amount, precision_rounding=self.currency_id.rounding):
             raise UserError(self.env._("The payment amount must not be zero."))
         if self.state == "sale" and not self._oms_get_open_invoices():
-            self.filtered(lambda o: o.oms_invoice_policy == "order")._oms_invoice_and_post()
+            self.filtered(
+                lambda o: o.oms_invoice_policy == "order"
+            )._oms_invoice_and_post()
         payment = self.env["account.payment"].create(
             self._prepare_oms_payment_vals(journal, amount, date=date, ref=ref)
         )
@@ -365,7 +397,7 @@ class SaleOrder(models.Model):
         return payment
 
     def _prepare_oms_payment_vals(self, journal, amount, date=None, ref=None):
-        """Hook: values of the payment registered by ``_oms_register_external_payment``."""
+        """Hook: values of the payment of ``_oms_register_external_payment``."""
         self.ensure_one()
         return {
             "payment_type": "inbound",
@@ -384,15 +416,20 @@ class SaleOrder(models.Model):
         for order in self:
             invoices = order._oms_get_open_invoices()
             payments = order.oms_payment_ids.filtered(
-                lambda p: p.state in ("in_process", "paid")
-                and not p.is_reconciled and not p.invoice_ids
+                lambda p: (
+                    p.state in ("in_process", "paid")
+                    and not p.is_reconciled
+                    and not p.invoice_ids
+                )
             )
             if not invoices or not payments:
                 continue
             for payment in payments:
                 if payment.move_id:
                     lines = (payment.move_id.line_ids + invoices.line_ids).filtered(
-                        lambda ln: ln.account_type == "asset_receivable" and not ln.reconciled
+                        lambda ln: (
+                            ln.account_type == "asset_receivable" and not ln.reconciled
+                        )
                     )
                     lines.reconcile()
                 else:
@@ -423,7 +460,9 @@ class SaleOrderReturn(models.Model):
     _inherit = "sale.order"
 
     oms_return_ids = fields.One2many("oms.return", "order_id", string="Returns")
-    oms_return_count = fields.Integer(string="Return Count", compute="_compute_oms_return_count")
+    oms_return_count = fields.Integer(
+        string="Return Count", compute="_compute_oms_return_count"
+    )
 
     @api.depends("oms_return_ids")
     def _compute_oms_return_count(self):
@@ -438,16 +477,21 @@ class SaleOrderReturn(models.Model):
         )
         vals_list = []
         for move in self.order_line.move_ids.filtered(
-            lambda m: m.state == "done" and m.picking_code == "outgoing"
-            and not m.origin_returned_move_id
+            lambda m: (
+                m.state == "done"
+                and m.picking_code == "outgoing"
+                and not m.origin_returned_move_id
+            )
         ):
-            vals_list.append({
-                "product_id": move.product_id.id,
-                "quantity": move.quantity,
-                "sale_line_id": move.sale_line_id.id,
-                "move_id": move.id,
-                "reason_id": reason.id,
-            })
+            vals_list.append(
+                {
+                    "product_id": move.product_id.id,
+                    "quantity": move.quantity,
+                    "sale_line_id": move.sale_line_id.id,
+                    "move_id": move.id,
+                    "reason_id": reason.id,
+                }
+            )
         return vals_list
 
     def action_oms_create_return(self):

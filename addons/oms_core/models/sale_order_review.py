@@ -1,7 +1,10 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 # fields of the order whose change after approval sends it back to review
 OMS_REVIEWED_ORDER_FIELDS = {
@@ -363,15 +366,15 @@ class SaleOrder(models.Model):
         return {pid: qty for pid, qty in needs.items() if qty > 0}
 
     def _oms_get_required_prepayment(self, payment_terms):
-        """Amount to be paid before confirmation.
+        """Amount to be paid before confirmation: all of it with a prepaid
+        payment term, the company's deposit share for presales. (Odoo's portal
+        "online payment" option is left to the portal.)
 
         :param payment_terms: account.payment.term requiring full prepayment
         :rtype: float
         """
         self.ensure_one()
         percent = 0.0
-        if self.require_payment:
-            percent = self.prepayment_percent
         if self.payment_term_id and self.payment_term_id in payment_terms:
             percent = 1.0
         if self.oms_order_type == "presale":
@@ -394,12 +397,18 @@ class SaleOrder(models.Model):
     # Changes after approval and stock arrival
     # ------------------------------------------------------------------
     def _oms_changed_after_approval(self):
-        """Send approved orders whose key facts changed back to review."""
+        """Send approved orders whose key facts changed back to review.
+
+        Approved: confirmed, or a quotation the review approved without
+        confirming it. The review runs again (it confirms nothing by itself).
+        """
         if self.env.context.get("oms_skip_rereview"):
             return
         orders = self.filtered(
             lambda o: (
-                o.state == "sale" and o.oms_reviewed_date and o.oms_approval_snapshot
+                o.state in ("draft", "sent", "sale")
+                and o.oms_reviewed_date
+                and o.oms_approval_snapshot
             )
         )
         for order in orders:
@@ -440,9 +449,18 @@ class SaleOrder(models.Model):
             domain.append(("order_line.product_id", "in", products.ids))
         # stock arrival is not done by the order's salesperson: review as system
         orders = self.sudo().search(domain, order="oms_priority desc, date_order, id")
-        for order in orders:
-            order.action_oms_review()
+        orders._oms_review_safely()
         return orders
+
+    def _oms_review_safely(self):
+        """Review each order on its own savepoint: an order that cannot be
+        confirmed must not fail the receipt or the cron that released it."""
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    order.action_oms_review()
+            except UserError as error:
+                _logger.warning("OMS review of %s failed: %s", order.name, error)
 
     @api.model
     def _cron_oms_review(self):
@@ -451,5 +469,5 @@ class SaleOrder(models.Model):
         pending = self.search(
             [("oms_review_pending", "=", True), ("state", "!=", "cancel")]
         )
-        pending.action_oms_review()
+        pending._oms_review_safely()
         return True

@@ -7,6 +7,7 @@ class StockMove(models.Model):
     def _oms_sorted_for_reservation(self):
         """Moves in the order they are served: the order's OMS priority (or the
         move's own star), then the order date."""
+
         def key(move):
             order = move.sale_line_id.order_id
             priority = max(int(order.oms_priority or 0), int(move.priority or 0))

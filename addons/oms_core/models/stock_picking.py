@@ -13,7 +13,8 @@ class StockPicking(models.Model):
         string="Delivered on",
         copy=False,
         tracking=True,
-        help="When the goods reached the customer: set by the carrier status or by hand.",
+        help="When the goods reached the customer: set by the carrier status "
+        "or by hand.",
     )
     oms_shipment_mail_sent = fields.Boolean(string="Shipment E-mail Sent", copy=False)
 
@@ -23,20 +24,24 @@ class StockPicking(models.Model):
         """Refuse to ship prepaid orders before payment, and incomplete deliveries
         of orders that wait until complete."""
         for picking in self.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.sale_id and not p.return_id
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.sale_id and not p.return_id
+            )
         ):
             order = picking.sale_id
             if order.oms_payment_policy == "prepaid" and not order.oms_is_paid:
                 raise UserError(
                     self.env._(
-                        "Order %(order)s is prepaid and not paid yet: it cannot be shipped.",
+                        "Order %(order)s is prepaid and not paid yet: "
+                        "it cannot be shipped.",
                         order=order.name,
                     )
                 )
             if picking.move_type == "one" and not picking._oms_is_complete():
                 raise UserError(
                     self.env._(
-                        "Order %(order)s waits until it is complete: ship all of %(picking)s "
+                        "Order %(order)s waits until it is complete: "
+                        "ship all of %(picking)s "
                         "at once.",
                         order=order.name,
                         picking=picking.name,
@@ -47,8 +52,11 @@ class StockPicking(models.Model):
         self.ensure_one()
         return all(
             float_compare(
-                move.quantity, move.product_uom_qty, precision_rounding=move.product_uom.rounding
-            ) >= 0
+                move.quantity,
+                move.product_uom_qty,
+                precision_rounding=move.product_uom.rounding,
+            )
+            >= 0
             for move in self.move_ids.filtered(lambda m: m.state != "cancel")
         )
 
@@ -63,9 +71,15 @@ class StockPicking(models.Model):
         """Invoice the delivered quantities of orders invoiced on delivery."""
         result = super()._action_done()
         deliveries = self.filtered(
-            lambda p: p.state == "done" and p.picking_type_code == "outgoing" and not p.return_id
+            lambda p: (
+                p.state == "done"
+                and p.picking_type_code == "outgoing"
+                and not p.return_id
+            )
         )
-        orders = deliveries.sale_id.filtered(lambda o: o.oms_invoice_policy == "delivery")
+        orders = deliveries.sale_id.filtered(
+            lambda o: o.oms_invoice_policy == "delivery"
+        )
         orders._oms_invoice_and_post()
         return result
 
@@ -76,15 +90,19 @@ class StockPicking(models.Model):
         return result
 
     def _oms_send_shipment_mail(self):
-        template = self.env.ref("oms_core.mail_template_oms_shipment", raise_if_not_found=False)
+        template = self.env.ref(
+            "oms_core.mail_template_oms_shipment", raise_if_not_found=False
+        )
         if not template:
             return
         pickings = self.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-            and p.sale_id
-            and not p.return_id
-            and p.carrier_tracking_ref
-            and not p.oms_shipment_mail_sent
+            lambda p: (
+                p.picking_type_code == "outgoing"
+                and p.sale_id
+                and not p.return_id
+                and p.carrier_tracking_ref
+                and not p.oms_shipment_mail_sent
+            )
         )
         for picking in pickings:
             picking.message_post_with_source(
@@ -108,7 +126,9 @@ class StockPicking(models.Model):
 
         :param date: when it was delivered (default: now)
         """
-        pickings = self.filtered(lambda p: p.state == "done" and not p.oms_delivered_date)
+        pickings = self.filtered(
+            lambda p: p.state == "done" and not p.oms_delivered_date
+        )
         pickings.oms_delivered_date = date or fields.Datetime.now()
         pickings._oms_register_cod_payment()
 
@@ -118,9 +138,15 @@ class StockPicking(models.Model):
             order._oms_invoice_and_post()
             invoices = order._oms_get_open_invoices()
             amount = sum(invoices.mapped("amount_residual"))
-            journal = picking.carrier_id.oms_cod_journal_id or self.env["account.journal"].search(
-                [("type", "=", "cash"), *self.env["account.journal"]._check_company_domain(
-                    picking.company_id)],
+            journal = picking.carrier_id.oms_cod_journal_id or self.env[
+                "account.journal"
+            ].search(
+                [
+                    ("type", "=", "cash"),
+                    *self.env["account.journal"]._check_company_domain(
+                        picking.company_id
+                    ),
+                ],
                 limit=1,
             )
             if journal and not order.currency_id.is_zero(amount):
@@ -141,16 +167,26 @@ class StockPicking(models.Model):
     def _oms_sort_for_picking_list(self, pickings):
         """Order pickings for the picking round: priority first, then the first
         source location of their lines, then the scheduled date."""
+
         def key(picking):
             lines = picking._oms_get_picking_list_lines()
             location = lines[:1].location_id.complete_name or ""
-            return (-int(picking.priority or 0), location, picking.scheduled_date, picking.id)
+            return (
+                -int(picking.priority or 0),
+                location,
+                picking.scheduled_date,
+                picking.id,
+            )
 
         return self.browse([p.id for p in sorted(pickings, key=key)])
 
     def _oms_get_picking_list_lines(self):
-        """Move lines of the picking in walking order: by source location, then product."""
+        """Move lines in walking order: by source location, then product."""
         self.ensure_one()
         return self.move_line_ids.sorted(
-            key=lambda ml: (ml.location_id.complete_name or "", ml.product_id.display_name, ml.id)
+            key=lambda ml: (
+                ml.location_id.complete_name or "",
+                ml.product_id.display_name,
+                ml.id,
+            )
         )

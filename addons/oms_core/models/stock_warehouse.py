@@ -16,8 +16,9 @@ class StockWarehouse(models.Model):
         string="Inter-warehouse Replenishment",
         default="none",
         required=True,
-        help="When an approved order lacks stock here and another warehouse of the company "
-        "has it: propose (activity on the order) or create an inter-warehouse transfer.",
+        help="When an approved order lacks stock here and another warehouse of the "
+        "company has it: propose (activity on the order) or create an "
+        "inter-warehouse transfer.",
     )
 
     def _oms_get_quarantine_location(self):
@@ -26,18 +27,22 @@ class StockWarehouse(models.Model):
         self.ensure_one()
         Location = self.env["stock.location"]
         location = Location.search(
-            [("location_id", "=", self.view_location_id.id),
-             ("oms_is_quarantine", "=", True)],
+            [
+                ("location_id", "=", self.view_location_id.id),
+                ("oms_is_quarantine", "=", True),
+            ],
             limit=1,
         )
         if not location:
-            location = Location.create({
-                "name": self.env._("Quarantine"),
-                "location_id": self.view_location_id.id,
-                "usage": "internal",
-                "company_id": self.company_id.id,
-                "oms_is_quarantine": True,
-            })
+            location = Location.create(
+                {
+                    "name": self.env._("Quarantine"),
+                    "location_id": self.view_location_id.id,
+                    "usage": "internal",
+                    "company_id": self.company_id.id,
+                    "oms_is_quarantine": True,
+                }
+            )
         return location
 
     def _oms_find_source_warehouse(self, product, quantity):
@@ -46,32 +51,43 @@ class StockWarehouse(models.Model):
         :return: a stock.warehouse (empty if none)
         """
         self.ensure_one()
-        others = self.search([
-            ("company_id", "=", self.company_id.id), ("id", "!=", self.id)
-        ])
+        others = self.search(
+            [("company_id", "=", self.company_id.id), ("id", "!=", self.id)]
+        )
         for warehouse in others:
             free = product.with_context(warehouse_id=warehouse.id).free_qty
-            if float_compare(free, quantity, precision_rounding=product.uom_id.rounding) >= 0:
+            if (
+                float_compare(
+                    free, quantity, precision_rounding=product.uom_id.rounding
+                )
+                >= 0
+            ):
                 return warehouse
         return self.browse()
 
     def _oms_create_interwarehouse_transfer(self, source, product, quantity, origin):
-        """Move ``quantity`` of ``product`` from ``source``'s stock to this warehouse."""
+        """Move ``quantity`` of ``product`` from ``source``'s stock to here."""
         self.ensure_one()
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": source.int_type_id.id,
-            "location_id": source.lot_stock_id.id,
-            "location_dest_id": self.lot_stock_id.id,
-            "origin": origin,
-            "move_ids": [Command.create({
-                "name": product.display_name,
-                "product_id": product.id,
-                "product_uom_qty": quantity,
-                "product_uom": product.uom_id.id,
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": source.int_type_id.id,
                 "location_id": source.lot_stock_id.id,
                 "location_dest_id": self.lot_stock_id.id,
-            })],
-        })
+                "origin": origin,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.display_name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": source.lot_stock_id.id,
+                            "location_dest_id": self.lot_stock_id.id,
+                        }
+                    )
+                ],
+            }
+        )
         picking.action_confirm()
         picking.action_assign()
         return picking

@@ -33,15 +33,19 @@ class OmsFulfilCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _create_oms_product(cls, name, price):
-        return cls.env["product.product"].create({
-            "name": name,
-            "type": "consu",
-            "is_storable": True,
-            "list_price": price,
-            "invoice_policy": "order",
-            "taxes_id": [Command.clear()],
-            "property_account_income_id": cls.company_data["default_account_revenue"].id,
-        })
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "consu",
+                "is_storable": True,
+                "list_price": price,
+                "invoice_policy": "order",
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": cls.company_data[
+                    "default_account_revenue"
+                ].id,
+            }
+        )
 
     @classmethod
     def _put_in_stock(cls, product, quantity, location=None):
@@ -52,14 +56,21 @@ class OmsFulfilCommon(AccountTestInvoicingCommon):
     @classmethod
     def _create_order(cls, lines=None, **values):
         lines = lines or [(cls.goods, 5)]
-        return cls.env["sale.order"].create(dict({
-            "partner_id": cls.customer.id,
-            "warehouse_id": cls.warehouse.id,
-            "order_line": [
-                Command.create({"product_id": product.id, "product_uom_qty": qty})
-                for product, qty in lines
-            ],
-        }, **values))
+        return cls.env["sale.order"].create(
+            dict(
+                {
+                    "partner_id": cls.customer.id,
+                    "warehouse_id": cls.warehouse.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": qty}
+                        )
+                        for product, qty in lines
+                    ],
+                },
+                **values,
+            )
+        )
 
     def _ship(self, picking, quantities=None, backorder=True):
         """Validate a delivery with the given quantities per product (default: all)."""
@@ -68,10 +79,15 @@ class OmsFulfilCommon(AccountTestInvoicingCommon):
             move.quantity = quantities.get(move.product_id, move.product_uom_qty)
         picking.move_ids.picked = True
         result = picking.button_validate()
-        if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
-            wizard = self.env["stock.backorder.confirmation"].with_context(
-                result["context"]
-            ).create({})
+        if (
+            isinstance(result, dict)
+            and result.get("res_model") == "stock.backorder.confirmation"
+        ):
+            wizard = (
+                self.env["stock.backorder.confirmation"]
+                .with_context(result["context"])
+                .create({})
+            )
             if backorder:
                 wizard.process()
             else:

@@ -25,7 +25,7 @@ class TestAccess(OmsCommon):
         )
 
     def test_salesman_sees_own_order_exceptions_only(self):
-        """Odoo's own-documents rule holds: salespeople see the exceptions of their orders."""
+        """Own-documents rule: salespeople see the exceptions of their orders."""
         self._create_rule("amount_threshold", amount_limit=1.0)
         own = self._create_order(user=self.salesman)
         other = self._create_order(user_id=self.reviewer.id)
@@ -65,7 +65,7 @@ class TestAccess(OmsCommon):
         order.oms_exception_ids.with_user(self.reviewer).write({"note": "x"})
 
     def test_multi_company_rules(self):
-        """Rules and exceptions of a company not allowed in the session are invisible."""
+        """Rules and exceptions of a company not allowed are invisible."""
         other_company = self.env["res.company"].create({"name": "OMS Other"})
         self.manager.company_ids = [(4, other_company.id)]
         rule = self._create_rule("stock", company_id=other_company.id)

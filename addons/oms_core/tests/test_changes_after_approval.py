@@ -8,21 +8,23 @@ class TestChangesAfterApproval(OmsCommon):
     """Editing an approved order sends it back to review."""
 
     def test_quantity_change_rereviews_and_holds(self):
-        """Raising a quantity beyond stock after approval puts the order back on hold."""
+        """Raising a quantity beyond stock after approval holds the order."""
         self._create_rule("stock")
         order = self._create_order(qty=2, user=self.salesman)
         order.action_oms_review()
         self.assertEqual(order.oms_stage, "approved")
-        with Form(order.with_user(self.salesman)) as form:
-            with form.order_line.edit(0) as line:
-                line.product_uom_qty = 30
+        with (
+            Form(order.with_user(self.salesman)) as form,
+            form.order_line.edit(0) as line,
+        ):
+            line.product_uom_qty = 30
         self.assertEqual(order.oms_stage, "on_hold")
         self.assertEqual(order.oms_touch_count, 1)
         self.assertIn("30", order.oms_changes_since_approval)
         self.assertIn("stock", order.oms_exception_ids.mapped("code"))
 
     def test_change_keeps_unrelated_overrides(self):
-        """Only changed facts are re-checked: an override of an unchanged fact sticks."""
+        """Only changed facts are re-checked: an unchanged override sticks."""
         self._create_rule("discount_limit", percent_limit=5.0)
         self._create_rule("stock")
         order = self._create_order(qty=2)
@@ -62,3 +64,15 @@ class TestChangesAfterApproval(OmsCommon):
         order.order_line.product_uom_qty = 3
         self.assertEqual(order.oms_touch_count, 0)
         self.assertFalse(order.oms_changes_since_approval)
+
+    def test_approved_quotation_change_rereviews(self):
+        """A quotation approved without auto-confirmation is re-reviewed when edited."""
+        self.company.oms_auto_confirm = False
+        self._create_rule("amount_threshold", amount_limit=500.0)
+        order = self._create_order(qty=1)
+        order.action_oms_review()
+        self.assertEqual(order.oms_stage, "approved")
+        order.order_line.product_uom_qty = 10
+        self.assertEqual(order.oms_stage, "on_hold")
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.oms_touch_count, 1)

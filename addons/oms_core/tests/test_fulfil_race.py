@@ -23,26 +23,41 @@ class TestFulfilLastUnitRace(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, DISABLED_MAIL_CONTEXT)
             company = env.ref("base.main_company")
-            warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
             self.auto_confirm = company.oms_auto_confirm
             company.oms_auto_confirm = True
             partner = env["res.partner"].create({"name": "OMS Race Customer"})
             product = env["product.product"].create(
                 {"name": "OMS Last Unit", "type": "consu", "is_storable": True}
             )
-            env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 1)
-            rule = env["oms.review.rule"].create({
-                "name": "OMS race stock check",
-                "check_type": "stock",
-                "severity": "block",
-                "company_id": company.id,
-            })
-            orders = env["sale.order"].create([{
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "warehouse_id": warehouse.id,
-                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-            } for _i in range(2)])
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, 1
+            )
+            rule = env["oms.review.rule"].create(
+                {
+                    "name": "OMS race stock check",
+                    "check_type": "stock",
+                    "severity": "block",
+                    "company_id": company.id,
+                }
+            )
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "warehouse_id": warehouse.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "product_uom_qty": 1}
+                            )
+                        ],
+                    }
+                    for _i in range(2)
+                ]
+            )
             self.committed = {
                 "company": company.id,
                 "partner": partner.id,
@@ -65,16 +80,20 @@ class TestFulfilLastUnitRace(TransactionCase):
             groups.unlink()
             product = env["product.product"].browse(ids["product"])
             cr.execute(SQL("DELETE FROM stock_quant WHERE product_id = %s", product.id))
-            cr.execute(SQL("DELETE FROM oms_stock_promise WHERE product_id = %s", product.id))
+            cr.execute(
+                SQL("DELETE FROM oms_stock_promise WHERE product_id = %s", product.id)
+            )
             template = product.product_tmpl_id
             product.unlink()
             template.exists().unlink()
             env["oms.review.rule"].browse(ids["rule"]).unlink()
             env["res.partner"].browse(ids["partner"]).unlink()
-            env["res.company"].browse(ids["company"]).oms_auto_confirm = self.auto_confirm
-            env["mail.message"].search([
-                ("model", "=", "sale.order"), ("res_id", "in", orders.ids)
-            ]).unlink()
+            env["res.company"].browse(
+                ids["company"]
+            ).oms_auto_confirm = self.auto_confirm
+            env["mail.message"].search(
+                [("model", "=", "sale.order"), ("res_id", "in", orders.ids)]
+            ).unlink()
 
     def _approve_in_worker(self, order_id, barrier, errors):
         threading.current_thread().dbname = self.env.cr.dbname
@@ -95,7 +114,9 @@ class TestFulfilLastUnitRace(TransactionCase):
         barrier = threading.Barrier(2)
         errors = []
         threads = [
-            threading.Thread(target=self._approve_in_worker, args=(order_id, barrier, errors))
+            threading.Thread(
+                target=self._approve_in_worker, args=(order_id, barrier, errors)
+            )
             for order_id in self.committed["orders"]
         ]
         for thread in threads:
@@ -115,4 +136,6 @@ class TestFulfilLastUnitRace(TransactionCase):
             exception = losers.oms_exception_ids.filtered(lambda e: e.state == "open")
             self.assertEqual(exception.rule_id.check_type, "stock")
             self.assertEqual(exception.severity, "block")
-            self.assertFalse(winners.oms_exception_ids.filtered(lambda e: e.state == "open"))
+            self.assertFalse(
+                winners.oms_exception_ids.filtered(lambda e: e.state == "open")
+            )

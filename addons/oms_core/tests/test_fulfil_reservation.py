@@ -9,19 +9,27 @@ from .fulfil_common import OmsFulfilCommon
 @tagged("post_install", "-at_install", "oms")
 class TestFulfilReservation(OmsFulfilCommon):
     def _receive(self, product, quantity):
-        receipt = self.env["stock.picking"].create({
-            "picking_type_id": self.warehouse.in_type_id.id,
-            "location_id": self.env.ref("stock.stock_location_suppliers").id,
-            "location_dest_id": self.stock_location.id,
-            "move_ids": [fields.Command.create({
-                "name": product.name,
-                "product_id": product.id,
-                "product_uom_qty": quantity,
-                "product_uom": product.uom_id.id,
+        receipt = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
                 "location_id": self.env.ref("stock.stock_location_suppliers").id,
                 "location_dest_id": self.stock_location.id,
-            })],
-        })
+                "move_ids": [
+                    fields.Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.stock_location.id,
+                        }
+                    )
+                ],
+            }
+        )
         receipt.action_confirm()
         self._ship(receipt)
         return receipt
@@ -41,7 +49,9 @@ class TestFulfilReservation(OmsFulfilCommon):
         now = fields.Datetime.now()
         high = self._create_order(lines=[(self.goods, 4)], oms_priority="1")
         urgent = self._create_order(
-            lines=[(self.goods, 4)], oms_priority="2", commitment_date=now + timedelta(days=10)
+            lines=[(self.goods, 4)],
+            oms_priority="2",
+            commitment_date=now + timedelta(days=10),
         )
         (high | urgent).action_confirm()
         self.assertEqual((high | urgent).picking_ids.mapped("priority"), ["1", "1"])
@@ -61,7 +71,9 @@ class TestFulfilReservation(OmsFulfilCommon):
         (new | old | urgent).action_confirm()
         old.date_order = now - timedelta(days=3)
         new.date_order = now - timedelta(days=1)
-        self.assertEqual(set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"})
+        self.assertEqual(
+            set((old | new | urgent).picking_ids.mapped("state")), {"confirmed"}
+        )
         self._receive(self.goods, 8)
         self.assertEqual(urgent.picking_ids.state, "assigned")
         self.assertEqual(old.picking_ids.state, "assigned")
@@ -73,7 +85,9 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = cls.env["stock.warehouse"].create({"name": "OMS North", "code": "OMSN"})
+        cls.other = cls.env["stock.warehouse"].create(
+            {"name": "OMS North", "code": "OMSN"}
+        )
         cls._put_in_stock(cls.goods, 10, cls.other.lot_stock_id)
 
     def test_no_proposal_by_default(self):
@@ -83,7 +97,7 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
         self.assertFalse(order.activity_ids)
 
     def test_proposes_transfer_from_other_warehouse(self):
-        """The order's warehouse lacks stock, the other has it: an activity proposes it."""
+        """The order's warehouse lacks stock, another has it: an activity says so."""
         self.warehouse.oms_interwarehouse_policy = "propose"
         order = self._create_order()
         order.action_confirm()
@@ -95,8 +109,9 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
         self.warehouse.oms_interwarehouse_policy = "transfer"
         order = self._create_order()
         order.action_confirm()
-        transfer = self.env["stock.picking"].search([("origin", "=", order.name),
-                                                     ("picking_type_code", "=", "internal")])
+        transfer = self.env["stock.picking"].search(
+            [("origin", "=", order.name), ("picking_type_code", "=", "internal")]
+        )
         self.assertEqual(transfer.location_id, self.other.lot_stock_id)
         self.assertEqual(transfer.move_ids.product_uom_qty, 5)
         self._ship(transfer)

@@ -12,18 +12,20 @@ class TestFulfilShipping(OmsFulfilCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.carrier = cls.env["delivery.carrier"].create({
-            "name": "OMS Express",
-            "delivery_type": "fixed",
-            "fixed_price": 10.0,
-            "tracking_url": "https://track.example.com/?n=<shipmenttrackingnumber>",
-            "product_id": cls.env["product.product"].create(
-                {"name": "OMS Shipping", "type": "service"}
-            ).id,
-        })
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "OMS Express",
+                "delivery_type": "fixed",
+                "fixed_price": 10.0,
+                "tracking_url": "https://track.example.com/?n=<shipmenttrackingnumber>",
+                "product_id": cls.env["product.product"]
+                .create({"name": "OMS Shipping", "type": "service"})
+                .id,
+            }
+        )
 
     def test_customer_policy_waits_until_complete(self):
-        """A customer set to 'wait until complete' gets orders and deliveries that wait."""
+        """A 'wait until complete' customer gets orders and deliveries that wait."""
         self.customer.oms_picking_policy = "one"
         order = self._create_order()
         self.assertEqual(order.picking_policy, "one")
@@ -42,11 +44,12 @@ class TestFulfilShipping(OmsFulfilCommon):
         self.assertEqual(order.oms_backorder_count, 1)
         self.assertEqual(order.oms_backorder_ids.move_ids.product_uom_qty, 2)
         self.assertEqual(order.order_line.qty_delivered, 3)
+        self.assertEqual(order.oms_stage, "partially_shipped")
         action = order.action_oms_view_backorders()
         self.assertEqual(action["res_id"], order.oms_backorder_ids.id)
 
     def test_wait_complete_refuses_partial_shipment(self):
-        """An order waiting until complete cannot ship 3 of 5; it ships once complete."""
+        """Wait until complete: 3 of 5 cannot ship; it ships once complete."""
         self._put_in_stock(self.goods, 3)
         order = self._create_order(picking_policy="one")
         order.action_confirm()
@@ -61,12 +64,14 @@ class TestFulfilShipping(OmsFulfilCommon):
         self.assertFalse(order.oms_backorder_count)
 
     def test_tracking_email_sent_with_number_and_link(self):
-        """Validating a delivery with a tracking number e-mails the customer the number and link."""
+        """Validating a tracked delivery e-mails the customer the number and link."""
         self._put_in_stock(self.goods, 5)
         order = self._create_order()
         order.action_confirm()
         picking = order.picking_ids
-        picking.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": "TRK-4711"})
+        picking.write(
+            {"carrier_id": self.carrier.id, "carrier_tracking_ref": "TRK-4711"}
+        )
         self._ship(picking)
         messages = picking.message_ids.filtered(lambda m: "TRK-4711" in (m.body or ""))
         self.assertEqual(len(messages), 1)
@@ -84,7 +89,7 @@ class TestFulfilShipping(OmsFulfilCommon):
         self.assertFalse(order.picking_ids.oms_shipment_mail_sent)
 
     def test_delivered_date_reaches_order(self):
-        """Marking the delivery delivered (carrier or by hand) dates the order, on time."""
+        """Marking the delivery delivered dates the order, on time."""
         self._put_in_stock(self.goods, 5)
         order = self._create_order(
             commitment_date=fields.Datetime.now() + timedelta(days=2)
@@ -99,9 +104,11 @@ class TestFulfilShipping(OmsFulfilCommon):
         self.assertTrue(order.oms_delivered_on_time)
 
     def test_late_delivery_set_by_hand_is_not_on_time(self):
-        """A delivered date after the commitment date is late; clearing it clears the order."""
+        """Delivered after the commitment date is late; clearing it clears it."""
         self._put_in_stock(self.goods, 5)
-        order = self._create_order(commitment_date=fields.Datetime.now() - timedelta(days=3))
+        order = self._create_order(
+            commitment_date=fields.Datetime.now() - timedelta(days=3)
+        )
         order.action_confirm()
         picking = order.picking_ids
         self._ship(picking)

@@ -28,7 +28,7 @@ class TestMoneyInvoice(OmsFulfilCommon):
         self.assertEqual(order.invoice_status, "invoiced")
 
     def test_invoice_on_order_posts_at_confirmation(self):
-        """A prepaid (on order) order is invoiced for the ordered quantity at confirmation."""
+        """An on-order (prepaid) order is invoiced in full at confirmation."""
         order = self._create_order(oms_invoice_policy="order")
         order.action_confirm()
         self.assertEqual(order.invoice_ids.state, "posted")
@@ -46,7 +46,7 @@ class TestMoneyInvoice(OmsFulfilCommon):
         self.assertEqual(order.oms_payment_state, "not_invoiced")
 
     def test_periodic_invoicing_consolidates_per_customer(self):
-        """The periodic cron invoices the delivered goods of a customer's orders at once."""
+        """The periodic cron invoices a customer's delivered orders at once."""
         self.customer.oms_invoice_policy = "periodic"
         self._put_in_stock(self.goods, 10)
         first = self._create_order(lines=[(self.goods, 2)])
@@ -65,3 +65,17 @@ class TestMoneyInvoice(OmsFulfilCommon):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 500.0)
         self.assertFalse(undelivered.invoice_ids)
+
+    def test_policies_by_order_type_unless_customer_has_own(self):
+        """Order types set the invoice/payment policy; a customer's own policy wins."""
+        bulk = self.env["oms.order.type"].search([("code", "=", "bulk")])
+        bulk.write({"invoice_policy": "periodic", "payment_policy": "cod"})
+        order = self._create_order(oms_order_type="bulk")
+        self.assertEqual(order.oms_invoice_policy, "periodic")
+        self.assertEqual(order.oms_payment_policy, "cod")
+        standard = self._create_order(oms_order_type="standard")
+        self.assertEqual(standard.oms_invoice_policy, "manual")
+        self.assertEqual(standard.oms_payment_policy, "terms")
+        self.customer.oms_invoice_policy = "delivery"
+        own = self._create_order(oms_order_type="bulk")
+        self.assertEqual(own.oms_invoice_policy, "delivery")

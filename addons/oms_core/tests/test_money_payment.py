@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -11,13 +11,15 @@ from .fulfil_common import OmsFulfilCommon
 class TestMoneyPayment(OmsFulfilCommon):
     def _prepaid_order(self):
         self._put_in_stock(self.goods, 5)
-        self.customer.write({"oms_payment_policy": "prepaid", "oms_invoice_policy": "order"})
+        self.customer.write(
+            {"oms_payment_policy": "prepaid", "oms_invoice_policy": "order"}
+        )
         order = self._create_order()
         self.assertEqual(order.oms_payment_policy, "prepaid")
         return order
 
     def test_prepaid_order_not_shipped_before_payment(self):
-        """A prepaid order cannot ship before it is paid; a channel payment unblocks it."""
+        """A prepaid order cannot ship unpaid; a channel payment unblocks it."""
         order = self._prepaid_order()
         order.action_confirm()
         picking = order.picking_ids
@@ -50,9 +52,11 @@ class TestMoneyPayment(OmsFulfilCommon):
             self.assertEqual(invoice.amount_residual, 0.0)
 
     def test_payment_reported_before_confirmation_reconciles_later(self):
-        """A channel paying a draft order: the payment waits and is reconciled at invoicing."""
+        """A payment on a draft order waits and is reconciled at invoicing."""
         order = self._prepaid_order()
-        order._oms_register_external_payment(self.bank_journal, order.amount_total, ref="P3")
+        order._oms_register_external_payment(
+            self.bank_journal, order.amount_total, ref="P3"
+        )
         self.assertTrue(order.oms_is_paid)
         order.action_confirm()
         invoice = order.invoice_ids
@@ -62,7 +66,7 @@ class TestMoneyPayment(OmsFulfilCommon):
         self.assertEqual(order.picking_ids.state, "done")
 
     def test_payment_registered_in_odoo_unblocks_shipping(self):
-        """An accountant registering the payment on the invoice in Odoo unblocks the order."""
+        """A payment registered on the invoice in Odoo unblocks the order."""
         order = self._prepaid_order()
         order.action_confirm()
         invoice = order.invoice_ids
@@ -74,17 +78,21 @@ class TestMoneyPayment(OmsFulfilCommon):
         self.assertEqual(order.picking_ids.state, "done")
 
     def test_cash_on_delivery_paid_when_carrier_confirms(self):
-        """COD: the payment is registered on the carrier's journal when it confirms delivery."""
-        carrier = self.env["delivery.carrier"].create({
-            "name": "OMS COD Courier",
-            "delivery_type": "fixed",
-            "product_id": self.env["product.product"].create(
-                {"name": "COD Shipping", "type": "service"}
-            ).id,
-            "oms_cod_journal_id": self.cash_journal.id,
-        })
+        """COD: paid on the carrier's journal when it confirms the delivery."""
+        carrier = self.env["delivery.carrier"].create(
+            {
+                "name": "OMS COD Courier",
+                "delivery_type": "fixed",
+                "product_id": self.env["product.product"]
+                .create({"name": "COD Shipping", "type": "service"})
+                .id,
+                "oms_cod_journal_id": self.cash_journal.id,
+            }
+        )
         self._put_in_stock(self.goods, 5)
-        order = self._create_order(oms_payment_policy="cod", oms_invoice_policy="delivery")
+        order = self._create_order(
+            oms_payment_policy="cod", oms_invoice_policy="delivery"
+        )
         order.action_confirm()
         picking = order.picking_ids
         picking.carrier_id = carrier
@@ -94,19 +102,22 @@ class TestMoneyPayment(OmsFulfilCommon):
         self.assertTrue(order.oms_is_paid)
         self.assertEqual(order.oms_payment_ids.journal_id, self.cash_journal)
         self.assertTrue(order.oms_delivered_date)
+        self.assertEqual(order.oms_stage, "done")
 
     def test_overdue_invoice_raises_activity_and_counts_for_credit(self):
-        """An overdue invoice gets a to-do for the accountant and is the partner's overdue amount."""
+        """An overdue invoice gets an accountant to-do and counts as overdue."""
         order = self._create_order(oms_invoice_policy="order")
         order.action_confirm()
         invoice = order.invoice_ids
         self.assertEqual(self.customer._oms_get_overdue_amount(), 0.0)
         invoice.button_draft()
-        invoice.write({
-            "invoice_date": fields.Date.today() - timedelta(days=40),
-            "invoice_payment_term_id": False,
-            "invoice_date_due": fields.Date.today() - timedelta(days=10),
-        })
+        invoice.write(
+            {
+                "invoice_date": fields.Date.today() - timedelta(days=40),
+                "invoice_payment_term_id": False,
+                "invoice_date_due": fields.Date.today() - timedelta(days=10),
+            }
+        )
         invoice.action_post()
         self.env["account.move"]._cron_oms_overdue_activities()
         activity = invoice.activity_ids
@@ -115,3 +126,26 @@ class TestMoneyPayment(OmsFulfilCommon):
         self.env["account.move"]._cron_oms_overdue_activities()
         self.assertEqual(len(invoice.activity_ids), 1)
         self.assertEqual(self.customer._oms_get_overdue_amount(), 500.0)
+
+    def test_channel_payment_lets_the_review_confirm_a_prepaid_quotation(self):
+        """The review's payment check holds a quotation needing prepayment until the
+        channel reports it paid; then the review confirms it."""
+        self.env.company.oms_auto_confirm = True
+        prepaid_term = self.env["account.payment.term"].create({"name": "Prepaid"})
+        self.env["oms.review.rule"].create({
+            "name": "Prepayment",
+            "check_type": "payment",
+            "severity": "block",
+            "payment_term_ids": [Command.set(prepaid_term.ids)],
+        })
+        order = self._prepaid_order()
+        order.payment_term_id = prepaid_term
+        order.action_oms_review()
+        self.assertEqual(order.state, "draft")
+        self.assertTrue(order.oms_has_blocking_exception)
+        order._oms_register_external_payment(
+            self.bank_journal, order.amount_total, ref="P9"
+        )
+        order.action_oms_review()
+        self.assertEqual(order.state, "sale")
+        self.assertIn(order.invoice_ids.payment_state, ("paid", "in_payment"))

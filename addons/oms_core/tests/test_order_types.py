@@ -25,7 +25,7 @@ class TestOrderTypes(OmsCommon):
         self.assertEqual(order.picking_policy, "one")
 
     def test_custom_type_uses_its_route(self):
-        """Lines of custom orders are procured through the type's route (made to order)."""
+        """Lines of custom orders use the type's route (made to order)."""
         route = self.env.ref("oms_core.oms_order_type_custom").route_id
         self.assertTrue(route)
         order = self._create_order(oms_order_type="custom")

@@ -55,7 +55,7 @@ class TestPriority(OmsCommon):
         self.assertEqual(order.oms_priority, "0")
 
     def test_priority_reaches_the_delivery(self):
-        """High and urgent orders star their delivery picking; the order level is stored on it."""
+        """High and urgent orders star their delivery, which stores the level."""
         self.customer.oms_tier = "vip"
         order = self._create_order(qty=1)
         order.action_confirm()
@@ -66,7 +66,7 @@ class TestPriority(OmsCommon):
         self.assertEqual(picking.priority, "0")
 
     def test_reservation_serves_high_priority_first(self):
-        """When stock arrives, the starred delivery is reserved before the older normal one."""
+        """Arriving stock is reserved for the starred delivery before an older one."""
         self.env["stock.quant"]._update_available_quantity(
             self.product, self.warehouse.lot_stock_id, -10
         )

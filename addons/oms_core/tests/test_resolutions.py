@@ -19,7 +19,7 @@ class TestResolutions(OmsCommon):
         return order, order.oms_exception_ids, rule
 
     def test_override_by_reviewer_confirms(self):
-        """A reviewer overrides with a reason through the wizard; the order is confirmed."""
+        """A reviewer overrides with a reason (wizard); the order is confirmed."""
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_open_override()
         wizard = Form(
@@ -76,7 +76,7 @@ class TestResolutions(OmsCommon):
         self.assertEqual(exception.state, "overridden")
 
     def test_wait_for_stock_then_released_by_receipt(self):
-        """A stock exception waits; validating a receipt releases and confirms the order."""
+        """A stock exception waits; a validated receipt releases the order."""
         order, exception, _rule = self._held_order("stock")
         exception.with_user(self.reviewer).action_wait_stock()
         self.assertEqual(exception.resolution, "wait_stock")
@@ -189,3 +189,17 @@ class TestResolutions(OmsCommon):
         _order, exception, _rule = self._held_order("stock")
         with self.assertRaises(AccessError):
             exception.with_user(self.salesman).action_wait_stock()
+
+    def test_receipt_not_blocked_by_unconfirmable_order(self):
+        """A waiting order that cannot be confirmed does not fail the receipt."""
+        order, exception, _rule = self._held_order("stock")
+        self.env["sale.order.line"].create(
+            {"order_id": order.id, "name": "Line without product", "product_uom_qty": 1}
+        )
+        with self.assertLogs(
+            "odoo.addons.oms_core.models.sale_order_review", "WARNING"
+        ) as logs:
+            receipt = self._receive(self.product, 100)
+        self.assertEqual(receipt.state, "done")
+        self.assertIn(order.name, logs.output[0])
+        self.assertEqual(order.state, "draft")

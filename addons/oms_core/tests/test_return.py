@@ -1,4 +1,5 @@
-from odoo.exceptions import ValidationError
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
 from .fulfil_common import OmsFulfilCommon
@@ -16,7 +17,9 @@ class TestReturn(OmsFulfilCommon):
 
     def _request(self, quantity, **values):
         self._ship(self.order.picking_ids)
-        with Form(self.env["oms.return"].with_context(default_order_id=self.order.id)) as form:
+        with Form(
+            self.env["oms.return"].with_context(default_order_id=self.order.id)
+        ) as form:
             for key, value in values.items():
                 setattr(form, key, value)
             with form.line_ids.edit(0) as line:
@@ -28,7 +31,7 @@ class TestReturn(OmsFulfilCommon):
         return self.env["stock.quant"]._get_available_quantity(self.goods, location)
 
     def test_return_restock_and_credit_note(self):
-        """Return 2 of 5: back in stock, credit note for 2 posted, delivered qty down to 3."""
+        """Return 2 of 5: back in stock, credit note for 2, delivered down to 3."""
         ret = self._request(2)
         self.assertEqual(ret.line_ids.product_id, self.goods)
         self.assertEqual(self.order.oms_return_count, 1)
@@ -59,8 +62,17 @@ class TestReturn(OmsFulfilCommon):
         self.assertEqual(self._stock(quarantine), 1)
         self.assertEqual(self._stock(self.stock_location), 0)
 
+    def test_return_to_scrap(self):
+        """Scrapped returns go to the company's scrap location, not back to stock."""
+        ret = self._request(1, disposition="scrap")
+        ret.action_confirm()
+        ret.action_receive()
+        self.assertTrue(ret.picking_id.location_dest_id.scrap_location)
+        self.assertEqual(ret.picking_id.state, "done")
+        self.assertEqual(self._stock(self.stock_location), 0)
+
     def test_exchange_creates_a_new_delivery_and_no_credit_note(self):
-        """An exchange: return receipt plus a new delivery for the same product; no credit."""
+        """Exchange: return receipt plus a new delivery; no credit note."""
         ret = self._request(1, resolution="exchange")
         ret.action_confirm()
         exchange = ret.exchange_picking_id
@@ -76,3 +88,43 @@ class TestReturn(OmsFulfilCommon):
         """Returning more than was delivered is refused."""
         with self.assertRaises(ValidationError):
             self._request(6)
+
+    def test_salesperson_requests_a_return(self):
+        """A salesperson (OMS user) can open a return request and pick a reason."""
+        self._ship(self.order.picking_ids)
+        salesman = self.env["res.users"].create(
+            {
+                "name": "OMS Return Salesman",
+                "login": "oms_return_salesman",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [
+                    Command.set(
+                        self.env.ref("sales_team.group_sale_salesman_all_leads").ids
+                    )
+                ],
+            }
+        )
+        ret = (
+            self.env["oms.return"]
+            .with_user(salesman)
+            .create(
+                {
+                    "order_id": self.order.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.goods.id,
+                                "quantity": 1,
+                                "reason_id": self.reason.id,
+                                "sale_line_id": self.order.order_line.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertEqual(ret.state, "draft")
+        self.assertTrue(ret.name.startswith("RMA/"))
+        with self.assertRaises(AccessError):
+            self.env["oms.return.reason"].with_user(salesman).create({"name": "Nope"})

@@ -164,3 +164,15 @@ class TestReviewChecks(OmsCommon):
         exceptions = self.assertFails(self._create_order(qty=10), "domain")
         self.assertEqual(exceptions.message, "Big order")
         self.assertPasses(self._create_order(qty=1))
+
+    def test_messages_are_translated(self):
+        """Exception messages come in the user's language, numbers included."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "oms_core")]
+        )._update_translations("zh_CN")
+        self._create_rule("amount_threshold", amount_limit=500.0)
+        order = self._create_order(qty=10).with_context(lang="zh_CN")
+        order.action_oms_review()
+        self.assertIn("超过审批阈值", order.oms_exception_ids.message)
+        self.assertIn("500", order.oms_exception_ids.message)

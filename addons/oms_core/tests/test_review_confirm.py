@@ -9,7 +9,7 @@ class TestReviewConfirm(OmsCommon):
     """The review inside Odoo's confirmation, block vs warn, applicability."""
 
     def test_inactive_rules_behave_like_plain_odoo(self):
-        """With every rule inactive, a salesperson confirms through the form as in Odoo."""
+        """With every rule inactive, confirming is exactly Odoo's."""
         self._create_rule("stock", active=False)
         self._create_rule("amount_threshold", amount_limit=1.0, active=False)
         form = Form(self.env["sale.order"].with_user(self.salesman))
@@ -25,7 +25,7 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(order.picking_ids.move_ids.product_uom_qty, 500)
 
     def test_confirm_runs_the_review_and_holds_blocked_orders(self):
-        """Confirming an order failing a blocking rule keeps it on hold and warns the user."""
+        """Confirming an order failing a blocking rule holds it and warns."""
         self._create_rule("stock")
         order = self._create_order(qty=50, user=self.salesman)
         result = order.action_confirm()
@@ -64,7 +64,7 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(order.oms_stage, "approved")
 
     def test_rereview_resolves_by_system(self):
-        """An exception that no longer applies is resolved by the system on re-review."""
+        """An exception that no longer applies is resolved by the system."""
         self._create_rule("stock")
         order = self._create_order(qty=20)
         order.action_oms_review()
@@ -119,7 +119,7 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(len(order.oms_exception_ids), 3)
 
     def test_owner_is_approver_not_order_creator(self):
-        """The owner is a member of the approver group other than the order's creator."""
+        """The owner is an approver other than the order's creator."""
         self._create_rule("amount_threshold", amount_limit=1.0, deadline_hours=4)
         order = self._create_order(qty=1, user=self.reviewer)
         order.action_oms_review()
@@ -136,7 +136,7 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(activity.res_id, order.id)
 
     def test_add_exception_hook(self):
-        """_oms_add_exception creates one open exception per code, not cleared by re-review."""
+        """_oms_add_exception: one open exception per code, kept by re-review."""
         order = self._create_order(qty=1)
         order._oms_add_exception(
             "channel_total_mismatch", "Totals differ", severity="block"

@@ -6,7 +6,7 @@ from .common import OmsCommon
 @tagged("post_install", "-at_install", "oms")
 class TestReviewEngine(OmsCommon):
     def test_clean_order_is_auto_approved(self):
-        """With no failing rule the review confirms the order and flags it auto-approved."""
+        """With no failing rule the review confirms and flags auto-approved."""
         self._create_rule("stock")
         order = self._create_order(qty=2)
         order.action_oms_review()

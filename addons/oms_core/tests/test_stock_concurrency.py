@@ -78,7 +78,7 @@ class TestStockConcurrency(TransactionCase):
             warehouse.out_type_id.reservation_method = self.reservation_method
 
     def test_last_unit_is_promised_once(self):
-        """One review wins the last unit; the other, serialized, gets a stock exception."""
+        """One review wins the last unit; the other gets a stock exception."""
         # real, separately committed cursors: the registry must not be in test mode
         self.assertIsNone(self.registry.test_cr)
         partner_id, product_id, rule_id, (order_a_id, order_b_id) = (
@@ -98,7 +98,7 @@ class TestStockConcurrency(TransactionCase):
                     a_holds_lock.set()
                     # let B reach the lock while A still holds it
                     threading.Event().wait(1.0)
-            except Exception as error:  # reported in the main thread
+            except Exception as error:  # noqa: BLE001 - reported in the main thread
                 errors.append(error)
                 a_holds_lock.set()
 
@@ -111,7 +111,7 @@ class TestStockConcurrency(TransactionCase):
                     b_snapshot_taken.set()
                     a_holds_lock.wait(10)
                     retrying(partial(order.action_oms_review), env)
-            except Exception as error:  # reported in the main thread
+            except Exception as error:  # noqa: BLE001 - reported in the main thread
                 errors.append(error)
                 b_snapshot_taken.set()
 
