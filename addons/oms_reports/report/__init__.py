@@ -1,2 +1,1 @@
 from . import oms_order_report
-from . import sale_report
