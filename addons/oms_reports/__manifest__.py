@@ -9,7 +9,17 @@
     "license": "LGPL-3",
     "depends": ["oms_core", "oms_channels", "spreadsheet_dashboard"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/oms_reports_security.xml",
+        "report/oms_order_report_views.xml",
+        "report/sale_report_views.xml",
+        "views/oms_kpi_alert_views.xml",
+        "wizard/oms_replenishment_suggest_views.xml",
         "views/oms_reports_menus.xml",
+        "data/oms_kpi_alert_data.xml",
+        "data/oms_kpi_alert_defaults.xml",
+        "data/spreadsheet_dashboard_data.xml",
     ],
+    "demo": ["demo/oms_reports_demo.xml"],
     "installable": True,
 }

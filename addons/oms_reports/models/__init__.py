@@ -1,0 +1,3 @@
+from . import oms_kpi
+from . import oms_kpi_alert
+from . import oms_kpi_demo

@@ -1,1 +1,5 @@
+from . import test_dashboard
+from . import test_kpi
+from . import test_kpi_alert
 from . import test_menus
+from . import test_replenishment

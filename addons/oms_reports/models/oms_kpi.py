@@ -1,0 +1,451 @@
+from datetime import datetime, time, timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# the contract keys of get_kpis, in display order
+OMS_KPI_KEYS = [
+    "orders",
+    "revenue",
+    "aov",
+    "perfect_order_rate",
+    "on_time_rate",
+    "fill_rate",
+    "cycle_time_avg_h",
+    "cycle_time_p90_h",
+    "review_time_avg_h",
+    "cancellation_rate",
+    "exception_rate",
+    "touchless_rate",
+    "manual_intervention_rate",
+    "backorder_rate",
+    "return_rate",
+    "dso_days",
+]
+TOP_LIMIT = 10
+
+
+def _day_start(day):
+    return datetime.combine(day, time.min)
+
+
+def _ratio(numerator, denominator):
+    return (numerator or 0) / denominator if denominator else 0.0
+
+
+class OmsKpi(models.AbstractModel):
+    """Order management KPIs computed in SQL over `oms.order.report`.
+
+    Every figure is an aggregate of the report rows the current user may read
+    (record rules apply), so a salesperson gets the KPIs of their own orders.
+    Definitions: readme/DESCRIPTION.md.
+    """
+
+    _name = "oms.kpi"
+    _description = "Order Management KPIs"
+
+    # ------------------------------------------------------------------
+    # Public API
+    # ------------------------------------------------------------------
+    @api.model
+    def get_kpis(self, date_from, date_to, channel_ids=None, company_ids=None):
+        """KPIs of the orders received from ``date_from`` to ``date_to`` (both
+        included, UTC days), with the previous period of the same length.
+
+        :param date_from: first day (date or ``YYYY-MM-DD``)
+        :param date_to: last day (date or ``YYYY-MM-DD``)
+        :param list channel_ids: only these channels (``None``: all)
+        :param list company_ids: only these companies (``None``: the allowed ones)
+        :return: the contract keys (rates are fractions in [0, 1]) plus
+            ``manual_intervention_rate``, ``cancel_reasons``, ``exception_pareto``,
+            ``return_reasons``, ``inventory_turnover``, ``previous`` and ``change``
+        :rtype: dict
+        """
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        days = (date_to - date_from).days + 1
+        prev_from = date_from - timedelta(days=days)
+        result, previous = self._compute_periods(
+            prev_from, date_from, date_to, channel_ids, company_ids
+        )
+        result.update(
+            date_from=date_from,
+            date_to=date_to,
+            previous=dict(
+                previous, date_from=prev_from, date_to=date_from - timedelta(days=1)
+            ),
+            change={key: result[key] - previous[key] for key in OMS_KPI_KEYS},
+        )
+        return result
+
+    @api.model
+    def _compute_kpis(self, date_from, date_to, channel_ids=None, company_ids=None):
+        """The KPIs of one period (no comparison), e.g. for alerts.
+
+        :rtype: dict
+        """
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        return self._compute_periods(date_from, date_from, date_to, channel_ids, company_ids)[0]
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_report_domain(self, date_from, date_to, channel_ids=None, company_ids=None):
+        """Hook: the report rows counted from ``date_from`` to ``date_to``.
+
+        :return: a domain on `oms.order.report`
+        :rtype: list
+        """
+        domain = [
+            ("date_ordered", ">=", _day_start(date_from)),
+            ("date_ordered", "<", _day_start(date_to + timedelta(days=1))),
+        ]
+        if channel_ids:
+            domain.append(("channel_id", "in", list(channel_ids)))
+        domain.append(("company_id", "in", list(company_ids or self.env.companies.ids)))
+        return domain
+
+    @api.model
+    def _compute_periods(self, prev_from, date_from, date_to, channel_ids, company_ids):
+        """The KPIs of [date_from, date_to] and of [prev_from, date_from[ in one
+        pass over the report (the SQL view is evaluated once).
+
+        :return: (current KPIs with their breakdowns, previous KPIs)
+        """
+        period = (_day_start(prev_from), _day_start(date_to + timedelta(days=1)))
+        Report = self.env["oms.order.report"].with_context(oms_report_period=period)
+        Report.check_access("read")
+        self.env.flush_all()
+        domain = self._get_report_domain(prev_from, date_to, channel_ids, company_ids)
+        query = Report._search(domain)
+        # the row estimates of the view's aggregates are poor: JIT compilation
+        # would cost more than the query itself, and the hash aggregates spill
+        # to disk with the default work_mem (both for this transaction only)
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        self.env.cr.execute(self._get_kpi_sql(query, _day_start(date_from)))
+        periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
+        rows = {row["is_current"]: row for row in periods or []}
+        empty = dict.fromkeys(self._get_kpi_sums(), 0)
+        current = self._prepare_kpis(rows.get(True, empty))
+        previous = self._prepare_kpis(rows.get(False, empty))
+        current.update(
+            cancel_reasons=self._prepare_cancel_reasons(cancel_reasons or []),
+            exception_pareto=self._prepare_exception_pareto(pareto or []),
+            return_reasons=self._prepare_return_reasons(return_reasons or []),
+            inventory_turnover=self._get_inventory_turnover(
+                date_from, date_to, company_ids or self.env.companies.ids
+            ),
+        )
+        return current, previous
+
+    @api.model
+    def _get_kpi_sums(self):
+        """Hook: the sums the KPIs are ratios of, as SQL over the report rows.
+
+        :return: {alias: SQL aggregate}
+        :rtype: dict
+        """
+        confirmed_invoiced = SQL(
+            "confirmed_count = 1 AND date_invoiced IS NOT NULL AND amount_invoiced > 0"
+        )
+        return {
+            "orders": SQL("COUNT(*)"),
+            "confirmed": SQL("SUM(confirmed_count)"),
+            "cancelled": SQL("SUM(cancelled_count)"),
+            "revenue": SQL("SUM(amount_untaxed) FILTER (WHERE confirmed_count = 1)"),
+            "on_time": SQL("SUM(on_time_count)"),
+            "late": SQL("SUM(late_count)"),
+            "completed": SQL("SUM(completed_count)"),
+            "perfect": SQL("SUM(perfect_count)"),
+            "shipped": SQL("SUM(shipped_count)"),
+            "lines_filled": SQL("SUM(line_filled_count) FILTER (WHERE shipped_count = 1)"),
+            "lines_shipped": SQL("SUM(line_count) FILTER (WHERE shipped_count = 1)"),
+            "cycle_avg": SQL("AVG(cycle_time_h) FILTER (WHERE completed_count = 1)"),
+            "cycle_p90": SQL(
+                "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY cycle_time_h)"
+                " FILTER (WHERE completed_count = 1)"
+            ),
+            "review_avg": SQL("AVG(review_time_h)"),
+            "with_exception": SQL("SUM(exception_order_count)"),
+            "touchless": SQL("SUM(touchless_count)"),
+            "touched": SQL("SUM(touched_count)"),
+            "backorders": SQL("SUM(backorder_count)"),
+            "returned": SQL("SUM(returned_count)"),
+            "dso_weighted": SQL(
+                "SUM(amount_invoiced * (COALESCE(date_paid, CURRENT_DATE) - date_invoiced))"
+                " FILTER (WHERE %s)",
+                confirmed_invoiced,
+            ),
+            "dso_amount": SQL("SUM(amount_invoiced) FILTER (WHERE %s)", confirmed_invoiced),
+        }
+
+    @api.model
+    def _get_kpi_columns(self):
+        """Hook: the report columns the KPI sums read (only those are computed).
+
+        :rtype: list
+        """
+        return [
+            "id", "cancel_reason_id", "confirmed_count", "cancelled_count", "amount_untaxed",
+            "on_time_count", "late_count", "completed_count", "perfect_count", "shipped_count",
+            "line_filled_count", "line_count", "cycle_time_h", "review_time_h",
+            "exception_order_count", "touchless_count", "touched_count", "backorder_count",
+            "returned_count", "amount_invoiced", "date_invoiced", "date_paid",
+        ]
+
+    @api.model
+    def _get_kpi_sql(self, query, current_start):
+        """Hook: one row with the sums per period (``is_current``) as JSON, and the
+        breakdowns of the current period (cancel reasons, exception codes,
+        return reasons) as JSON arrays.
+
+        :param query: the `oms.order.report` rows of both periods
+        :param current_start: first instant of the current period
+        :rtype: SQL
+        """
+        sums = SQL(", ").join(
+            SQL("COALESCE(%s, 0) AS %s", aggregate, SQL.identifier(alias))
+            for alias, aggregate in self._get_kpi_sums().items()
+        )
+        return SQL(
+            """
+            WITH pop AS MATERIALIZED (
+                SELECT %(columns)s, %(table)s.date_ordered >= %(start)s AS is_current
+                  FROM %(from)s
+                 WHERE %(where)s
+            ), sums AS (
+                SELECT is_current, %(sums)s FROM pop GROUP BY is_current
+            )
+            SELECT
+                (SELECT JSON_AGG(sums) FROM sums),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n) ORDER BY n DESC, reason_id)
+                   FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n FROM pop
+                          WHERE is_current AND cancelled_count = 1
+                          GROUP BY cancel_reason_id) r),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
+                   FROM (SELECT exc.code, COUNT(*) AS n
+                           FROM oms_exception exc
+                           JOIN pop ON pop.id = exc.order_id AND pop.is_current
+                          GROUP BY exc.code) e),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty) ORDER BY n DESC, reason_id)
+                   FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
+                           FROM oms_return_line line
+                           JOIN oms_return ret ON ret.id = line.return_id
+                           JOIN pop ON pop.id = ret.order_id AND pop.is_current
+                          WHERE ret.state != 'cancel'
+                          GROUP BY line.reason_id) rr)
+            """,
+            table=SQL.identifier(query.table),
+            columns=SQL(", ").join(
+                SQL.identifier(query.table, column) for column in self._get_kpi_columns()
+            ),
+            start=current_start,
+            sums=sums,
+            where=query.where_clause or SQL("TRUE"),
+            **{"from": query.from_clause},
+        )
+
+    @api.model
+    def _prepare_kpis(self, row):
+        """Hook: the KPI dict from the sums of ``_get_kpi_sums``.
+
+        :rtype: dict
+        """
+        revenue = float(row["revenue"] or 0.0)
+        return {
+            "orders": int(row["orders"]),
+            "revenue": revenue,
+            "aov": _ratio(revenue, row["confirmed"]),
+            "perfect_order_rate": _ratio(row["perfect"], row["completed"]),
+            "on_time_rate": _ratio(row["on_time"], row["on_time"] + row["late"]),
+            "fill_rate": _ratio(row["lines_filled"], row["lines_shipped"]),
+            "cycle_time_avg_h": float(row["cycle_avg"] or 0.0),
+            "cycle_time_p90_h": float(row["cycle_p90"] or 0.0),
+            "review_time_avg_h": float(row["review_avg"] or 0.0),
+            "cancellation_rate": _ratio(row["cancelled"], row["orders"]),
+            "exception_rate": _ratio(row["with_exception"], row["orders"]),
+            "touchless_rate": _ratio(row["touchless"], row["confirmed"]),
+            "manual_intervention_rate": _ratio(row["touched"], row["orders"]),
+            "backorder_rate": _ratio(row["backorders"], row["shipped"]),
+            "return_rate": _ratio(row["returned"], row["shipped"]),
+            "dso_days": float(_ratio(row["dso_weighted"], row["dso_amount"])),
+        }
+
+    @api.model
+    def _prepare_cancel_reasons(self, rows):
+        """Top cancellation reasons: [{reason_id, name, count, share}]."""
+        total = sum(count for _reason, count in rows)
+        reasons = self.env["oms.cancel.reason"].browse([r for r, _c in rows if r])
+        names = {reason.id: reason.display_name for reason in reasons}
+        return [
+            {
+                "reason_id": reason_id or False,
+                "name": names.get(reason_id) or self.env._("No reason"),
+                "count": count,
+                "share": _ratio(count, total),
+            }
+            for reason_id, count in rows[:TOP_LIMIT]
+        ]
+
+    @api.model
+    def _prepare_exception_pareto(self, rows):
+        """Exceptions by type, most frequent first, with the cumulative share:
+        [{code, name, count, share, cumulative_share}]."""
+        total = sum(count for _code, count in rows)
+        labels = dict(
+            self.env["oms.exception"]._fields["check_type"]._description_selection(self.env)
+        )
+        pareto, cumulative = [], 0
+        for code, count in rows:
+            cumulative += count
+            pareto.append(
+                {
+                    "code": code,
+                    "name": labels.get(code, code),
+                    "count": count,
+                    "share": _ratio(count, total),
+                    "cumulative_share": _ratio(cumulative, total),
+                }
+            )
+        return pareto
+
+    @api.model
+    def _prepare_return_reasons(self, rows):
+        """Returns by reason: [{reason_id, name, count, quantity}] (lines, units)."""
+        reasons = self.env["oms.return.reason"].browse([r for r, _c, _q in rows if r])
+        names = {reason.id: reason.display_name for reason in reasons}
+        return [
+            {"reason_id": reason_id, "name": names.get(reason_id, ""), "count": count,
+             "quantity": quantity}
+            for reason_id, count, quantity in rows[:TOP_LIMIT]
+        ]
+
+    @api.model
+    def _get_inventory_turnover(self, date_from, date_to, company_ids):
+        """Inventory turnover per product category over the period, in units:
+        quantity delivered to customers / average on-hand quantity, where the
+        on-hand quantity at the start and at the end of the period is rebuilt
+        from today's stock and the moves done since.
+
+        :return: [{categ_id, name, shipped_qty, average_stock, turnover}]
+        """
+        start = _day_start(date_from)
+        stop = _day_start(date_to + timedelta(days=1))
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH moves AS (
+                    SELECT pt.categ_id, sm.date, sm.product_qty,
+                           (src.usage = 'internal')::int - (dst.usage = 'internal')::int
+                               AS sign_out,
+                           dst.usage = 'customer' AND src.usage = 'internal' AS is_sale
+                      FROM stock_move sm
+                      JOIN stock_location src ON src.id = sm.location_id
+                      JOIN stock_location dst ON dst.id = sm.location_dest_id
+                      JOIN product_product pp ON pp.id = sm.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE sm.state = 'done' AND sm.company_id IN %(companies)s
+                       AND sm.date >= %(start)s
+                       AND (src.usage = 'internal') <> (dst.usage = 'internal')
+                ), flows AS (
+                    SELECT categ_id,
+                           SUM(product_qty) FILTER (WHERE is_sale AND date < %(stop)s)
+                               AS shipped,
+                           SUM(product_qty * sign_out) AS out_since_start,
+                           SUM(product_qty * sign_out) FILTER (WHERE date >= %(stop)s)
+                               AS out_since_stop
+                      FROM moves GROUP BY categ_id
+                ), stock AS (
+                    SELECT pt.categ_id, SUM(q.quantity) AS qty
+                      FROM stock_quant q
+                      JOIN stock_location loc ON loc.id = q.location_id
+                      JOIN product_product pp ON pp.id = q.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE loc.usage = 'internal' AND q.company_id IN %(companies)s
+                     GROUP BY pt.categ_id
+                )
+                SELECT COALESCE(flows.categ_id, stock.categ_id),
+                       COALESCE(flows.shipped, 0),
+                       (2 * COALESCE(stock.qty, 0) + COALESCE(flows.out_since_start, 0)
+                        + COALESCE(flows.out_since_stop, 0)) / 2.0
+                  FROM flows FULL JOIN stock ON stock.categ_id = flows.categ_id
+                 WHERE COALESCE(flows.shipped, 0) > 0
+                 ORDER BY 1
+                """,
+                companies=tuple(company_ids),
+                start=start,
+                stop=stop,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        categories = self.env["product.category"].browse([r[0] for r in rows])
+        names = {categ.id: categ.display_name for categ in categories}
+        return [
+            {
+                "categ_id": categ_id,
+                "name": names.get(categ_id, ""),
+                "shipped_qty": float(shipped),
+                "average_stock": float(average),
+                "turnover": float(_ratio(shipped, average)) if average > 0 else 0.0,
+            }
+            for categ_id, shipped, average in rows
+        ]
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_low_stock(self, company, warehouse=None):
+        """Storable products whose confirmed, undelivered orders need more than
+        the quantity on hand (in the warehouse, else the company).
+
+        :return: {product_id: (open_qty, on_hand_qty)} in the product's unit
+        :rtype: dict
+        """
+        self.env.flush_all()
+        order_filter = SQL("TRUE")
+        stock_filter = SQL("TRUE")
+        if warehouse:
+            order_filter = SQL("so.warehouse_id = %s", warehouse.id)
+            stock_filter = SQL(
+                "loc.parent_path LIKE %s", f"{warehouse.view_location_id.parent_path}%"
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH demand AS (
+                    SELECT sol.product_id,
+                           SUM((sol.product_uom_qty - sol.qty_delivered)
+                               / line_uom.factor * product_uom.factor) AS qty
+                      FROM sale_order_line sol
+                      JOIN sale_order so ON so.id = sol.order_id
+                      JOIN product_product pp ON pp.id = sol.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      JOIN uom_uom line_uom ON line_uom.id = sol.product_uom
+                      JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
+                     WHERE so.state = 'sale' AND so.company_id = %(company)s
+                       AND pt.is_storable AND sol.product_uom_qty > sol.qty_delivered
+                       AND %(order_filter)s
+                     GROUP BY sol.product_id
+                ), stock AS (
+                    SELECT q.product_id, SUM(q.quantity) AS qty
+                      FROM stock_quant q
+                      JOIN stock_location loc ON loc.id = q.location_id
+                     WHERE loc.usage = 'internal' AND q.company_id = %(company)s
+                       AND q.product_id IN (SELECT product_id FROM demand)
+                       AND %(stock_filter)s
+                     GROUP BY q.product_id
+                )
+                SELECT demand.product_id, demand.qty, COALESCE(stock.qty, 0)
+                  FROM demand LEFT JOIN stock ON stock.product_id = demand.product_id
+                 WHERE COALESCE(stock.qty, 0) < demand.qty
+                """,
+                company=company.id,
+                order_filter=order_filter,
+                stock_filter=stock_filter,
+            )
+        )
+        return {product_id: (open_qty, on_hand) for product_id, open_qty, on_hand in self.env.cr.fetchall()}

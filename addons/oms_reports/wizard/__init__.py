@@ -1,0 +1,2 @@
+from . import oms_replenishment_suggest
+from . import oms_replenishment_suggest_line

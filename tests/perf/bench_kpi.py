@@ -1,0 +1,208 @@
+"""Benchmark of oms.kpi.get_kpis over generated orders (not part of `make test`).
+
+Usage, from the repository root once `make test` (or `make run`) has installed the addons:
+
+    .venv/bin/python tests/perf/bench_kpi.py [--db oms_test] [--orders 10000 100000]
+
+For each size it inserts that many orders (spread over 2025) in one transaction with plain SQL (lines, a
+delivery with done moves for 80 %, an invoice for 60 % of them, exceptions on 20 %,
+cancellations on 5 %), ANALYZEs, calls get_kpis over the whole year (every order) and over June a few times, prints
+the best and median wall time, and rolls everything back: the database is left untouched.
+The target is under one second at 100,000 orders.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _odoo_env(db):
+    """An Odoo registry cursor and environment on ``db`` (superuser)."""
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config(["-c", os.path.join(ROOT, ".local", "odoo.conf"), "-d", db])
+    registry = odoo.modules.registry.Registry(db)
+    cr = registry.cursor()
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    return cr, env
+
+
+def generate(env, count, tag):
+    """Insert ``count`` orders with their history (SQL, in the current transaction)."""
+    cr = env.cr
+    company = env.company
+    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+    out_type = warehouse.out_type_id
+    customer_loc = env.ref("stock.stock_location_customers")
+    stock_loc = warehouse.lot_stock_id
+    uom = env.ref("uom.product_uom_unit")
+    partner = env["res.partner"].create({"name": f"Bench customer {tag}"})
+    products = env["product.product"].create(
+        [{"name": f"Bench {tag} {i}", "type": "consu", "is_storable": True} for i in range(20)]
+    )
+    channels = env["oms.channel"].create(
+        [{"name": f"Bench {tag} {i}", "code": f"BENCH{tag}{i}", "company_id": company.id}
+         for i in range(4)]
+    )
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    )
+    account = env["account.account"].search([("account_type", "=", "income")], limit=1)
+    env.flush_all()
+    params = {
+        "account": account.id,
+        "n": count, "company": company.id, "partner": partner.id, "tag": tag,
+        "products": products.ids, "channels": channels.ids, "uom": uom.id,
+        "stock": stock_loc.id, "customer": customer_loc.id, "out_type": out_type.id,
+        "journal": journal.id, "currency": company.currency_id.id,
+    }
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_order ON COMMIT DROP AS
+        SELECT g AS n,
+               TIMESTAMP '2025-01-01' + (g %% 365) * INTERVAL '1 day' + (g %% 24) * INTERVAL '1 hour'
+                   AS created,
+               (%(channels)s::int[])[1 + g %% 4] AS channel_id,
+               CASE WHEN g %% 20 = 0 THEN 'cancel' ELSE 'sale' END AS state,
+               g %% 10 < 8 AND g %% 20 <> 0 AS shipped,
+               g %% 10 < 6 AND g %% 20 <> 0 AS invoiced,
+               g %% 5 = 0 AS has_exception,
+               (%(products)s::int[])[1 + g %% 20] AS product_id
+          FROM generate_series(1, %(n)s) g;
+
+        INSERT INTO sale_order (name, company_id, partner_id, partner_invoice_id,
+                                partner_shipping_id, date_order, create_date, state,
+                                picking_policy, oms_channel_id, amount_untaxed,
+                                amount_total, currency_id, currency_rate, oms_auto_approved,
+                                oms_touch_count, oms_reviewed_date, commitment_date,
+                                client_order_ref, oms_order_type, oms_priority)
+        SELECT 'BENCH' || %(tag)s || '-' || n, %(company)s, %(partner)s, %(partner)s,
+               %(partner)s, created + INTERVAL '1 hour', created, state, 'direct',
+               channel_id, 100 * (1 + n %% 3), 100 * (1 + n %% 3), %(currency)s, 1.0,
+               n %% 3 <> 0, (n %% 7 = 0)::int, created + INTERVAL '30 minutes',
+               created + INTERVAL '3 days', 'BENCH' || %(tag)s || '-' || n, 'standard',
+               CASE WHEN n %% 10 = 0 THEN '1' ELSE '0' END
+          FROM bench_order;
+
+        CREATE TEMP TABLE bench_so ON COMMIT DROP AS
+        SELECT so.id AS order_id, bo.*
+          FROM sale_order so
+          JOIN bench_order bo ON so.client_order_ref = 'BENCH' || %(tag)s || '-' || bo.n;
+
+        INSERT INTO sale_order_line (order_id, name, product_id, product_uom_qty,
+                                     product_uom, price_unit, customer_lead, company_id,
+                                     currency_id, state)
+        SELECT order_id, 'bench', product_id, 1 + n %% 3, %(uom)s, 100, 0, %(company)s,
+               %(currency)s, state
+          FROM bench_so;
+
+        INSERT INTO stock_picking (name, location_id, location_dest_id, picking_type_id,
+                                   move_type, state, date_done, company_id, origin)
+        SELECT 'BENCH' || %(tag)s || '/OUT/' || n, %(stock)s, %(customer)s, %(out_type)s,
+               'direct', 'done', created + (24 + n %% 96) * INTERVAL '1 hour', %(company)s,
+               'BENCH' || %(tag)s || '-' || n
+          FROM bench_so WHERE shipped;
+
+        INSERT INTO stock_move (name, company_id, product_id, product_uom, location_id,
+                                location_dest_id, procure_method, product_uom_qty, quantity,
+                                date, state, sale_line_id, picking_id)
+        SELECT 'bench', %(company)s, sol.product_id, %(uom)s, %(stock)s, %(customer)s,
+               'make_to_stock', sol.product_uom_qty,
+               CASE WHEN bs.n %% 10 = 1 THEN sol.product_uom_qty - 1 ELSE sol.product_uom_qty END,
+               sp.date_done, 'done', sol.id, sp.id
+          FROM bench_so bs
+          JOIN sale_order_line sol ON sol.order_id = bs.order_id
+          JOIN stock_picking sp ON sp.origin = 'BENCH' || %(tag)s || '-' || bs.n
+         WHERE bs.shipped;
+
+        INSERT INTO oms_exception (order_id, company_id, code, severity, state, message)
+        SELECT order_id, %(company)s,
+               (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[1 + n %% 4], 'block',
+               CASE WHEN n %% 2 = 0 THEN 'overridden' ELSE 'resolved' END, 'bench'
+          FROM bench_so WHERE has_exception;
+
+        INSERT INTO account_move (journal_id, currency_id, state, move_type, auto_post, date,
+                                  invoice_date, amount_total_in_currency_signed,
+                                  payment_state, company_id, ref)
+        SELECT %(journal)s, %(currency)s, 'posted', 'out_invoice', 'no',
+               (created + INTERVAL '2 days')::date, (created + INTERVAL '2 days')::date,
+               100 * (1 + n %% 3), 'not_paid', %(company)s, 'BENCH' || %(tag)s || '-' || n
+          FROM bench_so WHERE invoiced;
+
+        CREATE TEMP TABLE bench_aml ON COMMIT DROP AS
+        WITH ins AS (
+            INSERT INTO account_move_line (move_id, currency_id, display_type, company_id,
+                                           account_id)
+            SELECT am.id, %(currency)s, 'product', %(company)s, %(account)s
+              FROM account_move am
+             WHERE am.ref LIKE 'BENCH' || %(tag)s || '-%%'
+            RETURNING id, move_id
+        ) SELECT * FROM ins;
+
+        INSERT INTO sale_order_line_invoice_rel (invoice_line_id, order_line_id)
+        SELECT aml.id, sol.id
+          FROM bench_aml aml
+          JOIN account_move am ON am.id = aml.move_id
+          JOIN bench_so bs ON am.ref = 'BENCH' || %(tag)s || '-' || bs.n
+          JOIN sale_order_line sol ON sol.order_id = bs.order_id;
+        """,
+        params,
+    )
+    cr.execute("DROP TABLE bench_order, bench_so, bench_aml")
+    cr.execute("ANALYZE sale_order, sale_order_line, stock_move, stock_picking, "
+               "oms_exception, account_move, account_move_line, sale_order_line_invoice_rel")
+    return channels
+
+
+def bench(env, runs=5, date_from=date(2025, 1, 1), date_to=date(2025, 12, 31)):
+    times = []
+    for _i in range(runs):
+        start = time.perf_counter()
+        kpis = env["oms.kpi"].get_kpis(date_from, date_to)
+        times.append(time.perf_counter() - start)
+    return kpis, times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="oms_test")
+    parser.add_argument("--orders", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    cr, env = _odoo_env(args.db)
+    try:
+        total = 0
+        for index, count in enumerate(args.orders):
+            start = time.perf_counter()
+            generate(env, count - total, f"{index}")
+            total = count
+            print(f"generated up to {count} orders in {time.perf_counter() - start:.1f} s")
+            kpis, times = bench(env, args.runs)
+            print(
+                f"get_kpis over {kpis['orders']} orders (+ previous period): "
+                f"best {min(times):.3f} s, median {statistics.median(times):.3f} s"
+            )
+            month, month_times = bench(env, args.runs, date(2025, 6, 1), date(2025, 6, 30))
+            print(
+                f"get_kpis over one month ({month['orders']} of {count} orders): "
+                f"best {min(month_times):.3f} s, median {statistics.median(month_times):.3f} s"
+            )
+            print(
+                "  on_time {on_time_rate:.3f} fill {fill_rate:.3f} perfect "
+                "{perfect_order_rate:.3f} touchless {touchless_rate:.3f} cycle p90 "
+                "{cycle_time_p90_h:.1f} h".format(**kpis)
+            )
+    finally:
+        cr.rollback()
+        cr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
