@@ -37,18 +37,29 @@ def generate(env, count, tag):
     """Insert ``count`` orders with their history (SQL, in the current transaction)."""
     cr = env.cr
     company = env.company
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", company.id)], limit=1
+    )
     out_type = warehouse.out_type_id
     customer_loc = env.ref("stock.stock_location_customers")
     stock_loc = warehouse.lot_stock_id
     uom = env.ref("uom.product_uom_unit")
     partner = env["res.partner"].create({"name": f"Bench customer {tag}"})
     products = env["product.product"].create(
-        [{"name": f"Bench {tag} {i}", "type": "consu", "is_storable": True} for i in range(20)]
+        [
+            {"name": f"Bench {tag} {i}", "type": "consu", "is_storable": True}
+            for i in range(20)
+        ]
     )
     channels = env["oms.channel"].create(
-        [{"name": f"Bench {tag} {i}", "code": f"BENCH{tag}{i}", "company_id": company.id}
-         for i in range(4)]
+        [
+            {
+                "name": f"Bench {tag} {i}",
+                "code": f"BENCH{tag}{i}",
+                "company_id": company.id,
+            }
+            for i in range(4)
+        ]
     )
     journal = env["account.journal"].search(
         [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
@@ -57,10 +68,18 @@ def generate(env, count, tag):
     env.flush_all()
     params = {
         "account": account.id,
-        "n": count, "company": company.id, "partner": partner.id, "tag": tag,
-        "products": products.ids, "channels": channels.ids, "uom": uom.id,
-        "stock": stock_loc.id, "customer": customer_loc.id, "out_type": out_type.id,
-        "journal": journal.id, "currency": company.currency_id.id,
+        "n": count,
+        "company": company.id,
+        "partner": partner.id,
+        "tag": tag,
+        "products": products.ids,
+        "channels": channels.ids,
+        "uom": uom.id,
+        "stock": stock_loc.id,
+        "customer": customer_loc.id,
+        "out_type": out_type.id,
+        "journal": journal.id,
+        "currency": company.currency_id.id,
     }
     cr.execute(
         """
@@ -155,8 +174,10 @@ def generate(env, count, tag):
         params,
     )
     cr.execute("DROP TABLE bench_order, bench_so, bench_aml")
-    cr.execute("ANALYZE sale_order, sale_order_line, stock_move, stock_picking, "
-               "oms_exception, account_move, account_move_line, sale_order_line_invoice_rel")
+    cr.execute(
+        "ANALYZE sale_order, sale_order_line, stock_move, stock_picking, "
+        "oms_exception, account_move, account_move_line, sale_order_line_invoice_rel"
+    )
     return channels
 
 
@@ -182,13 +203,17 @@ def main():
             start = time.perf_counter()
             generate(env, count - total, f"{index}")
             total = count
-            print(f"generated up to {count} orders in {time.perf_counter() - start:.1f} s")
+            print(
+                f"generated up to {count} orders in {time.perf_counter() - start:.1f} s"
+            )
             kpis, times = bench(env, args.runs)
             print(
                 f"get_kpis over {kpis['orders']} orders (+ previous period): "
                 f"best {min(times):.3f} s, median {statistics.median(times):.3f} s"
             )
-            month, month_times = bench(env, args.runs, date(2025, 6, 1), date(2025, 6, 30))
+            month, month_times = bench(
+                env, args.runs, date(2025, 6, 1), date(2025, 6, 30)
+            )
             print(
                 f"get_kpis over one month ({month['orders']} of {count} orders): "
                 f"best {min(month_times):.3f} s, median {statistics.median(month_times):.3f} s"

@@ -132,12 +132,14 @@ class TestMoneyPayment(OmsFulfilCommon):
         channel reports it paid; then the review confirms it."""
         self.env.company.oms_auto_confirm = True
         prepaid_term = self.env["account.payment.term"].create({"name": "Prepaid"})
-        self.env["oms.review.rule"].create({
-            "name": "Prepayment",
-            "check_type": "payment",
-            "severity": "block",
-            "payment_term_ids": [Command.set(prepaid_term.ids)],
-        })
+        self.env["oms.review.rule"].create(
+            {
+                "name": "Prepayment",
+                "check_type": "payment",
+                "severity": "block",
+                "payment_term_ids": [Command.set(prepaid_term.ids)],
+            }
+        )
         order = self._prepaid_order()
         order.payment_term_id = prepaid_term
         order.action_oms_review()

@@ -86,13 +86,17 @@ class OmsKpi(models.AbstractModel):
         """
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
-        return self._compute_periods(date_from, date_from, date_to, channel_ids, company_ids)[0]
+        return self._compute_periods(
+            date_from, date_from, date_to, channel_ids, company_ids
+        )[0]
 
     # ------------------------------------------------------------------
     # Engine
     # ------------------------------------------------------------------
     @api.model
-    def _get_report_domain(self, date_from, date_to, channel_ids=None, company_ids=None):
+    def _get_report_domain(
+        self, date_from, date_to, channel_ids=None, company_ids=None
+    ):
         """Hook: the report rows counted from ``date_from`` to ``date_to``.
 
         :return: a domain on `oms.order.report`
@@ -161,7 +165,9 @@ class OmsKpi(models.AbstractModel):
             "completed": SQL("SUM(completed_count)"),
             "perfect": SQL("SUM(perfect_count)"),
             "shipped": SQL("SUM(shipped_count)"),
-            "lines_filled": SQL("SUM(line_filled_count) FILTER (WHERE shipped_count = 1)"),
+            "lines_filled": SQL(
+                "SUM(line_filled_count) FILTER (WHERE shipped_count = 1)"
+            ),
             "lines_shipped": SQL("SUM(line_count) FILTER (WHERE shipped_count = 1)"),
             "cycle_avg": SQL("AVG(cycle_time_h) FILTER (WHERE completed_count = 1)"),
             "cycle_p90": SQL(
@@ -179,7 +185,9 @@ class OmsKpi(models.AbstractModel):
                 " FILTER (WHERE %s)",
                 confirmed_invoiced,
             ),
-            "dso_amount": SQL("SUM(amount_invoiced) FILTER (WHERE %s)", confirmed_invoiced),
+            "dso_amount": SQL(
+                "SUM(amount_invoiced) FILTER (WHERE %s)", confirmed_invoiced
+            ),
         }
 
     @api.model
@@ -189,11 +197,28 @@ class OmsKpi(models.AbstractModel):
         :rtype: list
         """
         return [
-            "id", "cancel_reason_id", "confirmed_count", "cancelled_count", "amount_untaxed",
-            "on_time_count", "late_count", "completed_count", "perfect_count", "shipped_count",
-            "line_filled_count", "line_count", "cycle_time_h", "review_time_h",
-            "exception_order_count", "touchless_count", "touched_count", "backorder_count",
-            "returned_count", "amount_invoiced", "date_invoiced", "date_paid",
+            "id",
+            "cancel_reason_id",
+            "confirmed_count",
+            "cancelled_count",
+            "amount_untaxed",
+            "on_time_count",
+            "late_count",
+            "completed_count",
+            "perfect_count",
+            "shipped_count",
+            "line_filled_count",
+            "line_count",
+            "cycle_time_h",
+            "review_time_h",
+            "exception_order_count",
+            "touchless_count",
+            "touched_count",
+            "backorder_count",
+            "returned_count",
+            "amount_invoiced",
+            "date_invoiced",
+            "date_paid",
         ]
 
     @api.model
@@ -240,7 +265,8 @@ class OmsKpi(models.AbstractModel):
             """,
             table=SQL.identifier(query.table),
             columns=SQL(", ").join(
-                SQL.identifier(query.table, column) for column in self._get_kpi_columns()
+                SQL.identifier(query.table, column)
+                for column in self._get_kpi_columns()
             ),
             start=current_start,
             sums=sums,
@@ -296,7 +322,9 @@ class OmsKpi(models.AbstractModel):
         [{code, name, count, share, cumulative_share}]."""
         total = sum(count for _code, count in rows)
         labels = dict(
-            self.env["oms.exception"]._fields["check_type"]._description_selection(self.env)
+            self.env["oms.exception"]
+            ._fields["check_type"]
+            ._description_selection(self.env)
         )
         pareto, cumulative = [], 0
         for code, count in rows:
@@ -318,8 +346,12 @@ class OmsKpi(models.AbstractModel):
         reasons = self.env["oms.return.reason"].browse([r for r, _c, _q in rows if r])
         names = {reason.id: reason.display_name for reason in reasons}
         return [
-            {"reason_id": reason_id, "name": names.get(reason_id, ""), "count": count,
-             "quantity": quantity}
+            {
+                "reason_id": reason_id,
+                "name": names.get(reason_id, ""),
+                "count": count,
+                "quantity": quantity,
+            }
             for reason_id, count, quantity in rows[:TOP_LIMIT]
         ]
 
@@ -448,4 +480,7 @@ class OmsKpi(models.AbstractModel):
                 stock_filter=stock_filter,
             )
         )
-        return {product_id: (open_qty, on_hand) for product_id, open_qty, on_hand in self.env.cr.fetchall()}
+        return {
+            product_id: (open_qty, on_hand)
+            for product_id, open_qty, on_hand in self.env.cr.fetchall()
+        }

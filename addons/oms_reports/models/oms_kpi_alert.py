@@ -53,13 +53,18 @@ class OmsKpiAlert(models.Model):
         help="Rates are computed over the orders received in the last N days.",
     )
     channel_ids = fields.Many2many(
-        "oms.channel", string="Channels", check_company=True, help="Empty: all channels."
+        "oms.channel",
+        string="Channels",
+        check_company=True,
+        help="Empty: all channels.",
     )
     group_id = fields.Many2one(
         "res.groups",
         string="Notify Group",
         required=True,
-        default=lambda self: self.env.ref("oms_core.group_oms_manager", raise_if_not_found=False),
+        default=lambda self: self.env.ref(
+            "oms_core.group_oms_manager", raise_if_not_found=False
+        ),
     )
     is_breached = fields.Boolean("In Breach", readonly=True, copy=False, tracking=True)
     last_value = fields.Float(readonly=True, copy=False, digits=(16, 4))
@@ -67,7 +72,11 @@ class OmsKpiAlert(models.Model):
     breach_date = fields.Datetime("In Breach Since", readonly=True, copy=False)
 
     _sql_constraints = [
-        ("period_positive", "CHECK(period_days > 0)", "The period must be at least one day."),
+        (
+            "period_positive",
+            "CHECK(period_days > 0)",
+            "The period must be at least one day.",
+        ),
     ]
 
     # ------------------------------------------------------------------
@@ -94,7 +103,10 @@ class OmsKpiAlert(models.Model):
     def _get_value_hold_age_h(self):
         """Hours since the oldest order still waiting for review was received."""
         Report = self.env["oms.order.report"]
-        domain = [("stage", "in", ("to_review", "on_hold")), ("company_id", "=", self.company_id.id)]
+        domain = [
+            ("stage", "in", ("to_review", "on_hold")),
+            ("company_id", "=", self.company_id.id),
+        ]
         if self.channel_ids:
             domain.append(("channel_id", "in", self.channel_ids.ids))
         oldest = Report.search(domain, order="date_ordered asc", limit=1)
@@ -161,9 +173,9 @@ class OmsKpiAlert(models.Model):
                 alert=alert.name,
                 kpi=alert._get_kpi_label(),
                 value=alert._format_value(alert.last_value),
-                operator=dict(self._fields["operator"]._description_selection(self.env))[
-                    alert.operator
-                ],
+                operator=dict(
+                    self._fields["operator"]._description_selection(self.env)
+                )[alert.operator],
                 threshold=alert._format_value(alert.threshold),
             )
             for user in users:
@@ -185,5 +197,7 @@ class OmsKpiAlert(models.Model):
     def _cron_check_alerts(self):
         """Scheduled action: check every active alert, company by company."""
         for company in self.env["res.company"].search([]):
-            alerts = self.with_company(company).search([("company_id", "=", company.id)])
+            alerts = self.with_company(company).search(
+                [("company_id", "=", company.id)]
+            )
             alerts.with_context(allowed_company_ids=company.ids).action_check()

@@ -17,26 +17,46 @@ class OmsKpi(models.AbstractModel):
         touched, on hold. Dates are written in SQL as history would have."""
         rng = random.Random(42)
         company = self.env.company
-        warehouse = self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
         channels = self.env["oms.channel"].search([("company_id", "=", company.id)])
         china = self.env.ref("base.cn")
         customers = self.env["res.partner"].create(
             [
-                {"name": name, "city": city, "country_id": china.id, "is_company": True,
-                 "street": "演示路 1 号", "email": f"kpi.demo{index}@example.com",
-                 "oms_tier": tier}
+                {
+                    "name": name,
+                    "city": city,
+                    "country_id": china.id,
+                    "is_company": True,
+                    "street": "演示路 1 号",
+                    "email": f"kpi.demo{index}@example.com",
+                    "oms_tier": tier,
+                }
                 for index, (name, city, tier) in enumerate(
-                    (("上海演示贸易有限公司", "上海", "vip"), ("北京演示商贸", "北京", "key"),
-                     ("广州演示百货", "广州", "normal"), ("成都演示零售", "成都", "normal"),
-                     ("杭州演示电商", "杭州", "key"))
+                    (
+                        ("上海演示贸易有限公司", "上海", "vip"),
+                        ("北京演示商贸", "北京", "key"),
+                        ("广州演示百货", "广州", "normal"),
+                        ("成都演示零售", "成都", "normal"),
+                        ("杭州演示电商", "杭州", "key"),
+                    )
                 )
             ]
         )
         products = self.env["product.product"].create(
             [
-                {"name": name, "type": "consu", "is_storable": True, "list_price": price}
-                for name, price in (("KPI 演示 台灯", 89.0), ("KPI 演示 水杯", 25.0),
-                                    ("KPI 演示 背包", 199.0))
+                {
+                    "name": name,
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": price,
+                }
+                for name, price in (
+                    ("KPI 演示 台灯", 89.0),
+                    ("KPI 演示 水杯", 25.0),
+                    ("KPI 演示 背包", 199.0),
+                )
             ]
         )
         for product in products:
@@ -46,7 +66,9 @@ class OmsKpi(models.AbstractModel):
         reasons = self.env["oms.cancel.reason"].search([])
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         for index in range(count):
-            created = now - timedelta(days=days * (count - index) / count, hours=rng.randint(0, 8))
+            created = now - timedelta(
+                days=days * (count - index) / count, hours=rng.randint(0, 8)
+            )
             kind = index % 10
             lines = rng.sample(products.ids, rng.randint(1, 2))
             order = self.env["sale.order"].create(
@@ -56,7 +78,9 @@ class OmsKpi(models.AbstractModel):
                     "warehouse_id": warehouse.id,
                     "commitment_date": created + timedelta(days=3),
                     "order_line": [
-                        Command.create({"product_id": pid, "product_uom_qty": rng.randint(1, 4)})
+                        Command.create(
+                            {"product_id": pid, "product_uom_qty": rng.randint(1, 4)}
+                        )
                         for pid in lines
                     ],
                 }
@@ -64,16 +88,24 @@ class OmsKpi(models.AbstractModel):
             self._demo_set(order, create_date=created)
             if kind == 8:
                 order.with_context(disable_cancel_warning=True)._action_cancel()
-                self._demo_set(order, oms_cancel_reason_id=reasons and rng.choice(reasons.ids))
+                self._demo_set(
+                    order, oms_cancel_reason_id=reasons and rng.choice(reasons.ids)
+                )
                 continue
             if kind == 9 and index > count - 20:
-                order._oms_add_exception("demo_hold", "演示：等待人工审核", severity="block")
+                order._oms_add_exception(
+                    "demo_hold", "演示：等待人工审核", severity="block"
+                )
                 continue
             order.with_context(oms_skip_review=True).action_confirm()
             touched = kind in (5, 9)
             if touched or index % 7 == 0:
-                code = rng.choice(("stock", "address", "credit_limit", "price_floor", "stock"))
-                order._oms_add_exception(code, "演示：已人工处理的异常", severity="block")
+                code = rng.choice(
+                    ("stock", "address", "credit_limit", "price_floor", "stock")
+                )
+                order._oms_add_exception(
+                    code, "演示：已人工处理的异常", severity="block"
+                )
                 order.oms_exception_ids.write(
                     {"state": "overridden" if touched else "resolved"}
                 )
@@ -91,7 +123,9 @@ class OmsKpi(models.AbstractModel):
             picking = self._demo_ship(order, shipped, partial)
             if partial:
                 self._demo_ship(order, shipped + timedelta(days=2), False)
-            self._demo_set(order, oms_delivered_date=shipped + timedelta(hours=rng.randint(12, 30)))
+            self._demo_set(
+                order, oms_delivered_date=shipped + timedelta(hours=rng.randint(12, 30))
+            )
             if index % 15 == 3:
                 self._demo_return(picking, shipped + timedelta(days=3))
             elif index % 3 and not partial:
@@ -104,24 +138,34 @@ class OmsKpi(models.AbstractModel):
         self.env.flush_all()
         for column, value in values.items():
             self.env.cr.execute(
-                SQL("UPDATE %s SET %s = %s WHERE id IN %s", SQL.identifier(records._table),
-                    SQL.identifier(column), value or None, tuple(records.ids))
+                SQL(
+                    "UPDATE %s SET %s = %s WHERE id IN %s",
+                    SQL.identifier(records._table),
+                    SQL.identifier(column),
+                    value or None,
+                    tuple(records.ids),
+                )
             )
         records.invalidate_recordset()
 
     @api.model
     def _demo_ship(self, order, when, partial):
         picking = order.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            lambda p: p.picking_type_code == "outgoing"
+            and p.state not in ("done", "cancel")
         )[:1]
         if not picking:
             return picking
         for position, move in enumerate(picking.move_ids):
-            move.quantity = move.product_uom_qty - (1 if partial and position == 0 else 0)
+            move.quantity = move.product_uom_qty - (
+                1 if partial and position == 0 else 0
+            )
             move.picked = True
         picking._action_done()
         self._demo_set(picking, date_done=when)
-        self._demo_set(picking.move_ids.filtered(lambda m: m.state == "done"), date=when)
+        self._demo_set(
+            picking.move_ids.filtered(lambda m: m.state == "done"), date=when
+        )
         return picking
 
     @api.model
@@ -139,12 +183,16 @@ class OmsKpi(models.AbstractModel):
     def _demo_return(self, picking, when):
         if not picking:
             return
-        wizard = self.env["stock.return.picking"].with_context(
-            active_id=picking.id, active_model="stock.picking"
-        ).create({"picking_id": picking.id})
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
         for line in wizard.product_return_moves:
             line.quantity = 1
-        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        returned = self.env["stock.picking"].browse(
+            wizard.action_create_returns()["res_id"]
+        )
         for move in returned.move_ids:
             move.quantity = move.product_uom_qty
             move.picked = True

@@ -112,14 +112,18 @@ class OmsOrderReport(models.Model):
     qty_delivered = fields.Float("Qty Delivered", readonly=True)
     qty_returned = fields.Float("Qty Returned", readonly=True)
     line_count = fields.Integer("Lines to Deliver", readonly=True)
-    line_filled_count = fields.Integer("Lines Complete at First Shipment", readonly=True)
+    line_filled_count = fields.Integer(
+        "Lines Complete at First Shipment", readonly=True
+    )
     delivery_count = fields.Integer("Deliveries", readonly=True)
     touch_count = fields.Integer("Touches", readonly=True)
     # exceptions
     exception_count = fields.Integer("Exceptions", readonly=True)
     exception_open_count = fields.Integer("Open Exceptions", readonly=True)
     exception_overridden_count = fields.Integer("Overridden Exceptions", readonly=True)
-    exception_credit_limit_count = fields.Integer("Credit Limit Exceptions", readonly=True)
+    exception_credit_limit_count = fields.Integer(
+        "Credit Limit Exceptions", readonly=True
+    )
     exception_stock_count = fields.Integer("Stock Exceptions", readonly=True)
     exception_address_count = fields.Integer("Address Exceptions", readonly=True)
     exception_price_count = fields.Integer(
@@ -147,8 +151,12 @@ class OmsOrderReport(models.Model):
     # durations in hours (averaged)
     review_time_h = fields.Float("Review Time (h)", readonly=True, aggregator="avg")
     order_to_ship_h = fields.Float("Order to Ship (h)", readonly=True, aggregator="avg")
-    cycle_time_h = fields.Float("Order to Delivery (h)", readonly=True, aggregator="avg")
-    invoice_to_pay_h = fields.Float("Invoice to Payment (h)", readonly=True, aggregator="avg")
+    cycle_time_h = fields.Float(
+        "Order to Delivery (h)", readonly=True, aggregator="avg"
+    )
+    invoice_to_pay_h = fields.Float(
+        "Invoice to Payment (h)", readonly=True, aggregator="avg"
+    )
     late_h = fields.Float("Delay (h)", readonly=True, aggregator="max")
 
     # ------------------------------------------------------------------
@@ -319,7 +327,11 @@ class OmsOrderReport(models.Model):
         """
         period = self.env.context.get("oms_report_period")
         if not period:
-            return {"scope_order": SQL("TRUE"), "scope_line": SQL(), "scope_exception": SQL()}
+            return {
+                "scope_order": SQL("TRUE"),
+                "scope_line": SQL(),
+                "scope_exception": SQL(),
+            }
         start, stop = period
         orders = SQL(
             "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
@@ -327,9 +339,13 @@ class OmsOrderReport(models.Model):
             stop,
         )
         return {
-            "scope_order": SQL("so.create_date >= %s AND so.create_date < %s", start, stop),
+            "scope_order": SQL(
+                "so.create_date >= %s AND so.create_date < %s", start, stop
+            ),
             "scope_line": SQL("JOIN (%s) scope ON scope.id = sol.order_id", orders),
-            "scope_exception": SQL("JOIN (%s) scope ON scope.id = exception.order_id", orders),
+            "scope_exception": SQL(
+                "JOIN (%s) scope ON scope.id = exception.order_id", orders
+            ),
         }
 
     @api.model
@@ -338,7 +354,9 @@ class OmsOrderReport(models.Model):
 
         :rtype: SQL
         """
-        rate = SQL("CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END")
+        rate = SQL(
+            "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END"
+        )
         confirmed = SQL("so.state = 'sale'")
         filled = SQL(
             "COALESCE(qty.line_filled_count, 0) >= COALESCE(qty.line_count, 0)"
@@ -449,7 +467,8 @@ class OmsOrderReport(models.Model):
             ship_h=_hours("flow.date_first_shipment", "flow.date_ordered"),
             cycle_h=_hours("flow.date_completed", "flow.date_ordered"),
             late_h=_hours(
-                "COALESCE(flow.date_completed, NOW() AT TIME ZONE 'UTC')", "flow.date_promised"
+                "COALESCE(flow.date_completed, NOW() AT TIME ZONE 'UTC')",
+                "flow.date_promised",
             ),
         )
 
@@ -509,9 +528,14 @@ class OmsOrderReport(models.Model):
         """Indexes for the period filter and the per-order aggregates."""
         super().init()
         cr = self.env.cr
-        create_index(cr, "sale_order_oms_report_create_date_idx", "sale_order", ["create_date"])
         create_index(
-            cr, "oms_exception_oms_report_order_code_idx", "oms_exception", ["order_id", "code"]
+            cr, "sale_order_oms_report_create_date_idx", "sale_order", ["create_date"]
+        )
+        create_index(
+            cr,
+            "oms_exception_oms_report_order_code_idx",
+            "oms_exception",
+            ["order_id", "code"],
         )
 
     def action_open_order(self):

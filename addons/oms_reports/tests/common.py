@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
-from odoo.tests import TransactionCase, new_test_user
 
 
 def dt(text):
@@ -31,14 +31,25 @@ class OmsReportsCommon(TransactionCase):
             cls.env, login="rep_kpi_salesman", groups="sales_team.group_sale_salesman"
         )
         cls.customer = cls.env["res.partner"].create(
-            {"name": "KPI Customer", "street": "1 Road", "city": "Shanghai",
-             "country_id": cls.env.ref("base.cn").id, "email": "kpi@example.com"}
+            {
+                "name": "KPI Customer",
+                "street": "1 Road",
+                "city": "Shanghai",
+                "country_id": cls.env.ref("base.cn").id,
+                "email": "kpi@example.com",
+            }
         )
         cls.category = cls.env["product.category"].create({"name": "KPI Goods"})
         cls.product_a, cls.product_b = cls.env["product.product"].create(
             [
-                {"name": name, "type": "consu", "is_storable": True, "list_price": 100.0,
-                 "categ_id": cls.category.id, "taxes_id": [Command.clear()]}
+                {
+                    "name": name,
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": 100.0,
+                    "categ_id": cls.category.id,
+                    "taxes_id": [Command.clear()],
+                }
                 for name in ("KPI Product A", "KPI Product B")
             ]
         )
@@ -51,8 +62,13 @@ class OmsReportsCommon(TransactionCase):
     @classmethod
     def _create_channel(cls, name, code):
         return cls.env["oms.channel"].create(
-            {"name": name, "code": code, "kind": "web_shop", "connector": "manual",
-             "company_id": cls.company.id}
+            {
+                "name": name,
+                "code": code,
+                "kind": "web_shop",
+                "connector": "manual",
+                "company_id": cls.company.id,
+            }
         )
 
     @classmethod
@@ -67,7 +83,11 @@ class OmsReportsCommon(TransactionCase):
                 "warehouse_id": cls.warehouse.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": product.id, "product_uom_qty": qty, "price_unit": 100.0}
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "price_unit": 100.0,
+                        }
                     )
                     for product, qty in lines
                 ],
@@ -108,21 +128,26 @@ class OmsReportsCommon(TransactionCase):
     def _ship(cls, order, quantities, when):
         """Ship ``quantities`` {product: qty} from the order's open delivery."""
         picking = order.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            lambda p: p.picking_type_code == "outgoing"
+            and p.state not in ("done", "cancel")
         )[:1]
         for move in picking.move_ids:
             move.quantity = quantities.get(move.product_id, 0.0)
             move.picked = True
         picking._action_done()
         cls._set(picking, "date_done", dt(when))
-        cls._set(picking.move_ids.filtered(lambda m: m.state == "done"), "date", dt(when))
+        cls._set(
+            picking.move_ids.filtered(lambda m: m.state == "done"), "date", dt(when)
+        )
         return picking
 
     @classmethod
     def _return(cls, picking, product, qty, when):
-        wizard = cls.env["stock.return.picking"].with_context(
-            active_id=picking.id, active_model="stock.picking"
-        ).create({"picking_id": picking.id})
+        wizard = (
+            cls.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
         for line in wizard.product_return_moves:
             line.quantity = qty if line.product_id == product else 0.0
         action = wizard.action_create_returns()
@@ -148,6 +173,11 @@ class OmsReportsCommon(TransactionCase):
     @classmethod
     def _add_exception(cls, order, code, state="open"):
         return cls.env["oms.exception"].create(
-            {"order_id": order.id, "code": code, "state": state,
-             "message": f"KPI test {code}", "severity": "block"}
+            {
+                "order_id": order.id,
+                "code": code,
+                "state": state,
+                "message": f"KPI test {code}",
+                "severity": "block",
+            }
         )

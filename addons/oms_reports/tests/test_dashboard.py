@@ -1,5 +1,3 @@
-import json
-
 from odoo.tests import tagged
 
 from .common import OmsReportsCommon
@@ -30,11 +28,14 @@ class TestDashboard(OmsReportsCommon):
                 Model = self.env[chart["metaData"]["resModel"]]
                 Model.read_group(
                     chart["searchParams"]["domain"],
-                    [chart["metaData"]["measure"]] if chart["metaData"]["measure"] != "__count"
+                    [chart["metaData"]["measure"]]
+                    if chart["metaData"]["measure"] != "__count"
                     else [],
                     chart["metaData"]["groupBy"],
                 )
-        self.assertGreaterEqual(len([c for c in charts if c["type"] == "scorecard"]), 10)
+        self.assertGreaterEqual(
+            len([c for c in charts if c["type"] == "scorecard"]), 10
+        )
 
     def test_dashboard_hidden_from_salespeople(self):
         """Only OMS managers get the dashboard."""

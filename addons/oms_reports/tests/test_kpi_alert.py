@@ -8,18 +8,31 @@ class TestKpiAlert(OmsReportsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.watcher = new_test_user(cls.env, login="rep_kpi_watcher", groups="base.group_user")
+        cls.watcher = new_test_user(
+            cls.env, login="rep_kpi_watcher", groups="base.group_user"
+        )
         cls.group = cls.env["res.groups"].create(
             {"name": "KPI watchers", "users": [(4, cls.watcher.id)]}
         )
         cls.alert = cls.env["oms.kpi.alert"].create(
-            {"name": "Too many cancellations", "kpi": "cancellation_rate",
-             "operator": "above", "threshold": 0.5, "period_days": 7,
-             "group_id": cls.group.id, "channel_ids": [(4, cls.channel_a.id)]}
+            {
+                "name": "Too many cancellations",
+                "kpi": "cancellation_rate",
+                "operator": "above",
+                "threshold": 0.5,
+                "period_days": 7,
+                "group_id": cls.group.id,
+                "channel_ids": [(4, cls.channel_a.id)],
+            }
         )
         cls.order = cls.env["sale.order"].create(
-            {"partner_id": cls.customer.id, "oms_channel_id": cls.channel_a.id,
-             "order_line": [(0, 0, {"product_id": cls.product_a.id, "product_uom_qty": 1})]}
+            {
+                "partner_id": cls.customer.id,
+                "oms_channel_id": cls.channel_a.id,
+                "order_line": [
+                    (0, 0, {"product_id": cls.product_a.id, "product_uom_qty": 1})
+                ],
+            }
         )
 
     def _activities(self):
@@ -55,15 +68,19 @@ class TestKpiAlert(OmsReportsCommon):
             [self.order.id],
         )
         self.order.invalidate_recordset()
-        hold = self.alert.copy({"kpi": "hold_age_h", "threshold": 24, "channel_ids": False})
+        hold = self.alert.copy(
+            {"kpi": "hold_age_h", "threshold": 24, "channel_ids": False}
+        )
         self.assertEqual(hold.action_check(), hold)
         self.assertAlmostEqual(hold.last_value, 30.0, places=1)
         short = self.env["product.product"].create(
             {"name": "KPI Short", "type": "consu", "is_storable": True}
         )
         order = self.env["sale.order"].create(
-            {"partner_id": self.customer.id,
-             "order_line": [(0, 0, {"product_id": short.id, "product_uom_qty": 3})]}
+            {
+                "partner_id": self.customer.id,
+                "order_line": [(0, 0, {"product_id": short.id, "product_uom_qty": 3})],
+            }
         )
         order.action_confirm()
         low = self.env["oms.kpi"]._get_low_stock(self.company)

@@ -5,7 +5,9 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 class TestMenus(TransactionCase):
     def test_reporting_visible_to_managers_only(self):
         """Order Management > Reporting shows for OMS managers, not for salespeople."""
-        manager = new_test_user(self.env, login="rep_manager", groups="oms_core.group_oms_manager")
+        manager = new_test_user(
+            self.env, login="rep_manager", groups="oms_core.group_oms_manager"
+        )
         salesman = new_test_user(
             self.env, login="rep_salesman", groups="sales_team.group_sale_salesman"
         )

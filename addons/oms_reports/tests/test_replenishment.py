@@ -13,15 +13,27 @@ class TestReplenishment(OmsReportsCommon):
         super().setUpClass()
         vendor = cls.env["res.partner"].create({"name": "KPI Vendor"})
         cls.product = cls.env["product.product"].create(
-            {"name": "KPI Fast Mover", "type": "consu", "is_storable": True,
-             "seller_ids": [Command.create({"partner_id": vendor.id, "delay": 4})]}
+            {
+                "name": "KPI Fast Mover",
+                "type": "consu",
+                "is_storable": True,
+                "seller_ids": [Command.create({"partner_id": vendor.id, "delay": 4})],
+            }
         )
-        today = fields.Datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        today = fields.Datetime.now().replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
         for days_ago, qty in ((1, 4), (2, 6)):
             order = cls.env["sale.order"].create(
-                {"partner_id": cls.customer.id, "warehouse_id": cls.warehouse.id,
-                 "order_line": [Command.create({"product_id": cls.product.id,
-                                                "product_uom_qty": qty})]}
+                {
+                    "partner_id": cls.customer.id,
+                    "warehouse_id": cls.warehouse.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": cls.product.id, "product_uom_qty": qty}
+                        )
+                    ],
+                }
             )
             order.action_confirm()
             cls._set(order, "date_order", today - timedelta(days=days_ago))
@@ -29,8 +41,12 @@ class TestReplenishment(OmsReportsCommon):
     def test_suggestion_from_known_history(self):
         """10 days of history: 4 and 6 units on two days, lead time 4 days, 95 %."""
         wizard = self.env["oms.replenishment.suggest"].create(
-            {"warehouse_id": self.warehouse.id, "history_days": 10, "service_level": "0.95",
-             "review_days": 14}
+            {
+                "warehouse_id": self.warehouse.id,
+                "history_days": 10,
+                "service_level": "0.95",
+                "review_days": 14,
+            }
         )
         wizard.action_compute()
         line = wizard.line_ids.filtered(lambda l: l.product_id == self.product)
@@ -44,16 +60,25 @@ class TestReplenishment(OmsReportsCommon):
         # nothing in stock for 10 units ordered: warned
         self.assertTrue(line.is_low_stock)
         self.assertEqual((line.open_qty, line.on_hand_qty), (10.0, 0.0))
-        wizard.line_ids.filtered(lambda l: l.product_id != self.product).to_apply = False
+        wizard.line_ids.filtered(
+            lambda l: l.product_id != self.product
+        ).to_apply = False
         wizard.action_apply()
         orderpoint = self.env["stock.warehouse.orderpoint"].search(
-            [("product_id", "=", self.product.id), ("warehouse_id", "=", self.warehouse.id)]
+            [
+                ("product_id", "=", self.product.id),
+                ("warehouse_id", "=", self.warehouse.id),
+            ]
         )
-        self.assertRecordValues(orderpoint, [{"product_min_qty": 11.11, "product_max_qty": 25.11}])
+        self.assertRecordValues(
+            orderpoint, [{"product_min_qty": 11.11, "product_max_qty": 25.11}]
+        )
         # a second run updates the same rule
         wizard.service_level = "0.99"
         wizard.action_compute()
-        wizard.line_ids.filtered(lambda l: l.product_id != self.product).to_apply = False
+        wizard.line_ids.filtered(
+            lambda l: l.product_id != self.product
+        ).to_apply = False
         self.assertEqual(wizard.line_ids.filtered("to_apply").orderpoint_id, orderpoint)
         wizard.action_apply()
         self.assertGreater(orderpoint.product_min_qty, 11.11)

@@ -14,7 +14,9 @@ OMS_SERVICE_LEVELS = [
 ]
 
 
-def replenishment_levels(daily_sum, daily_sum_squares, days, lead_days, service_level, review_days):
+def replenishment_levels(
+    daily_sum, daily_sum_squares, days, lead_days, service_level, review_days
+):
     """Min/max of a reorder rule from a demand history (plain Python).
 
     :param daily_sum: total demand over the history
@@ -26,7 +28,9 @@ def replenishment_levels(daily_sum, daily_sum_squares, days, lead_days, service_
     :return: (average daily demand, standard deviation, safety stock, min, max)
     """
     average = daily_sum / days
-    variance = (daily_sum_squares - days * average * average) / (days - 1) if days > 1 else 0.0
+    variance = (
+        (daily_sum_squares - days * average * average) / (days - 1) if days > 1 else 0.0
+    )
     deviation = math.sqrt(max(variance, 0.0))
     z = NormalDist().inv_cdf(service_level)
     safety = z * deviation * math.sqrt(lead_days)
@@ -114,10 +118,17 @@ class OmsReplenishmentSuggest(models.TransientModel):
         if self.history_days < 2:
             raise UserError(self.env._("The history must cover at least two days."))
         history = self._get_demand_history()
-        low_stock = self.env["oms.kpi"]._get_low_stock(self.company_id, self.warehouse_id)
-        products = self.env["product.product"].browse(sorted(set(history) | set(low_stock)))
+        low_stock = self.env["oms.kpi"]._get_low_stock(
+            self.company_id, self.warehouse_id
+        )
+        products = self.env["product.product"].browse(
+            sorted(set(history) | set(low_stock))
+        )
         orderpoints = self.env["stock.warehouse.orderpoint"].search(
-            [("warehouse_id", "=", self.warehouse_id.id), ("product_id", "in", products.ids)]
+            [
+                ("warehouse_id", "=", self.warehouse_id.id),
+                ("product_id", "in", products.ids),
+            ]
         )
         by_product = {op.product_id.id: op for op in orderpoints}
         level = float(self.service_level)
@@ -139,8 +150,12 @@ class OmsReplenishmentSuggest(models.TransientModel):
                         "demand_deviation": deviation,
                         "lead_days": lead,
                         "safety_stock": safety,
-                        "min_qty": float_round(minimum, precision_rounding=rounding, rounding_method="UP"),
-                        "max_qty": float_round(maximum, precision_rounding=rounding, rounding_method="UP"),
+                        "min_qty": float_round(
+                            minimum, precision_rounding=rounding, rounding_method="UP"
+                        ),
+                        "max_qty": float_round(
+                            maximum, precision_rounding=rounding, rounding_method="UP"
+                        ),
                         "orderpoint_id": orderpoint.id if orderpoint else False,
                         "is_low_stock": product.id in low_stock,
                         "open_qty": open_qty,
@@ -179,7 +194,8 @@ class OmsReplenishmentSuggest(models.TransientModel):
                 )
         created = Orderpoint.create(to_create)
         for line, orderpoint in zip(
-            self.line_ids.filtered(lambda l: l.to_apply and not l.orderpoint_id), created
+            self.line_ids.filtered(lambda l: l.to_apply and not l.orderpoint_id),
+            created,
         ):
             line.orderpoint_id = orderpoint
         return {"type": "ir.actions.act_window_close"}
