@@ -1,13 +1,15 @@
 """Benchmark of oms.kpi.get_kpis over generated orders (not part of `make test`).
 
-Usage, from the repository root once `make test` (or `make run`) has installed the addons:
+Usage, from the repository root once `make test` (or `make run`) has installed the
+addons:
 
     .venv/bin/python tests/perf/bench_kpi.py [--db oms_test] [--orders 10000 100000]
 
-For each size it inserts that many orders (spread over 2025) in one transaction with plain SQL (lines, a
-delivery with done moves for 80 %, an invoice for 60 % of them, exceptions on 20 %,
-cancellations on 5 %), ANALYZEs, calls get_kpis over the whole year (every order) and over June a few times, prints
-the best and median wall time, and rolls everything back: the database is left untouched.
+For each size it inserts that many orders (spread over 2025) in one transaction with
+plain SQL (lines, a delivery with done moves for 80 %, an invoice for 60 % of them,
+exceptions on 20 %, cancellations on 5 %), ANALYZEs, calls get_kpis over the whole
+year (every order) and over June a few times, prints the best and median wall time,
+and rolls everything back: the database is left untouched.
 The target is under one second at 100,000 orders.
 """
 
@@ -85,8 +87,8 @@ def generate(env, count, tag):
         """
         CREATE TEMP TABLE bench_order ON COMMIT DROP AS
         SELECT g AS n,
-               TIMESTAMP '2025-01-01' + (g %% 365) * INTERVAL '1 day' + (g %% 24) * INTERVAL '1 hour'
-                   AS created,
+               TIMESTAMP '2025-01-01' + (g %% 365) * INTERVAL '1 day'
+                   + (g %% 24) * INTERVAL '1 hour' AS created,
                (%(channels)s::int[])[1 + g %% 4] AS channel_id,
                CASE WHEN g %% 20 = 0 THEN 'cancel' ELSE 'sale' END AS state,
                g %% 10 < 8 AND g %% 20 <> 0 AS shipped,
@@ -98,7 +100,8 @@ def generate(env, count, tag):
         INSERT INTO sale_order (name, company_id, partner_id, partner_invoice_id,
                                 partner_shipping_id, date_order, create_date, state,
                                 picking_policy, oms_channel_id, amount_untaxed,
-                                amount_total, currency_id, currency_rate, oms_auto_approved,
+                                amount_total, currency_id, currency_rate,
+                                oms_auto_approved,
                                 oms_touch_count, oms_reviewed_date, commitment_date,
                                 client_order_ref, oms_order_type, oms_priority)
         SELECT 'BENCH' || %(tag)s || '-' || n, %(company)s, %(partner)s, %(partner)s,
@@ -112,7 +115,8 @@ def generate(env, count, tag):
         CREATE TEMP TABLE bench_so ON COMMIT DROP AS
         SELECT so.id AS order_id, bo.*
           FROM sale_order so
-          JOIN bench_order bo ON so.client_order_ref = 'BENCH' || %(tag)s || '-' || bo.n;
+          JOIN bench_order bo
+            ON so.client_order_ref = 'BENCH' || %(tag)s || '-' || bo.n;
 
         INSERT INTO sale_order_line (order_id, name, product_id, product_uom_qty,
                                      product_uom, price_unit, customer_lead, company_id,
@@ -123,17 +127,20 @@ def generate(env, count, tag):
 
         INSERT INTO stock_picking (name, location_id, location_dest_id, picking_type_id,
                                    move_type, state, date_done, company_id, origin)
-        SELECT 'BENCH' || %(tag)s || '/OUT/' || n, %(stock)s, %(customer)s, %(out_type)s,
-               'direct', 'done', created + (24 + n %% 96) * INTERVAL '1 hour', %(company)s,
+        SELECT 'BENCH' || %(tag)s || '/OUT/' || n, %(stock)s, %(customer)s,
+               %(out_type)s, 'direct', 'done',
+               created + (24 + n %% 96) * INTERVAL '1 hour', %(company)s,
                'BENCH' || %(tag)s || '-' || n
           FROM bench_so WHERE shipped;
 
         INSERT INTO stock_move (name, company_id, product_id, product_uom, location_id,
-                                location_dest_id, procure_method, product_uom_qty, quantity,
+                                location_dest_id, procure_method, product_uom_qty,
+                                quantity,
                                 date, state, sale_line_id, picking_id)
         SELECT 'bench', %(company)s, sol.product_id, %(uom)s, %(stock)s, %(customer)s,
                'make_to_stock', sol.product_uom_qty,
-               CASE WHEN bs.n %% 10 = 1 THEN sol.product_uom_qty - 1 ELSE sol.product_uom_qty END,
+               CASE WHEN bs.n %% 10 = 1 THEN sol.product_uom_qty - 1
+                    ELSE sol.product_uom_qty END,
                sp.date_done, 'done', sol.id, sp.id
           FROM bench_so bs
           JOIN sale_order_line sol ON sol.order_id = bs.order_id
@@ -142,22 +149,25 @@ def generate(env, count, tag):
 
         INSERT INTO oms_exception (order_id, company_id, code, severity, state, message)
         SELECT order_id, %(company)s,
-               (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[1 + n %% 4], 'block',
+               (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[1 + n %% 4],
+               'block',
                CASE WHEN n %% 2 = 0 THEN 'overridden' ELSE 'resolved' END, 'bench'
           FROM bench_so WHERE has_exception;
 
-        INSERT INTO account_move (journal_id, currency_id, state, move_type, auto_post, date,
+        INSERT INTO account_move (journal_id, currency_id, state, move_type, auto_post,
+                                  date,
                                   invoice_date, amount_total_in_currency_signed,
                                   payment_state, company_id, ref)
         SELECT %(journal)s, %(currency)s, 'posted', 'out_invoice', 'no',
                (created + INTERVAL '2 days')::date, (created + INTERVAL '2 days')::date,
-               100 * (1 + n %% 3), 'not_paid', %(company)s, 'BENCH' || %(tag)s || '-' || n
+               100 * (1 + n %% 3), 'not_paid', %(company)s,
+               'BENCH' || %(tag)s || '-' || n
           FROM bench_so WHERE invoiced;
 
         CREATE TEMP TABLE bench_aml ON COMMIT DROP AS
         WITH ins AS (
-            INSERT INTO account_move_line (move_id, currency_id, display_type, company_id,
-                                           account_id)
+            INSERT INTO account_move_line (move_id, currency_id, display_type,
+                                           company_id, account_id)
             SELECT am.id, %(currency)s, 'product', %(company)s, %(account)s
               FROM account_move am
              WHERE am.ref LIKE 'BENCH' || %(tag)s || '-%%'
@@ -216,7 +226,8 @@ def main():
             )
             print(
                 f"get_kpis over one month ({month['orders']} of {count} orders): "
-                f"best {min(month_times):.3f} s, median {statistics.median(month_times):.3f} s"
+                f"best {min(month_times):.3f} s, "
+                f"median {statistics.median(month_times):.3f} s"
             )
             print(
                 "  on_time {on_time_rate:.3f} fill {fill_rate:.3f} perfect "

@@ -254,7 +254,9 @@ class ChannelAdapter:
             try:
                 return min(float(retry_after), 30.0)
             except ValueError:
-                pass
+                _logger.debug(
+                    "Ignoring a Retry-After that is not in seconds: %s", retry_after
+                )
         return self.backoff * (2 ** (attempt - 1))
 
 

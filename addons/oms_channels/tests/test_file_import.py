@@ -115,7 +115,7 @@ class TestFileImport(OmsChannelsCommon):
         ).sale_order_id
         self.assertEqual(order.partner_id.name, "李雷")
         self.assertEqual(
-            order.order_line.filtered(lambda l: not l.is_delivery).mapped(
+            order.order_line.filtered(lambda rec: not rec.is_delivery).mapped(
                 "product_uom_qty"
             ),
             [2.0, 1.0],

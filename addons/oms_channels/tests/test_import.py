@@ -44,7 +44,7 @@ class TestImport(OmsChannelsCommon):
             )
         self.assertEqual(order.partner_invoice_id.type, "invoice")
         self.assertEqual(order.partner_shipping_id.type, "delivery")
-        products = order.order_line.filtered(lambda l: not l.is_delivery)
+        products = order.order_line.filtered(lambda rec: not rec.is_delivery)
         self.assertRecordValues(
             products,
             [
@@ -107,7 +107,7 @@ class TestImport(OmsChannelsCommon):
         self.assertEqual(
             order.partner_shipping_id.state_id, self.env.ref("base.state_us_18")
         )
-        lines = order.order_line.filtered(lambda l: not l.is_delivery)
+        lines = order.order_line.filtered(lambda rec: not rec.is_delivery)
         self.assertEqual(
             lines.product_id.mapped("default_code"),
             ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"],
@@ -158,7 +158,7 @@ class TestImport(OmsChannelsCommon):
         self.assertEqual(
             order.partner_shipping_id.state_id, self.env.ref("base.state_us_5")
         )
-        lines = order.order_line.filtered(lambda l: not l.is_delivery)
+        lines = order.order_line.filtered(lambda rec: not rec.is_delivery)
         self.assertRecordValues(
             lines,
             [
@@ -221,7 +221,7 @@ class TestImport(OmsChannelsCommon):
         staged = self._import(self.rest, json.dumps(body))
         self.assertEqual(staged.state, "imported", staged.error)
         order = staged.sale_order_id
-        line = order.order_line.filtered(lambda l: not l.is_delivery)
+        line = order.order_line.filtered(lambda rec: not rec.is_delivery)
         self.assertRecordValues(
             line,
             [

@@ -30,7 +30,7 @@ class OmsChannelOrderImport(models.TransientModel):
     known_count = fields.Integer("Already Imported", readonly=True)
     error_count = fields.Integer("Rows with Errors", readonly=True)
     preview = fields.Text(readonly=True)
-    row_errors = fields.Text("Row Errors", readonly=True)
+    row_errors = fields.Text(readonly=True)
     staged_ids = fields.Many2many("oms.channel.order", readonly=True)
 
     def _parse(self):

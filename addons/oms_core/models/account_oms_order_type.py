@@ -10,13 +10,11 @@ class OmsOrderType(models.Model):
 
     invoice_policy = fields.Selection(
         OMS_INVOICE_POLICY,
-        string="Invoice Policy",
         help="Default invoice policy of orders of this type; a customer's own policy "
         "wins. Empty: manual (Odoo's default).",
     )
     payment_policy = fields.Selection(
         OMS_PAYMENT_POLICY,
-        string="Payment Policy",
         help="Default payment policy of orders of this type; a customer's own policy "
         "wins. Empty: payment terms.",
     )

@@ -36,14 +36,12 @@ class OmsException(models.Model):
     _check_company_auto = True
 
     order_id = fields.Many2one(
-        "sale.order", string="Order", required=True, ondelete="cascade", index=True
+        "sale.order", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="order_id.partner_id", string="Customer")
     salesperson_id = fields.Many2one(related="order_id.user_id", string="Salesperson")
-    rule_id = fields.Many2one(
-        "oms.review.rule", string="Rule", ondelete="set null", index=True
-    )
+    rule_id = fields.Many2one("oms.review.rule", ondelete="set null", index=True)
     code = fields.Char(
         required=True,
         help="The rule's check type, or the code given by the addon that raised it.",
@@ -70,7 +68,7 @@ class OmsException(models.Model):
     note = fields.Text(copy=False)
     activity_id = fields.Many2one("mail.activity", copy=False, ondelete="set null")
     approver_group_id = fields.Many2one(
-        "res.groups", compute="_compute_approver_group_id", string="Approver Group"
+        "res.groups", compute="_compute_approver_group_id"
     )
 
     @api.depends("code")

@@ -35,7 +35,6 @@ class OmsOrderType(models.Model):
     )
     route_id = fields.Many2one(
         "stock.route",
-        string="Route",
         help="Route used by the lines of orders of this type that have no route, "
         "e.g. Replenish on Order (MTO) for custom orders.",
     )

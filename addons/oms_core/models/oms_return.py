@@ -63,7 +63,6 @@ class OmsReturn(models.Model):
     )
     delivery_id = fields.Many2one(
         "stock.picking",
-        string="Delivery",
         compute="_compute_delivery_id",
         store=True,
         help="The delivery the goods are returned from.",
@@ -84,7 +83,6 @@ class OmsReturn(models.Model):
     )
     credit_note_id = fields.Many2one(
         "account.move",
-        string="Credit Note",
         readonly=True,
         copy=False,
         check_company=True,

@@ -11,15 +11,11 @@ class OmsReturnLine(models.Model):
         "oms.return", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="return_id.company_id", store=True)
-    product_id = fields.Many2one(
-        "product.product", string="Product", required=True, check_company=True
-    )
+    product_id = fields.Many2one("product.product", required=True, check_company=True)
     quantity = fields.Float(
         digits="Product Unit of Measure", default=1.0, required=True
     )
-    reason_id = fields.Many2one(
-        "oms.return.reason", string="Reason", required=True, check_company=True
-    )
+    reason_id = fields.Many2one("oms.return.reason", required=True, check_company=True)
     sale_line_id = fields.Many2one(
         "sale.order.line",
         string="Order Line",

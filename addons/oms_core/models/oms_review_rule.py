@@ -38,7 +38,6 @@ class OmsReviewRule(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company",
-        string="Company",
         help="Leave empty to apply the rule in every company.",
     )
     currency_id = fields.Many2one(
@@ -73,7 +72,6 @@ class OmsReviewRule(models.Model):
     )
     approver_group_id = fields.Many2one(
         "res.groups",
-        string="Approver Group",
         required=True,
         default=lambda self: self.env.ref(
             "oms_core.group_oms_reviewer", raise_if_not_found=False

@@ -104,11 +104,12 @@ class SaleOrder(models.Model):
     @api.depends("partner_id")
     def _compute_picking_policy(self):
         """The customer's shipping policy wins over the order type's default."""
-        super()._compute_picking_policy()
+        res = super()._compute_picking_policy()
         for order in self:
             policy = order.partner_id.commercial_partner_id.oms_picking_policy
             if policy:
                 order.picking_policy = policy
+        return res
 
     @api.depends("partner_id", "oms_order_type")
     def _compute_oms_invoice_policy(self):
@@ -435,30 +436,7 @@ class SaleOrder(models.Model):
                 else:
                     payment.invoice_ids = [Command.link(inv.id) for inv in invoices]
 
-
-class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
-
-    @api.depends("order_id.oms_invoice_policy")
-    def _compute_qty_to_invoice(self):
-        """The order's OMS invoice policy overrides the product's: on order invoices
-        the ordered quantity, on delivery and periodic the delivered goods."""
-        super()._compute_qty_to_invoice()
-        for line in self:
-            policy = line.order_id.oms_invoice_policy
-            if line.state != "sale" or line.display_type or policy in (False, "manual"):
-                continue
-            if policy == "order":
-                line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
-            elif line.product_id.type == "consu":
-                line.qty_to_invoice = line.qty_delivered - line.qty_invoiced
-
-
-class SaleOrderReturn(models.Model):
-    """Returns (退换货) requested from a delivered order."""
-
-    _inherit = "sale.order"
-
+    # Returns (退换货) requested from a delivered order.
     oms_return_ids = fields.One2many("oms.return", "order_id", string="Returns")
     oms_return_count = fields.Integer(
         string="Return Count", compute="_compute_oms_return_count"
@@ -512,3 +490,22 @@ class SaleOrderReturn(models.Model):
     def action_oms_view_returns(self):
         self.ensure_one()
         return self.oms_return_ids._get_records_action(name=self.env._("Returns"))
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.depends("order_id.oms_invoice_policy")
+    def _compute_qty_to_invoice(self):
+        """The order's OMS invoice policy overrides the product's: on order invoices
+        the ordered quantity, on delivery and periodic the delivered goods."""
+        res = super()._compute_qty_to_invoice()
+        for line in self:
+            policy = line.order_id.oms_invoice_policy
+            if line.state != "sale" or line.display_type or policy in (False, "manual"):
+                continue
+            if policy == "order":
+                line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+            elif line.product_id.type == "consu":
+                line.qty_to_invoice = line.qty_delivered - line.qty_invoiced
+        return res

@@ -10,8 +10,9 @@ OMS_REVIEWED_LINE_FIELDS = {
 }
 
 
+# One file per concern: the invoicing policy on lines is in sale_order_fulfilment.
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _inherit = "sale.order.line"  # pylint: disable=consider-merging-classes-inherited
 
     oms_atp_qty = fields.Float(
         string="Available to Promise",

@@ -17,10 +17,11 @@ OMS_REVIEWED_ORDER_FIELDS = {
 }
 
 
+# One file per concern: fulfilment and money policies are in sale_order_fulfilment.
 class SaleOrder(models.Model):
     """The review engine on the order: rules → exceptions → approval."""
 
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # Public actions

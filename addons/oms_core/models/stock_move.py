@@ -1,8 +1,9 @@
 from odoo import models
 
 
+# One file per concern: the re-review on stock arrival is in move_review.
 class StockMove(models.Model):
-    _inherit = "stock.move"
+    _inherit = "stock.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _oms_sorted_for_reservation(self):
         """Moves in the order they are served: the order's OMS priority (or the

@@ -85,7 +85,7 @@ class OmsFulfilCommon(AccountTestInvoicingCommon):
         ):
             wizard = (
                 self.env["stock.backorder.confirmation"]
-                .with_context(result["context"])
+                .with_context(**result["context"])
                 .create({})
             )
             if backorder:

@@ -25,7 +25,7 @@ class TestResolutions(OmsCommon):
         wizard = Form(
             self.env[action["res_model"]]
             .with_user(self.reviewer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         wizard.note = "Known customer"
         wizard.save().action_confirm()
@@ -103,7 +103,7 @@ class TestResolutions(OmsCommon):
         wizard = Form(
             self.env[action["res_model"]]
             .with_user(self.reviewer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         self.assertEqual(wizard.line_id, order.order_line)
         wizard.product_id = self.product_alt
@@ -146,7 +146,7 @@ class TestResolutions(OmsCommon):
         wizard = Form(
             self.env[action["res_model"]]
             .with_user(self.reviewer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         wizard.reason_id = reason
         wizard.save().action_confirm()

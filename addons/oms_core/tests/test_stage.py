@@ -33,7 +33,7 @@ class TestStage(OmsCommon):
         picking.move_ids.picked = True
         backorder_wizard = picking.button_validate()
         self.env[backorder_wizard["res_model"]].with_context(
-            backorder_wizard["context"]
+            **backorder_wizard["context"]
         ).create({}).process()
         self.assertEqual(order.oms_stage, "partially_shipped")
         self._ship(order, 3)

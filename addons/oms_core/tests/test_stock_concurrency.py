@@ -107,7 +107,8 @@ class TestStockConcurrency(TransactionCase):
                 with self.registry.cursor() as cr:
                     env = self._env(cr)
                     order = env["sale.order"].browse(order_b_id)
-                    order.name  # noqa: B018 - the transaction's snapshot starts here
+                    # the transaction's snapshot starts here
+                    order.name  # pylint: disable=pointless-statement  # noqa: B018
                     b_snapshot_taken.set()
                     a_holds_lock.wait(10)
                     retrying(partial(order.action_oms_review), env)

@@ -12,7 +12,6 @@ class OmsExceptionSubstitute(models.TransientModel):
     order_id = fields.Many2one(related="exception_id.order_id")
     line_id = fields.Many2one(
         "sale.order.line",
-        string="Line",
         required=True,
         domain="[('order_id', '=', order_id), ('display_type', '=', False)]",
     )
@@ -31,7 +30,7 @@ class OmsExceptionSubstitute(models.TransientModel):
         exception = self.env["oms.exception"].browse(values.get("exception_id"))
         if exception and "line_id" in fields_list:
             lines = exception.order_id._oms_get_product_lines()
-            values["line_id"] = lines.filtered(lambda l: l.product_id.is_storable)[
+            values["line_id"] = lines.filtered(lambda rec: rec.product_id.is_storable)[
                 :1
             ].id
         return values

@@ -8,7 +8,7 @@ class OmsOrderCancel(models.TransientModel):
     _description = "Cancel Orders"
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
-    reason_id = fields.Many2one("oms.cancel.reason", string="Reason", required=True)
+    reason_id = fields.Many2one("oms.cancel.reason", required=True)
 
     def action_confirm(self):
         self.ensure_one()

@@ -181,7 +181,8 @@ class OmsKpi(models.AbstractModel):
             "backorders": SQL("SUM(backorder_count)"),
             "returned": SQL("SUM(returned_count)"),
             "dso_weighted": SQL(
-                "SUM(amount_invoiced * (COALESCE(date_paid, CURRENT_DATE) - date_invoiced))"
+                "SUM(amount_invoiced"
+                " * (COALESCE(date_paid, CURRENT_DATE) - date_invoiced))"
                 " FILTER (WHERE %s)",
                 confirmed_invoiced,
             ),
@@ -246,7 +247,8 @@ class OmsKpi(models.AbstractModel):
             )
             SELECT
                 (SELECT JSON_AGG(sums) FROM sums),
-                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n) ORDER BY n DESC, reason_id)
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n)
+                                 ORDER BY n DESC, reason_id)
                    FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n FROM pop
                           WHERE is_current AND cancelled_count = 1
                           GROUP BY cancel_reason_id) r),
@@ -255,7 +257,8 @@ class OmsKpi(models.AbstractModel):
                            FROM oms_exception exc
                            JOIN pop ON pop.id = exc.order_id AND pop.is_current
                           GROUP BY exc.code) e),
-                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty) ORDER BY n DESC, reason_id)
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty)
+                                 ORDER BY n DESC, reason_id)
                    FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
                            FROM oms_return_line line
                            JOIN oms_return ret ON ret.id = line.return_id

@@ -166,10 +166,12 @@ class OmsKpiAlert(models.Model):
         todo = self.env.ref("mail.mail_activity_data_todo")
         for alert in self:
             users = alert.group_id.users.filtered(
-                lambda u: u.active and not u.share and alert.company_id in u.company_ids
+                lambda u, company=alert.company_id: (
+                    u.active and not u.share and company in u.company_ids
+                )
             ) - self.env.ref("base.user_root")
             message = self.env._(
-                "%(alert)s: %(kpi)s is %(value)s, threshold %(operator)s %(threshold)s.",
+                "%(alert)s: %(kpi)s is %(value)s, threshold %(operator)s %(threshold)s.",  # noqa: E501
                 alert=alert.name,
                 kpi=alert._get_kpi_label(),
                 value=alert._format_value(alert.last_value),

@@ -67,9 +67,9 @@ class OmsOrderReport(models.Model):
     _order = "date_ordered desc"
 
     name = fields.Char("Order Reference", readonly=True)
-    order_id = fields.Many2one("sale.order", "Order", readonly=True)
-    company_id = fields.Many2one("res.company", "Company", readonly=True)
-    currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
+    order_id = fields.Many2one("sale.order", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     # dates
     date_ordered = fields.Datetime("Ordered On", readonly=True)
     date_reviewed = fields.Datetime("Reviewed On", readonly=True)
@@ -82,7 +82,7 @@ class OmsOrderReport(models.Model):
     date_invoiced = fields.Date("Invoiced On", readonly=True)
     date_paid = fields.Date("Paid On", readonly=True)
     # dimensions
-    channel_id = fields.Many2one("oms.channel", "Channel", readonly=True)
+    channel_id = fields.Many2one("oms.channel", readonly=True)
     team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)
     user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
@@ -90,11 +90,11 @@ class OmsOrderReport(models.Model):
         "res.partner", "Customer Company", readonly=True
     )
     partner_tier = fields.Selection(OMS_REPORT_TIERS, "Customer Tier", readonly=True)
-    country_id = fields.Many2one("res.country", "Country", readonly=True)
-    state_id = fields.Many2one("res.country.state", "State", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    state_id = fields.Many2one("res.country.state", readonly=True)
     city = fields.Char(readonly=True)
-    warehouse_id = fields.Many2one("stock.warehouse", "Warehouse", readonly=True)
-    order_type = fields.Selection(OMS_REPORT_ORDER_TYPES, "Order Type", readonly=True)
+    warehouse_id = fields.Many2one("stock.warehouse", readonly=True)
+    order_type = fields.Selection(OMS_REPORT_ORDER_TYPES, readonly=True)
     priority = fields.Selection(OMS_REPORT_PRIORITIES, readonly=True)
     stage = fields.Selection(OMS_REPORT_STAGES, readonly=True)
     state = fields.Selection(OMS_REPORT_STATES, "Status", readonly=True)
@@ -107,10 +107,10 @@ class OmsOrderReport(models.Model):
     amount_total = fields.Monetary("Total", readonly=True)
     amount_invoiced = fields.Monetary("Invoiced", readonly=True)
     # quantities
-    qty_ordered = fields.Float("Qty Ordered", readonly=True)
+    qty_ordered = fields.Float(readonly=True)
     qty_first_shipment = fields.Float("Qty in First Shipment", readonly=True)
-    qty_delivered = fields.Float("Qty Delivered", readonly=True)
-    qty_returned = fields.Float("Qty Returned", readonly=True)
+    qty_delivered = fields.Float(readonly=True)
+    qty_returned = fields.Float(readonly=True)
     line_count = fields.Integer("Lines to Deliver", readonly=True)
     line_filled_count = fields.Integer(
         "Lines Complete at First Shipment", readonly=True
@@ -191,7 +191,8 @@ class OmsOrderReport(models.Model):
             ),
             oms_ship AS (
                 SELECT order_id, MIN(date) AS date_first, MAX(date) AS date_last,
-                       (ARRAY_AGG(picking_id ORDER BY date, picking_id))[1] AS first_picking_id,
+                       (ARRAY_AGG(picking_id ORDER BY date, picking_id))[1]
+                           AS first_picking_id,
                        COUNT(DISTINCT picking_id) AS delivery_count
                   FROM oms_move
                  WHERE is_out
@@ -209,8 +210,10 @@ class OmsOrderReport(models.Model):
                        COALESCE(SUM(mv.quantity) FILTER (
                            WHERE mv.is_out AND mv.picking_id = ship.first_picking_id
                        ), 0) AS qty_first,
-                       COALESCE(SUM(mv.quantity) FILTER (WHERE mv.is_out), 0) AS qty_out,
-                       COALESCE(SUM(mv.quantity) FILTER (WHERE NOT mv.is_out), 0) AS qty_in
+                       COALESCE(SUM(mv.quantity) FILTER (WHERE mv.is_out), 0)
+                           AS qty_out,
+                       COALESCE(SUM(mv.quantity) FILTER (WHERE NOT mv.is_out), 0)
+                           AS qty_in
                   FROM oms_line line
                   LEFT JOIN oms_ship ship ON ship.order_id = line.order_id
                   LEFT JOIN oms_move mv ON mv.sale_line_id = line.id
@@ -237,7 +240,8 @@ class OmsOrderReport(models.Model):
                   %(scope_line)s
                   JOIN account_move_line aml ON aml.id = rel.invoice_line_id
                   JOIN account_move am ON am.id = aml.move_id
-                 WHERE am.state = 'posted' AND am.move_type IN ('out_invoice', 'out_refund')
+                 WHERE am.state = 'posted'
+                   AND am.move_type IN ('out_invoice', 'out_refund')
             ),
             oms_paid AS (
                 SELECT aml.move_id, MAX(apr.max_date) AS date_paid
@@ -253,7 +257,8 @@ class OmsOrderReport(models.Model):
                            WHERE inv.move_type = 'out_invoice'
                        ) AS date_invoiced,
                        SUM(inv.amount) AS amount_invoiced,
-                       COUNT(*) FILTER (WHERE inv.move_type = 'out_refund') AS refund_count,
+                       COUNT(*) FILTER (WHERE inv.move_type = 'out_refund')
+                           AS refund_count,
                        BOOL_AND(inv.payment_state IN ('paid', 'in_payment')) FILTER (
                            WHERE inv.move_type = 'out_invoice'
                        ) AS is_paid,
@@ -292,10 +297,12 @@ class OmsOrderReport(models.Model):
             oms_flow AS (
                 SELECT so.id,
                        so.create_date AS date_ordered,
-                       CASE WHEN so.state = 'sale' THEN so.date_order END AS date_confirmed,
+                       CASE WHEN so.state = 'sale' THEN so.date_order END
+                           AS date_confirmed,
                        COALESCE(
                            so.commitment_date,
-                           so.date_order + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
+                           so.date_order
+                           + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
                        ) AS date_promised,
                        ship.date_first AS date_first_shipment,
                        CASE WHEN pending.order_id IS NULL THEN ship.date_last
@@ -355,7 +362,8 @@ class OmsOrderReport(models.Model):
         :rtype: SQL
         """
         rate = SQL(
-            "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END"
+            "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
+            " ELSE so.currency_rate END"
         )
         confirmed = SQL("so.state = 'sale'")
         filled = SQL(
@@ -364,7 +372,8 @@ class OmsOrderReport(models.Model):
         on_time = SQL("flow.date_completed <= flow.date_promised")
         late = SQL(
             "(flow.date_completed > flow.date_promised"
-            " OR (flow.date_completed IS NULL AND flow.date_promised < NOW() AT TIME ZONE 'UTC'))"
+            " OR (flow.date_completed IS NULL"
+            " AND flow.date_promised < NOW() AT TIME ZONE 'UTC'))"
         )
         invoice_right = SQL(
             "(COALESCE(money.refund_count, 0) = 0"
@@ -433,7 +442,8 @@ class OmsOrderReport(models.Model):
             1 AS order_count,
             (%(confirmed)s)::int AS confirmed_count,
             (so.state = 'cancel')::int AS cancelled_count,
-            (%(confirmed)s AND flow.date_first_shipment IS NOT NULL)::int AS shipped_count,
+            (%(confirmed)s AND flow.date_first_shipment IS NOT NULL)::int
+                AS shipped_count,
             (%(confirmed)s AND flow.date_completed IS NOT NULL)::int AS completed_count,
             COALESCE(%(confirmed)s AND %(on_time)s, FALSE)::int AS on_time_count,
             COALESCE(%(confirmed)s AND %(late)s, FALSE)::int AS late_count,
@@ -526,7 +536,7 @@ class OmsOrderReport(models.Model):
 
     def init(self):
         """Indexes for the period filter and the per-order aggregates."""
-        super().init()
+        res = super().init()
         cr = self.env.cr
         create_index(
             cr, "sale_order_oms_report_create_date_idx", "sale_order", ["create_date"]
@@ -537,6 +547,7 @@ class OmsOrderReport(models.Model):
             "oms_exception",
             ["order_id", "code"],
         )
+        return res
 
     def action_open_order(self):
         """Drill down from a report row to its order."""

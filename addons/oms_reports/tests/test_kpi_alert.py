@@ -63,7 +63,8 @@ class TestKpiAlert(OmsReportsCommon):
     def test_hold_age_and_low_stock_values(self):
         """Hold-queue age in hours and products short for open orders."""
         self.env.cr.execute(
-            "UPDATE sale_order SET create_date = NOW() AT TIME ZONE 'UTC' - INTERVAL '30 hours',"
+            "UPDATE sale_order"
+            " SET create_date = NOW() AT TIME ZONE 'UTC' - INTERVAL '30 hours',"
             " oms_stage = 'on_hold' WHERE id = %s",
             [self.order.id],
         )

@@ -49,7 +49,7 @@ class TestReplenishment(OmsReportsCommon):
             }
         )
         wizard.action_compute()
-        line = wizard.line_ids.filtered(lambda l: l.product_id == self.product)
+        line = wizard.line_ids.filtered(lambda rec: rec.product_id == self.product)
         # average 1/day, deviation sqrt((52 - 10) / 9), safety 1.6449 * 2.1602 * sqrt(4)
         self.assertAlmostEqual(line.avg_daily_demand, 1.0)
         self.assertAlmostEqual(line.demand_deviation, 2.160, places=3)
@@ -61,7 +61,7 @@ class TestReplenishment(OmsReportsCommon):
         self.assertTrue(line.is_low_stock)
         self.assertEqual((line.open_qty, line.on_hand_qty), (10.0, 0.0))
         wizard.line_ids.filtered(
-            lambda l: l.product_id != self.product
+            lambda rec: rec.product_id != self.product
         ).to_apply = False
         wizard.action_apply()
         orderpoint = self.env["stock.warehouse.orderpoint"].search(
@@ -77,7 +77,7 @@ class TestReplenishment(OmsReportsCommon):
         wizard.service_level = "0.99"
         wizard.action_compute()
         wizard.line_ids.filtered(
-            lambda l: l.product_id != self.product
+            lambda rec: rec.product_id != self.product
         ).to_apply = False
         self.assertEqual(wizard.line_ids.filtered("to_apply").orderpoint_id, orderpoint)
         wizard.action_apply()

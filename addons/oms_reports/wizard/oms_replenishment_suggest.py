@@ -84,8 +84,8 @@ class OmsReplenishmentSuggest(models.TransientModel):
                 """
                 WITH daily AS (
                     SELECT sol.product_id, so.date_order::date AS day,
-                           SUM(sol.product_uom_qty / line_uom.factor * product_uom.factor)
-                               AS qty
+                           SUM(sol.product_uom_qty / line_uom.factor
+                               * product_uom.factor) AS qty
                       FROM sale_order_line sol
                       JOIN sale_order so ON so.id = sol.order_id
                       JOIN product_product pp ON pp.id = sol.product_id
@@ -96,7 +96,8 @@ class OmsReplenishmentSuggest(models.TransientModel):
                        AND so.date_order >= %s AND so.date_order < %s
                      GROUP BY sol.product_id, so.date_order::date
                 )
-                SELECT product_id, SUM(qty), SUM(qty * qty) FROM daily GROUP BY product_id
+                SELECT product_id, SUM(qty), SUM(qty * qty)
+                  FROM daily GROUP BY product_id
                 """,
                 self.warehouse_id.id,
                 start,
@@ -194,8 +195,9 @@ class OmsReplenishmentSuggest(models.TransientModel):
                 )
         created = Orderpoint.create(to_create)
         for line, orderpoint in zip(
-            self.line_ids.filtered(lambda l: l.to_apply and not l.orderpoint_id),
+            self.line_ids.filtered(lambda rec: rec.to_apply and not rec.orderpoint_id),
             created,
+            strict=True,
         ):
             line.orderpoint_id = orderpoint
         return {"type": "ir.actions.act_window_close"}

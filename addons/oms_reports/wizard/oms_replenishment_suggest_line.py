@@ -14,7 +14,7 @@ class OmsReplenishmentSuggestLine(models.TransientModel):
     avg_daily_demand = fields.Float(
         "Average Daily Demand", digits=(16, 3), readonly=True
     )
-    demand_deviation = fields.Float("Demand Deviation", digits=(16, 3), readonly=True)
+    demand_deviation = fields.Float(digits=(16, 3), readonly=True)
     lead_days = fields.Float("Lead Time (days)", readonly=True)
     safety_stock = fields.Float(digits=(16, 3), readonly=True)
     min_qty = fields.Float("Suggested Min", digits="Product Unit of Measure")
