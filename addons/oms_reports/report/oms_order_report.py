@@ -2,14 +2,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
-# the contract values of oms_core (design.md), as report dimensions
-OMS_REPORT_TIERS = [("normal", "Normal"), ("key", "Key Account"), ("vip", "VIP")]
-OMS_REPORT_ORDER_TYPES = [
-    ("standard", "Standard"),
-    ("presale", "Presale"),
-    ("bulk", "Bulk (B2B)"),
-    ("custom", "Custom (made to order)"),
-]
+from odoo.addons.oms_core.models.oms_order_type import OMS_ORDER_TYPES
+from odoo.addons.oms_core.models.res_partner import OMS_TIERS
+from odoo.addons.oms_core.models.sale_order import OMS_PRIORITIES, OMS_STAGES
+
 # exception codes with their own column; other codes count in exception_other_count
 OMS_REPORT_EXCEPTION_CODES = (
     "credit_limit",
@@ -22,18 +18,6 @@ OMS_REPORT_EXCEPTION_CODES = (
     "payment",
     "new_customer",
 )
-OMS_REPORT_PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
-OMS_REPORT_STAGES = [
-    ("draft", "Draft"),
-    ("to_review", "To Review"),
-    ("on_hold", "On Hold"),
-    ("approved", "Approved"),
-    ("partially_shipped", "Partially Shipped"),
-    ("shipped", "Shipped"),
-    ("delivered", "Delivered"),
-    ("done", "Done"),
-    ("cancel", "Cancelled"),
-]
 OMS_REPORT_STATES = [
     ("draft", "Quotation"),
     ("sent", "Quotation Sent"),
@@ -89,14 +73,14 @@ class OmsOrderReport(models.Model):
     commercial_partner_id = fields.Many2one(
         "res.partner", "Customer Company", readonly=True
     )
-    partner_tier = fields.Selection(OMS_REPORT_TIERS, "Customer Tier", readonly=True)
+    partner_tier = fields.Selection(OMS_TIERS, "Customer Tier", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     state_id = fields.Many2one("res.country.state", readonly=True)
     city = fields.Char(readonly=True)
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True)
-    order_type = fields.Selection(OMS_REPORT_ORDER_TYPES, readonly=True)
-    priority = fields.Selection(OMS_REPORT_PRIORITIES, readonly=True)
-    stage = fields.Selection(OMS_REPORT_STAGES, readonly=True)
+    order_type = fields.Selection(OMS_ORDER_TYPES, readonly=True)
+    priority = fields.Selection(OMS_PRIORITIES, readonly=True)
+    stage = fields.Selection(OMS_STAGES, readonly=True)
     state = fields.Selection(OMS_REPORT_STATES, "Status", readonly=True)
     cancel_reason_id = fields.Many2one(
         "oms.cancel.reason", "Cancellation Reason", readonly=True
