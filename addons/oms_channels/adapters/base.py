@@ -180,9 +180,15 @@ class ChannelAdapter:
             raise NotAnOrder("no order in the document")
         return orders
 
+    #: the platform's name in error messages ("Shopify order without id")
+    platform = None
+
     def external_ref(self, order):
-        """External reference (str) of one raw order dict."""
-        raise NotImplementedError
+        """External reference (str) of one raw order dict: its ``id`` by default."""
+        ref = order.get("id") if isinstance(order, dict) else None
+        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref):
+            raise NotAnOrder(f"{self.platform} order without id")
+        return str(ref)
 
     def normalize(self, order):
         """:class:`NormalizedOrder` of one raw order dict (raises ChannelError)."""

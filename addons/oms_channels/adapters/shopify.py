@@ -52,6 +52,7 @@ def _rates(tax_lines):
 
 class ShopifyAdapter(ChannelAdapter):
     signature_header = "X-Shopify-Hmac-Sha256"
+    platform = "Shopify"
 
     def extract_orders(self, data):
         if isinstance(data, dict) and isinstance(data.get("orders"), list):
@@ -61,12 +62,6 @@ class ShopifyAdapter(ChannelAdapter):
         if isinstance(data, dict) and "line_items" in data:
             return [data]
         raise NotAnOrder("not a Shopify order")
-
-    def external_ref(self, order):
-        ref = order.get("id") if isinstance(order, dict) else None
-        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref):
-            raise NotAnOrder("Shopify order without id")
-        return str(ref)
 
     def is_cancel_event(self, headers, order):
         return (headers or {}).get("X-Shopify-Topic") == "orders/cancelled" or bool(

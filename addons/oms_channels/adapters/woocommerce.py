@@ -44,6 +44,7 @@ def _rate(amount, tax):
 
 class WooCommerceAdapter(ChannelAdapter):
     signature_header = "X-WC-Webhook-Signature"
+    platform = "WooCommerce"
 
     def _signing_secrets(self):
         # WooCommerce signs with wp_specialchars_decode(secret, ENT_QUOTES)
@@ -55,12 +56,6 @@ class WooCommerceAdapter(ChannelAdapter):
         if isinstance(data, dict) and "line_items" in data:
             return [data]
         raise NotAnOrder("not a WooCommerce order")
-
-    def external_ref(self, order):
-        ref = order.get("id") if isinstance(order, dict) else None
-        if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref):
-            raise NotAnOrder("WooCommerce order without id")
-        return str(ref)
 
     def is_cancel_event(self, headers, order):
         return text(order.get("status")) in ("cancelled", "refunded")

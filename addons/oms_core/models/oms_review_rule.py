@@ -326,17 +326,21 @@ class OmsReviewRule(models.Model):
             lines="; ".join(failures),
         )
 
+    def _oms_total_exceeds(self, order, amount):
+        """True when the order total is above ``amount`` (order currency)."""
+        return (
+            float_compare(
+                order.amount_total,
+                amount,
+                precision_rounding=order.currency_id.rounding,
+            )
+            > 0
+        )
+
     def _review_amount_threshold(self, order):
         """Order total above the threshold needs approval."""
         threshold = self._oms_amount_in(order)
-        if (
-            float_compare(
-                order.amount_total,
-                threshold,
-                precision_rounding=order.currency_id.rounding,
-            )
-            <= 0
-        ):
+        if not self._oms_total_exceeds(order, threshold):
             return False
         return self.env._(
             "Order total %(amount)s exceeds the approval threshold %(threshold)s",
@@ -382,14 +386,7 @@ class OmsReviewRule(models.Model):
     def _review_new_customer(self, order):
         """First order of a customer above the amount."""
         threshold = self._oms_amount_in(order)
-        if (
-            float_compare(
-                order.amount_total,
-                threshold,
-                precision_rounding=order.currency_id.rounding,
-            )
-            <= 0
-        ):
+        if not self._oms_total_exceeds(order, threshold):
             return False
         # count the orders of every salesperson
         previous = (
