@@ -23,5 +23,8 @@
         "data/oms_cancel_reason_data.xml",
     ],
     "demo": ["demo/oms_channel_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["oms_channels/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

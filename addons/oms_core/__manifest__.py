@@ -43,5 +43,8 @@
         "demo/oms_fulfilment_demo.xml",
     ],
     "application": True,
+    "assets": {
+        "web.assets_tests": ["oms_core/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

@@ -21,5 +21,8 @@
         "data/spreadsheet_dashboard_data.xml",
     ],
     "demo": ["demo/oms_reports_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["oms_reports/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

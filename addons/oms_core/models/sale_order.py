@@ -23,6 +23,10 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
+    # Odoo's credit banner reads the partner's credit fields, which only
+    # accounting groups may read: computed as superuser so that salespeople and
+    # reviewers can open the quotations of a company using credit limits.
+    partner_credit_warning = fields.Text(compute_sudo=True)
     oms_order_type = fields.Selection(
         OMS_ORDER_TYPES,
         string="Order Type",

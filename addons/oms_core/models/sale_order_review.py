@@ -250,9 +250,13 @@ class SaleOrder(models.Model):
             if order.state == "cancel":
                 continue
             results = []
+            # an override sticks while the same message fails: write the
+            # messages in one language whoever (re-)reviews the order
+            lang = order.company_id.partner_id.lang or self.env.lang
             for rule in order._oms_get_review_rules():
                 if rule._applies_to(order):
-                    results.append((rule, rule._evaluate(order)))
+                    message = rule.with_context(lang=lang)._evaluate(order)
+                    results.append((rule, message))
             order._oms_sync_exceptions(results)
             blocked = bool(order._oms_get_blocking())
             values = {

@@ -1,0 +1,63 @@
+/** @odoo-module **/
+/**
+ * Steps shared by the OMS tours (run by tests/tours/ of the project).
+ *
+ * The tours never depend on translated labels: they use field names, button
+ * names, menu xmlids and the data the Python test created, so that they run in
+ * English and in zh_CN alike.
+ */
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+/**
+ * Open a menu of the navigation bar: the app, then (optionally) the section
+ * dropdown, then the menu item, all by xmlid.
+ */
+export function openMenu(appXmlid, sectionXmlid, menuXmlid) {
+    const steps = [...stepUtils.goToAppSteps(appXmlid, "open the app")];
+    if (sectionXmlid) {
+        steps.push({
+            content: `open the ${sectionXmlid} menu`,
+            trigger: `.o_menu_sections [data-menu-xmlid="${sectionXmlid}"]`,
+            run: "click",
+        });
+    }
+    if (menuXmlid) {
+        steps.push({
+            content: `open ${menuXmlid}`,
+            trigger: `.dropdown-item[data-menu-xmlid="${menuXmlid}"]`,
+            run: "click",
+        });
+    }
+    return steps;
+}
+
+/**
+ * Ask the Python test for a screenshot of the page as it is once ``trigger``
+ * is shown, and wait for its answer (tests/tours/common.py answers at once
+ * when no screenshot is wanted).
+ */
+export function omsScreenshot(name, trigger = "body") {
+    return {
+        content: `screenshot ${name}`,
+        trigger,
+        timeout: 30000,
+        run: async () => {
+            // let the last paint happen before the capture
+            await new Promise((resolve) => requestAnimationFrame(resolve));
+            console.log(`oms-screenshot:${name}`);
+            await new Promise((resolve) => {
+                const answered = () =>
+                    window.omsScreenshotTaken === name ? resolve() : setTimeout(answered, 50);
+                answered();
+            });
+        },
+    };
+}
+
+/** The statusbar of ``field`` shows ``value`` as the current stage. */
+export function stageIs(field, value) {
+    return {
+        content: `${field} is ${value}`,
+        trigger: `.o_field_widget[name=${field}] .o_arrow_button_current[data-value="${value}"]`,
+    };
+}
