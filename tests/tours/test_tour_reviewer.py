@@ -11,8 +11,6 @@ class TestTourReviewer(OmsTourCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._activate_zh_cn()
-        # a company in China: the review writes its messages in Chinese
-        cls.company.partner_id.lang = "zh_CN"
         cls.company.account_use_credit_limit = True
         cls.env["oms.review.rule"].create(
             {
@@ -34,7 +32,8 @@ class TestTourReviewer(OmsTourCase):
         cls.order = cls._create_order(
             cls.customer, [(cls.product, 2)], user=cls.salesman
         )
-        cls.order.with_user(cls.salesman).action_oms_review()
+        # reviewed as the salesperson would: messages in Chinese
+        cls.order.with_user(cls.salesman).with_context(lang="zh_CN").action_oms_review()
 
     def test_reviewer_overrides_a_credit_hold(self):
         """The reviewer opens the hold queue, overrides the credit exception with
@@ -58,3 +57,18 @@ class TestTourReviewer(OmsTourCase):
         self.assertEqual(self.order.state, "sale")
         self.assertEqual(self.order.oms_stage, "approved")
         self.assertEqual(self.order.oms_touch_count, 1)
+
+    def test_override_survives_a_review_in_another_language(self):
+        """An exception raised in English and overridden by a zh_CN reviewer
+        stays overridden when the order is reviewed again: it is confirmed."""
+        order = self._create_order(
+            self.customer, [(self.product, 2)], user=self.salesman
+        )
+        order.with_user(self.salesman).with_context(lang="en_US").action_oms_review()
+        exception = order.oms_exception_ids.filtered(lambda e: e.state == "open")
+        self.assertIn("Credit limit", exception.message)
+        exception.with_user(self.reviewer).with_context(
+            lang="zh_CN"
+        ).action_override("预付款已到账")
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.oms_exception_ids.mapped("state"), ["overridden"])

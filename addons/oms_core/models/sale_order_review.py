@@ -250,13 +250,9 @@ class SaleOrder(models.Model):
             if order.state == "cancel":
                 continue
             results = []
-            # an override sticks while the same message fails: write the
-            # messages in one language whoever (re-)reviews the order
-            lang = order.company_id.partner_id.lang or self.env.lang
             for rule in order._oms_get_review_rules():
                 if rule._applies_to(order):
-                    message = rule.with_context(lang=lang)._evaluate(order)
-                    results.append((rule, message))
+                    results.append((rule, rule._evaluate(order)))
             order._oms_sync_exceptions(results)
             blocked = bool(order._oms_get_blocking())
             values = {
@@ -297,8 +293,11 @@ class SaleOrder(models.Model):
                 if (current.message, current.severity) != (message, rule.severity):
                     current.write({"message": message, "severity": rule.severity})
                 continue
-            if mine.filtered(
-                lambda e, m=message: e.state == "overridden" and e.message == m
+            overridden = set(
+                mine.filtered(lambda e: e.state == "overridden").mapped("message")
+            )
+            if overridden and (
+                message in overridden or overridden & self._oms_rule_messages(rule)
             ):
                 continue
             created |= Exception.create(
@@ -324,6 +323,16 @@ class SaleOrder(models.Model):
                     messages="; ".join(created.mapped("message")),
                 )
             )
+
+    def _oms_rule_messages(self, rule):
+        """The message of a failing rule in every installed language: an
+        override sticks whoever re-reviews the order, in whatever language.
+
+        :return: set of messages
+        """
+        self.ensure_one()
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        return {rule.with_context(lang=lang)._evaluate(self) for lang in langs}
 
     def _oms_touch(self):
         """Count a manual intervention on the orders."""
