@@ -1,5 +1,5 @@
 # The OMS project. `make run` and `make test` are all a newcomer needs (see README.md).
-.PHONY: run test stop db-reset bench lint help
+.PHONY: run test stop db-reset bench lint screenshots help
 SHELL := /bin/bash
 
 help:
@@ -9,6 +9,7 @@ help:
 	@echo "make db-reset  drop the demo database (the next make run recreates it)"
 	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000)"
 	@echo "make lint      run pre-commit on every file"
+	@echo "make screenshots  run the browser tours and save their screenshots into docs/images"
 
 run:
 	@bash setup/run.sh
@@ -25,6 +26,9 @@ db-reset:
 
 bench:
 	@bash setup/bench.sh
+
+screenshots:
+	@bash setup/screenshots.sh $(ARGS)
 
 lint:
 	@test -x .venv/bin/pre-commit || .venv/bin/pip install -q pre-commit==4.3.0

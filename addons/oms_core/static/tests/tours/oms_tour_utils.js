@@ -6,7 +6,29 @@
  * names, menu xmlids and the data the Python test created, so that they run in
  * English and in zh_CN alike.
  */
+import { rpcBus } from "@web/core/network/rpc";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+// RPCs in flight, so that screenshots wait for the data they show
+let pendingRpcs = 0;
+rpcBus.addEventListener("RPC:REQUEST", () => pendingRpcs++);
+rpcBus.addEventListener("RPC:RESPONSE", () => pendingRpcs--);
+
+/** Resolve once no RPC has been in flight for three checks in a row. */
+function rpcsIdle() {
+    return new Promise((resolve) => {
+        let quiet = 0;
+        const check = () => {
+            quiet = pendingRpcs > 0 ? 0 : quiet + 1;
+            if (quiet >= 3) {
+                requestAnimationFrame(() => resolve());
+            } else {
+                setTimeout(check, 100);
+            }
+        };
+        check();
+    });
+}
 
 /**
  * Open a menu of the navigation bar: the app, then (optionally) the section
@@ -42,8 +64,8 @@ export function omsScreenshot(name, trigger = "body") {
         trigger,
         timeout: 30000,
         run: async () => {
-            // let the last paint happen before the capture
-            await new Promise((resolve) => requestAnimationFrame(resolve));
+            // the data shown is loaded and painted before the capture
+            await rpcsIdle();
             console.log(`oms-screenshot:${name}`);
             await new Promise((resolve) => {
                 const answered = () =>

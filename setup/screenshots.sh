@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make screenshots: run the browser tours of tests/tours/ against a fresh database (addons
+# installed without demo data; every tour creates its own data) and save the PNG
+# screenshots they take into docs/images/ (OMS_SCREENSHOTS, see tests/tours/common.py).
+# Chinese screens need a CJK font: as root, Debian's fonts-noto-cjk is installed when
+# missing. Extra arguments go to pytest (e.g. setup/screenshots.sh -k manager).
+source "$(dirname "$0")/common.sh"
+"$OMS_ROOT/setup/provision.sh"
+"$OMS_ROOT/setup/browser.sh"
+load_state
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+        say "installing a Chinese font for the screenshots (fonts-noto-cjk)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            fonts-noto-cjk >/dev/null
+    else
+        say "warning: no Chinese font (fc-list :lang=zh): install fonts-noto-cjk"
+    fi
+fi
+DB="${OMS_SCREENSHOT_DB:-oms_screenshots}"
+OUT="${OMS_SCREENSHOTS:-$OMS_ROOT/docs/images}"
+"$OMS_ROOT/setup/db.sh" drop "$DB"
+"$OMS_ROOT/setup/install.sh" "$DB" "$OMS_LOCAL/log/install-$DB.log" --without-demo=all
+mkdir -p "$OUT"
+say "running the tours, screenshots into $OUT"
+cd "$OMS_ROOT"
+OMS_SCREENSHOTS="$OUT" "$OMS_VENV/bin/pytest" \
+    --odoo-config="$OMS_LOCAL/odoo.conf" --odoo-database="$DB" --odoo-http \
+    --odoo-log-level=warn tests/tours "$@"
+"$OMS_ROOT/setup/db.sh" drop "$DB"
+ls -l "$OUT"/*.png

@@ -1,0 +1,90 @@
+"""Channel journey, in zh_CN: a signed webhook POST, then the browser."""
+
+import json
+
+from odoo.tests import tagged
+
+from odoo.addons.oms_channels.adapters.base import hmac_b64
+
+from .common import OmsTourCase
+
+ORDER = {
+    "id": "MINI-20261122-001",
+    "currency": "USD",
+    "customer": {"id": "wx-8848", "name": "周杰", "email": "zhoujie@example.com"},
+    "shipping": {
+        "name": "周杰",
+        "street": "南京西路 1266 号",
+        "city": "上海",
+        "zip": "200040",
+        "country": "CN",
+        "phone": "+86 138 0013 8000",
+    },
+    "lines": [{"sku": "TEA-LJ-250", "name": "龙井茶礼盒", "quantity": 2, "price": "200.00"}],
+    "total": "400.00",
+    "note": "周末送货",
+}
+
+
+@tagged("post_install", "-at_install", "oms", "oms_tour")
+class TestTourChannelWebhook(OmsTourCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._activate_zh_cn()
+        cls.integrator = cls._create_user(
+            "tour_integrator_he", "oms_core.group_oms_manager", "何集成", lang="zh_CN"
+        )
+        cls.channel = cls.env["oms.channel"].create(
+            {
+                "name": "微信小程序商城",
+                "code": "TOURMINI",
+                "kind": "api",
+                "connector": "rest_json",
+                "api_secret": "mini-program-secret",
+                "auto_confirm": True,
+                "warehouse_id": cls.warehouse.id,
+            }
+        )
+        cls.product = cls._create_product(
+            "龙井茶礼盒", 200.0, default_code="TEA-LJ-250"
+        )
+
+    def test_webhook_order_is_staged_then_confirmed(self):
+        """A signed POST stores the order; the integrator finds it in the staged
+        list, processes it and sees the confirmed sales order."""
+        body = json.dumps(ORDER, ensure_ascii=False).encode()
+        response = self.url_open(
+            f"/oms/webhook/{self.channel.webhook_token}",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-OMS-Signature": hmac_b64("mini-program-secret", body),
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        staged = self.env["oms.channel.order"].search(
+            [("channel_id", "=", self.channel.id)]
+        )
+        self.assertRecordValues(
+            staged,
+            [{"external_ref": ORDER["id"], "state": "received", "source": "webhook"}],
+        )
+        self.start_oms_tour(
+            "/odoo", "oms_channel_webhook_tour", login="tour_integrator_he"
+        )
+        order = staged.sale_order_id
+        self.assertEqual(staged.state, "imported")
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "oms_channel_id": self.channel.id,
+                    "oms_external_ref": ORDER["id"],
+                    "state": "sale",
+                    "amount_total": 400.0,
+                }
+            ],
+        )
+        self.assertEqual(order.partner_id.name, "周杰")
+        self.assertEqual(order.order_line.product_id, self.product)
