@@ -27,9 +27,7 @@ class TestTourAccountant(OmsTourCase):
     def test_accountant_pays_the_invoice_of_the_delivery(self):
         """The invoice posted for the 3 units delivered is found and paid."""
         invoice = self.order.invoice_ids
-        self.assertRecordValues(
-            invoice, [{"state": "posted", "amount_total": 300.0}]
-        )
+        self.assertRecordValues(invoice, [{"state": "posted", "amount_total": 300.0}])
         self.start_oms_tour("/odoo", "oms_accountant_tour", login="tour_account_sun")
         self.assertIn(invoice.payment_state, ("in_payment", "paid"))
         payment = invoice.matched_payment_ids

@@ -20,7 +20,9 @@ ORDER = {
         "country": "CN",
         "phone": "+86 138 0013 8000",
     },
-    "lines": [{"sku": "TEA-LJ-250", "name": "龙井茶礼盒", "quantity": 2, "price": "200.00"}],
+    "lines": [
+        {"sku": "TEA-LJ-250", "name": "龙井茶礼盒", "quantity": 2, "price": "200.00"}
+    ],
     "total": "400.00",
     "note": "周末送货",
 }

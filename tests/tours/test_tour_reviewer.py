@@ -20,6 +20,13 @@ class TestTourReviewer(OmsTourCase):
                 "approver_group_id": cls.env.ref("oms_core.group_oms_reviewer").id,
             }
         )
+        for check_type, name, severity in (
+            ("stock", "库存可承诺量", "block"),
+            ("address", "收货地址", "warn"),
+        ):
+            cls.env["oms.review.rule"].create(
+                {"name": name, "check_type": check_type, "severity": severity}
+            )
         cls.salesman = cls._create_user(
             "tour_sales_li", "sales_team.group_sale_salesman", "李娜", lang="zh_CN"
         )
@@ -32,6 +39,18 @@ class TestTourReviewer(OmsTourCase):
         cls.order = cls._create_order(
             cls.customer, [(cls.product, 2)], user=cls.salesman
         )
+        # more of the queue: an order short of stock, one without street
+        teapot = cls._create_product("紫砂茶壶", 300.0, qty=1)
+        cls.other_orders = cls._create_order(
+            cls._create_customer("北方百货有限公司"), [(teapot, 5)], user=cls.salesman
+        ) | cls._create_order(
+            cls._create_customer("西南物流有限公司", street=False),
+            [(cls.product, 1)],
+            user=cls.salesman,
+        )
+        cls.other_orders.with_user(cls.salesman).with_context(
+            lang="zh_CN"
+        ).action_oms_review()
         # reviewed as the salesperson would: messages in Chinese
         cls.order.with_user(cls.salesman).with_context(lang="zh_CN").action_oms_review()
 
@@ -57,6 +76,9 @@ class TestTourReviewer(OmsTourCase):
         self.assertEqual(self.order.state, "sale")
         self.assertEqual(self.order.oms_stage, "approved")
         self.assertEqual(self.order.oms_touch_count, 1)
+        self.assertEqual(
+            self.other_orders.oms_exception_ids.mapped("state"), ["open", "open"]
+        )
 
     def test_override_survives_a_review_in_another_language(self):
         """An exception raised in English and overridden by a zh_CN reviewer
@@ -67,8 +89,8 @@ class TestTourReviewer(OmsTourCase):
         order.with_user(self.salesman).with_context(lang="en_US").action_oms_review()
         exception = order.oms_exception_ids.filtered(lambda e: e.state == "open")
         self.assertIn("Credit limit", exception.message)
-        exception.with_user(self.reviewer).with_context(
-            lang="zh_CN"
-        ).action_override("预付款已到账")
+        exception.with_user(self.reviewer).with_context(lang="zh_CN").action_override(
+            "预付款已到账"
+        )
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.oms_exception_ids.mapped("state"), ["overridden"])
