@@ -9,7 +9,6 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
-
 _CONFIG_LOADED = []
 
 

@@ -50,11 +50,9 @@ class InventoryServer:
 
 def ensure_push_channel(registry, master, skus):
     """A Shopify channel with ``skus`` bound products (created once, committed)."""
-    with environment(registry) as env:
+    with environment(registry) as env, Timer() as timer:
         channel = env["oms.channel"].search([("code", "=", CODE)], limit=1)
-        if channel:
-            return channel.id, 0.0
-        with Timer() as timer:
+        if not channel:
             channel = env["oms.channel"].create(
                 {
                     "name": "Bench push",
@@ -66,33 +64,34 @@ def ensure_push_channel(registry, master, skus):
                     "warehouse_id": master["warehouse_id"],
                 }
             )
-            Product = env["product.product"]
-            for start in range(0, skus, 1000):
-                products = Product.create(
-                    [
-                        {
-                            "name": f"Push SKU {i}",
-                            "default_code": f"PUSH-{i:05d}",
-                            "type": "consu",
-                            "is_storable": True,
-                        }
-                        for i in range(start, min(start + 1000, skus))
-                    ]
-                )
-                env["oms.channel.product"].create(
-                    [
-                        {
-                            "channel_id": channel.id,
-                            "product_id": product.id,
-                            "external_sku": product.default_code,
-                            "external_stock_ref": str(100000 + product.id),
-                        }
-                        for product in products
-                    ]
-                )
-                env.flush_all()
-                env.invalidate_all()
-        return channel.id, timer.seconds
+        Product = env["product.product"]
+        for start in range(len(channel.product_binding_ids), skus, 1000):
+            products = Product.create(
+                [
+                    {
+                        "name": f"Push SKU {i}",
+                        "default_code": f"PUSH-{i:05d}",
+                        "type": "consu",
+                        "is_storable": True,
+                    }
+                    for i in range(start, min(start + 1000, skus))
+                ]
+            )
+            env["oms.channel.product"].create(
+                [
+                    {
+                        "channel_id": channel.id,
+                        "product_id": product.id,
+                        "external_sku": product.default_code,
+                        "external_stock_ref": str(100000 + product.id),
+                    }
+                    for product in products
+                ]
+            )
+            env.flush_all()
+            env.invalidate_all()
+        channel_id = channel.id
+    return channel_id, timer.seconds
 
 
 def run_stock_push(registry, master, skus=10000, changed=None):

@@ -41,8 +41,8 @@ def main(argv=None):
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
-    batches = processed = retries = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    batches = processed = retries = queries = 0
     while True:
         try:
             with environment(registry) as env:
@@ -50,6 +50,8 @@ def main(argv=None):
                 kwargs = {"limit": args.batch_size} if args.batch_size else {}
                 records = Staged._cron_process(**kwargs)
                 count = len(records)
+                env.flush_all()
+                queries += env.cr.sql_log_count
         except OperationalError as exc:
             if exc.pgcode not in RETRYABLE:
                 raise
@@ -60,6 +62,7 @@ def main(argv=None):
         batches += 1
         processed += count
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -71,6 +74,8 @@ def main(argv=None):
                 "processed": processed,
                 "retries": retries,
                 "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu, 3),
+                "queries": queries,
             }
         ),
         flush=True,

@@ -115,8 +115,31 @@ def main(argv=None):
             f"{results['review_rules_active']} rules → confirm), 1 worker",
             f"{oms['per_s']:.2f} orders/s",
         )
+    if native and oms:
+        oms_cpu = sum(w["cpu_seconds"] for w in oms["worker_stats"])
+        oms_queries = sum(w["queries"] for w in oms["worker_stats"])
+        results["queries_per_order"] = {
+            "native": native["queries"] / native["orders"],
+            "oms": oms_queries / oms["orders"],
+        }
+        results["cpu_ms_per_order"] = {
+            "native": native["cpu_seconds"] * 1000 / native["orders"],
+            "oms": oms_cpu * 1000 / oms["orders"],
+        }
+        report(
+            "Odoo process CPU per order (less sensitive to a loaded machine)",
+            "native {native:.0f} ms, OMS {oms:.0f} ms".format(
+                **results["cpu_ms_per_order"]
+            ),
+        )
+        report(
+            "SQL queries per order",
+            "native {native:.0f}, OMS {oms:.0f}".format(**results["queries_per_order"]),
+        )
     if "scale" in sections:
-        two = run_oms_intake(registry, args.config, args.db, master, specs, f"B2-{tag}", 2)
+        two = run_oms_intake(
+            registry, args.config, args.db, master, specs, f"B2-{tag}", 2
+        )
         results["oms_intake_2_workers"] = two
         report(
             "intake, OMS channel cron, 2 worker processes",

@@ -437,21 +437,27 @@ class OmsChannelOrder(models.Model):
             for (record, normalized, _vals), order in zip(items, orders, strict=True):
                 channel._check_total(order, normalized)
                 imported.append((record, normalized, order))
+        QWeb = self.env["ir.qweb"]
+        bodies = {}
+        for record, _normalized, order in imported:
+            record.write(dict(done, state="imported", sale_order_id=order.id))
+            bodies[order.id] = QWeb._render(
+                "mail.message_origin_link",
+                {"self": order, "origin": record},
+                minimal_qcontext=True,
+            )
+        # the single path's origin note, logged for all the orders at once
+        orders = SaleOrder.concat(*(order for _record, _normalized, order in imported))
+        orders._message_log_batch(bodies=bodies)
         to_review = SaleOrder
         for record, normalized, order in imported:
-            record.write(dict(done, state="imported", sale_order_id=order.id))
-            order.message_post_with_source(
-                "mail.message_origin_link",
-                render_values={"self": order, "origin": record},
-                subtype_xmlid="mail.mt_note",
-            )
             if normalized.is_cancelled or record.is_cancel_requested:
                 record._apply_cancellation()
             else:
                 record.channel_id._register_channel_payment(order, normalized)
                 to_review |= order
         to_review.action_oms_review()
-        return SaleOrder.union(*(order for _r, _n, order in imported))
+        return orders
 
     def _apply_cancellation(self):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

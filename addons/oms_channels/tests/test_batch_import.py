@@ -92,6 +92,12 @@ class TestBatchImport(OmsChannelsCommon):
                 ),
             )
             self.assertEqual(len(first.picking_ids), 1)
+            for order, record in ((first, one), (second, other)):
+                origin = f'data-oe-id="{record.id}"'
+                self.assertTrue(
+                    order.message_ids.filtered(lambda m, o=origin: o in m.body),
+                    "the order links to its staged record",
+                )
             self.assertEqual(
                 first.picking_ids.move_ids.product_uom_qty,
                 second.picking_ids.move_ids.product_uom_qty,
