@@ -384,7 +384,9 @@ class OmsChannelOrder(models.Model):
         `sale.order.action_oms_review`).
 
         A record whose payload or mapping cannot be used is marked failed on its
-        own savepoint, like the single path would; any other error is raised
+        own savepoint, like the single path would (a mapping created at the same
+        time by another worker only defers the record to the next run); any
+        other error is raised
         (`_process` then falls back to one record at a time). Instead of the
         `oms.channel._after_import` hook, each order goes through
         `oms.channel._register_channel_payment`, then all are reviewed at once.
@@ -416,6 +418,15 @@ class OmsChannelOrder(models.Model):
             except Exception as exc:
                 if _is_retryable(exc):
                     raise
+                if (
+                    isinstance(exc, psycopg2.errors.UniqueViolation)
+                    and record.attempts + 1 < record.channel_id.process_limit
+                ):
+                    # another worker mapped the same new customer or SKU: left
+                    # for the next run, whose snapshot sees that mapping
+                    _logger.info("channel order %s deferred: %s", record.id, exc)
+                    record.attempts += 1
+                    continue
                 record._mark_failed(exc)
                 continue
             if existing_order:

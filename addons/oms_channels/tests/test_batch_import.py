@@ -1,6 +1,8 @@
 import json
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -161,3 +163,25 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertEqual(batch[1].sale_order_id.state, "cancel")
         self.assertTrue(batch[1].is_cancel_done)
         self.assertEqual(batch[2].sale_order_id.state, "sale")
+
+    def test_mapping_race_defers_the_order(self):
+        """A mapping another worker just created (unique violation) leaves the order
+        for the next run instead of failing it."""
+        batch = self._stage_all(self.rest, [self._body("F-1"), self._body("F-2")])
+        Channel = type(self.env["oms.channel"])
+        prepare = Channel._prepare_sale_order_vals
+        raced = []
+
+        def racing_prepare(channel, normalized):
+            if normalized.external_ref == "F-1" and not raced:
+                raced.append(normalized.external_ref)
+                raise psycopg2.errors.UniqueViolation()
+            return prepare(channel, normalized)
+
+        with patch.object(Channel, "_prepare_sale_order_vals", racing_prepare):
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["received", "imported"])
+        self.assertEqual(batch[0].attempts, 1)
+        self.assertFalse(batch[0].error)
+        self.env["oms.channel.order"]._cron_process()
+        self.assertEqual(batch[0].state, "imported")
