@@ -383,12 +383,11 @@ class OmsChannelOrder(models.Model):
         reviewed and confirmed together (one ``create``, one
         `sale.order.action_oms_review`).
 
-        A record whose payload or mapping cannot be used is marked failed on its
+        A record whose payload or mapping cannot be used is marked failed in its
         own savepoint, like the single path would (a mapping created at the same
-        time by another worker only defers the record to the next run); any
-        other error is raised
-        (`_process` then falls back to one record at a time). Instead of the
-        `oms.channel._after_import` hook, each order goes through
+        time by another worker only defers the record to the next run). Any
+        other error is raised and `_process` falls back to one record at a time.
+        Instead of the `oms.channel._after_import` hook, each order goes through
         `oms.channel._register_channel_payment`, then all are reviewed at once.
         """
         SaleOrder = self.env["sale.order"]
