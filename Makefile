@@ -7,7 +7,7 @@ help:
 	@echo "make test      provision, install the addons into a fresh test database, run all tests"
 	@echo "make stop      stop Odoo and the project-local PostgreSQL"
 	@echo "make db-reset  drop the demo database (the next make run recreates it)"
-	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000)"
+	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000, BENCH_SKIP_KPI=1)"
 	@echo "make lint      run pre-commit on every file"
 	@echo "make screenshots  run the browser tours and save their screenshots into docs/images"
 

@@ -9,12 +9,16 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
+_CONFIG_LOADED = []
+
 
 def start_odoo(config_file, db_name):
-    """Load Odoo's configuration and return the registry of ``db_name``."""
-    odoo.tools.config.parse_config(
-        ["-c", config_file, "-d", db_name, "--log-level=warn"]
-    )
+    """Load Odoo's configuration (once) and return the registry of ``db_name``."""
+    if not _CONFIG_LOADED:
+        odoo.tools.config.parse_config(
+            ["-c", config_file, "-d", db_name, "--log-level=warn"]
+        )
+        _CONFIG_LOADED.append(config_file)
     return Registry(db_name)
 
 

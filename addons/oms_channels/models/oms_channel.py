@@ -332,8 +332,13 @@ class OmsChannel(models.Model):
                 )
             ) from exc
         now = fields.Datetime.now()
+        by_qty = {}
         for binding, qty in to_push.items():
-            binding.write({"last_pushed_qty": qty, "last_push_date": now})
+            by_qty.setdefault(qty, []).append(binding.id)
+        # one write per published quantity, not per SKU (10k SKUs: a few writes)
+        Binding = self.env["oms.channel.product"]
+        for qty, ids in by_qty.items():
+            Binding.browse(ids).write({"last_pushed_qty": qty, "last_push_date": now})
 
     @api.model
     def _cron_push_stock(self):

@@ -30,6 +30,12 @@ class OmsChannel(models.Model):
     def _after_import(self, order, normalized):
         """Hook: payment of prepaid orders, then the OMS review (which may confirm)."""
         self.ensure_one()
+        self._register_channel_payment(order, normalized)
+        order.action_oms_review()
+
+    def _register_channel_payment(self, order, normalized):
+        """Hook: record the payment the platform collected for a prepaid order."""
+        self.ensure_one()
         if normalized.is_paid and normalized.paid_amount > 0:
             if not self.payment_journal_id:
                 raise UserError(
@@ -46,7 +52,6 @@ class OmsChannel(models.Model):
                 date=order.date_order.date(),
                 ref=normalized.name,
             )
-        order.action_oms_review()
 
     def _prepare_sale_order_vals(self, normalized):
         partner, invoice, delivery = self._get_partners(normalized)

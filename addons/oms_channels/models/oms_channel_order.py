@@ -25,6 +25,14 @@ BATCH_SIZE = 50
 RETRY_BASE_MINUTES = 5
 
 
+def _is_retryable(exc):
+    """A concurrency error after which PostgreSQL wants the transaction retried."""
+    return isinstance(
+        exc,
+        psycopg2.extensions.TransactionRollbackError | psycopg2.errors.LockNotAvailable,
+    )
+
+
 class OmsChannelOrder(models.Model):
     _name = "oms.channel.order"
     _description = "Staged Channel Order"
@@ -256,7 +264,30 @@ class OmsChannelOrder(models.Model):
         return True
 
     def _process(self):
-        """One savepoint per record: one bad order never blocks the others."""
+        """Import the claimed orders as one batch, else one by one.
+
+        The batch (`_import_orders`) runs in one savepoint. If anything in it
+        fails, all of it is rolled back and every record is processed again in
+        its own savepoint, so one bad order never blocks the others. A
+        concurrency error PostgreSQL asks to retry (serialization failure,
+        deadlock) is raised instead: the whole batch is retried by the next
+        cron run. Cancellations of imported orders run one by one.
+        """
+        imports = self.filtered(lambda r: r.state != "imported")
+        if len(imports) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    imports._import_orders()
+            except Exception as exc:
+                if _is_retryable(exc):
+                    raise
+                _logger.info(
+                    "batch of %s channel orders failed (%s), one by one now",
+                    len(imports),
+                    exc,
+                )
+            else:
+                self -= imports
         for record in self:
             try:
                 with self.env.cr.savepoint():
@@ -346,6 +377,97 @@ class OmsChannelOrder(models.Model):
         else:
             self.channel_id._after_import(order, normalized)
         return order
+
+    def _import_orders(self):
+        """Batch of `_import_order`: the same records and orders, created,
+        reviewed and confirmed together (one ``create``, one
+        `sale.order.action_oms_review`).
+
+        A record whose payload or mapping cannot be used is marked failed in its
+        own savepoint, like the single path would (a mapping created at the same
+        time by another worker only defers the record to the next run). Any
+        other error is raised and `_process` falls back to one record at a time.
+        Instead of the `oms.channel._after_import` hook, each order goes through
+        `oms.channel._register_channel_payment`, then all are reviewed at once.
+        """
+        SaleOrder = self.env["sale.order"]
+        existing = {
+            (order.oms_channel_id.id, order.oms_external_ref): order
+            for order in SaleOrder.search(
+                [
+                    ("oms_channel_id", "in", self.channel_id.ids),
+                    ("oms_external_ref", "in", self.mapped("external_ref")),
+                ]
+            )
+        }
+        now = fields.Datetime.now()
+        done = {"processed_date": now, "error": False, "next_retry_date": False}
+        to_create = []
+        for record in self:
+            existing_order = existing.get((record.channel_id.id, record.external_ref))
+            try:
+                with self.env.cr.savepoint():
+                    normalized = record._parsed()
+                    if normalized.external_ref != record.external_ref:
+                        raise ChannelError(
+                            "the payload's reference differs from the staged one"
+                        )
+                    if not existing_order:
+                        vals = record.channel_id._prepare_sale_order_vals(normalized)
+            except Exception as exc:
+                if _is_retryable(exc):
+                    raise
+                if (
+                    isinstance(exc, psycopg2.errors.UniqueViolation)
+                    and record.attempts + 1 < record.channel_id.process_limit
+                ):
+                    # another worker mapped the same new customer or SKU: left
+                    # for the next run, whose snapshot sees that mapping
+                    _logger.info("channel order %s deferred: %s", record.id, exc)
+                    record.attempts += 1
+                    continue
+                record._mark_failed(exc)
+                continue
+            if existing_order:
+                record.write(
+                    dict(done, state="duplicate", sale_order_id=existing_order.id)
+                )
+                continue
+            to_create.append((record, normalized, vals))
+        if not to_create:
+            return SaleOrder
+        imported = []
+        for channel in self.channel_id:
+            items = [item for item in to_create if item[0].channel_id == channel]
+            if not items:
+                continue
+            orders = SaleOrder.with_company(channel.company_id).create(
+                [vals for _record, _normalized, vals in items]
+            )
+            for (record, normalized, _vals), order in zip(items, orders, strict=True):
+                channel._check_total(order, normalized)
+                imported.append((record, normalized, order))
+        QWeb = self.env["ir.qweb"]
+        bodies = {}
+        for record, _normalized, order in imported:
+            record.write(dict(done, state="imported", sale_order_id=order.id))
+            bodies[order.id] = QWeb._render(
+                "mail.message_origin_link",
+                {"self": order, "origin": record},
+                minimal_qcontext=True,
+            )
+        # the single path's origin note, logged for all the orders at once
+        orders = SaleOrder.concat(*(order for _record, _normalized, order in imported))
+        orders._message_log_batch(bodies=bodies)
+        to_review = SaleOrder
+        for record, normalized, order in imported:
+            if normalized.is_cancelled or record.is_cancel_requested:
+                record._apply_cancellation()
+            else:
+                record.channel_id._register_channel_payment(order, normalized)
+                to_review |= order
+        to_review.action_oms_review()
+        return orders
 
     def _apply_cancellation(self):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

@@ -10,3 +10,4 @@ from . import test_file_import
 from . import test_mail_alias
 from . import test_security
 from . import test_channel
+from . import test_batch_import

@@ -182,6 +182,12 @@ class OmsReviewRule(models.Model):
         self.ensure_one()
         return getattr(self, f"_review_{self.check_type}")(order)
 
+    def _oms_promised_orders(self):
+        """Orders approved earlier in the same review batch, not confirmed yet:
+        the checks count them as confirmed (see `sale.order._oms_run_review`)."""
+        ids = self.env.context.get("oms_promised_order_ids") or ()
+        return self.env["sale.order"].browse(ids)
+
     def _fmt(self, order, amount):
         return formatLang(self.env, amount, currency_obj=order.currency_id)
 
@@ -205,6 +211,15 @@ class OmsReviewRule(models.Model):
             current = order.currency_id._convert(
                 order.amount_total, company.currency_id, company, fields.Date.today()
             )
+        for other in self._oms_promised_orders():
+            if other.partner_id.commercial_partner_id == partner:
+                # confirmed with this batch: uninvoiced sales of the customer
+                current += other.currency_id._convert(
+                    other.amount_total,
+                    company.currency_id,
+                    company,
+                    fields.Date.today(),
+                )
         exposure = partner.credit + partner.credit_to_invoice + current
         if (
             float_compare(
@@ -233,6 +248,13 @@ class OmsReviewRule(models.Model):
         products = self.env["product.product"].browse(list(needs))
         products._oms_lock_atp(warehouse)
         atp = products._oms_get_atp(warehouse, exclude_order=order)
+        for other in self._oms_promised_orders():
+            if other.warehouse_id != warehouse:
+                continue
+            # confirmed with this batch: its demand is promised already
+            for product_id, qty in other._oms_get_stock_needs().items():
+                if product_id in atp:
+                    atp[product_id] -= qty
         missing = []
         for product in products.sorted("id"):
             rounding = product.uom_id.rounding
@@ -400,7 +422,9 @@ class OmsReviewRule(models.Model):
                         "=",
                         order.partner_id.commercial_partner_id.id,
                     ),
+                    "|",
                     ("state", "=", "sale"),
+                    ("id", "in", self._oms_promised_orders().ids),
                 ],
                 limit=1,
             )

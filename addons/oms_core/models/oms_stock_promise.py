@@ -36,18 +36,27 @@ class OmsStockPromise(models.Model):
         reviews), then touches the version rows so a stale snapshot fails.
         """
         keys = sorted(set(product_ids))
-        for product_id in keys:
-            self.env.cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", product_id, warehouse_id)
+        if not keys:
+            return
+        # one statement each, in ascending key order (unnest keeps the array order)
+        self.env.cr.execute(
+            SQL(
+                """SELECT pg_advisory_xact_lock(key.id, %s)
+                     FROM unnest(%s::int[]) WITH ORDINALITY AS key(id, n)
+                 ORDER BY key.n""",
+                warehouse_id,
+                keys,
             )
-        for product_id in keys:
-            self.env.cr.execute(
-                SQL(
-                    """INSERT INTO oms_stock_promise (product_id, warehouse_id, version)
-                       VALUES (%s, %s, 1)
-                       ON CONFLICT (product_id, warehouse_id)
-                       DO UPDATE SET version = oms_stock_promise.version + 1""",
-                    product_id,
-                    warehouse_id,
-                )
+        )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO oms_stock_promise (product_id, warehouse_id, version)
+                   SELECT key.id, %s, 1
+                     FROM unnest(%s::int[]) WITH ORDINALITY AS key(id, n)
+                 ORDER BY key.n
+                   ON CONFLICT (product_id, warehouse_id)
+                   DO UPDATE SET version = oms_stock_promise.version + 1""",
+                warehouse_id,
+                keys,
             )
+        )

@@ -32,20 +32,20 @@ class SaleOrder(models.Model):
         Runs every applicable active `oms.review.rule`, creates/updates one
         exception per failing rule, clears the ones that no longer apply.
         Quotations without blocking exception are confirmed (Odoo's
-        `action_confirm`) when `_oms_can_auto_confirm()` allows it, and flagged
-        `oms_auto_approved` when nobody touched them. Safe to call repeatedly.
+        `action_confirm`, once for all of them) when `_oms_can_auto_confirm()`
+        allows it, and flagged `oms_auto_approved` when nobody touched them.
+        Each order is reviewed as if the orders approved before it in the same
+        call were confirmed already (see `_oms_run_review`). Safe to call
+        repeatedly.
 
         :return: True
         """
-        self._oms_run_review()
-        for order in self:
-            if (
-                order.state in ("draft", "sent")
-                and not order.oms_has_blocking_exception
-                and order._oms_can_auto_confirm()
-            ):
-                order.with_context(oms_skip_review=True).action_confirm()
-                order.oms_auto_approved = not order.oms_touch_count
+        to_confirm = self._oms_run_review(auto_confirm=True)
+        if to_confirm:
+            to_confirm.with_context(oms_skip_review=True).action_confirm()
+            touched = to_confirm.filtered("oms_touch_count")
+            (to_confirm - touched).oms_auto_approved = True
+            touched.oms_auto_approved = False
         return True
 
     def action_confirm(self):
@@ -233,7 +233,8 @@ class SaleOrder(models.Model):
     # Engine
     # ------------------------------------------------------------------
     def _oms_get_review_rules(self):
-        """Active rules that may apply to the order's company."""
+        """Active rules that may apply to the order's company (hook, called once
+        per company of a reviewed batch)."""
         self.ensure_one()
         # rules are configuration read for whoever triggers the review
         return (
@@ -242,17 +243,35 @@ class SaleOrder(models.Model):
             .search([("company_id", "in", [False, self.company_id.id])])
         )
 
-    def _oms_run_review(self):
-        """Evaluate the rules and synchronise the exceptions of the orders."""
+    def _oms_run_review(self, auto_confirm=False):
+        """Evaluate the rules and synchronise the exceptions of the orders.
+
+        Orders are reviewed by priority, then date. With ``auto_confirm`` the
+        orders that pass and may confirm by themselves are returned, to be
+        confirmed together, and every later order of the batch is reviewed as
+        if they were confirmed already: the rules get their ids in the context
+        key ``oms_promised_order_ids`` (their stock, credit and first order count),
+        so a batch decides exactly as one order at a time would.
+
+        :return: the orders to confirm (always empty without ``auto_confirm``)
+        """
+        promised = self.browse()
+        rules_by_company = {}
         for order in self.sorted(
             lambda o: (-int(o.oms_priority or 0), o.date_order or o.create_date, o.id)
         ):
             if order.state == "cancel":
                 continue
-            results = []
-            for rule in order._oms_get_review_rules():
-                if rule._applies_to(order):
-                    results.append((rule, rule._evaluate(order)))
+            if order.company_id not in rules_by_company:
+                rules_by_company[order.company_id] = order._oms_get_review_rules()
+            rules = rules_by_company[order.company_id]
+            if promised:
+                rules = rules.with_context(oms_promised_order_ids=tuple(promised.ids))
+            results = [
+                (rule, rule._evaluate(order))
+                for rule in rules
+                if rule._applies_to(order)
+            ]
             order._oms_sync_exceptions(results)
             blocked = bool(order._oms_get_blocking())
             values = {
@@ -262,7 +281,14 @@ class SaleOrder(models.Model):
             if not blocked and not order.oms_approval_snapshot:
                 values["oms_approval_snapshot"] = order._oms_take_snapshot()
             order.write(values)
-        return True
+            if (
+                auto_confirm
+                and not blocked
+                and order.state in ("draft", "sent")
+                and order._oms_can_auto_confirm()
+            ):
+                promised |= order
+        return promised
 
     def _oms_get_blocking(self):
         return self.oms_exception_ids.filtered(

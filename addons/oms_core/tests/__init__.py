@@ -17,3 +17,4 @@ from . import test_fulfil_shipping
 from . import test_money_invoice
 from . import test_money_payment
 from . import test_return
+from . import test_review_batch

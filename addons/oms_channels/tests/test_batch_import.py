@@ -1,0 +1,187 @@
+import json
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import OmsChannelsCommon
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestBatchImport(OmsChannelsCommon):
+    """The cron imports its batch together, with the single path's results and
+    per-order error isolation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rest.auto_confirm = True
+        cls.rest_alone = cls._create_channel(
+            "Mini program 2", "MINI2", "rest_json", kind="api", auto_confirm=True
+        )
+
+    @staticmethod
+    def _body(ref, sku="SKU-A", qty=2, **values):
+        return json.dumps(
+            dict(
+                {
+                    "id": ref,
+                    "currency": "USD",
+                    "customer": {
+                        "id": "batch-1",
+                        "name": "Batch Buyer",
+                        "email": "batch.buyer@example.com",
+                    },
+                    "shipping": {
+                        "name": "Batch Buyer",
+                        "street": "1 Main Street",
+                        "city": "Springfield",
+                        "zip": "12345",
+                        "country": "US",
+                    },
+                    "lines": [{"sku": sku, "quantity": qty, "price": "3.00"}],
+                    "total": str(3 * qty),
+                },
+                **values,
+            )
+        )
+
+    def _stage_all(self, channel, bodies):
+        Staged = self.env["oms.channel.order"]
+        return Staged.concat(*(self._stage(channel, body) for body in bodies))
+
+    def _no_single_path(self):
+        """Fail the test if a record goes through the one-by-one path."""
+        return patch.object(
+            type(self.env["oms.channel.order"]),
+            "_import_order",
+            side_effect=AssertionError("one by one"),
+        )
+
+    def test_batch_gives_the_single_path_result(self):
+        """A batch imports, reviews and confirms like one order at a time."""
+        bodies = [
+            self._body("B-1"),
+            self._body("B-2", sku="SKU-B", qty=5),
+            self._body("B-3", note="gift"),
+        ]
+        batch = self._stage_all(self.rest, bodies)
+        with self._no_single_path():
+            batch._process()
+        alone = self._stage_all(self.rest_alone, bodies)
+        for record in alone:
+            record._process()
+        for one, other in zip(batch, alone, strict=True):
+            self.assertEqual(one.state, "imported", one.error)
+            self.assertEqual(other.state, "imported", other.error)
+            first, second = one.sale_order_id, other.sale_order_id
+            self.assertEqual(first.oms_external_ref, second.oms_external_ref)
+            self.assertEqual(
+                (first.state, first.oms_auto_approved, first.amount_total),
+                (second.state, second.oms_auto_approved, second.amount_total),
+            )
+            self.assertEqual(first.state, "sale")
+            self.assertEqual(first.partner_id, second.partner_id)
+            self.assertEqual(first.partner_shipping_id, second.partner_shipping_id)
+            self.assertEqual(
+                first.order_line.mapped(
+                    lambda line: (line.product_id, line.price_unit)
+                ),
+                second.order_line.mapped(
+                    lambda line: (line.product_id, line.price_unit)
+                ),
+            )
+            self.assertEqual(len(first.picking_ids), 1)
+            for order, record in ((first, one), (second, other)):
+                origin = f'data-oe-id="{record.id}"'
+                self.assertTrue(
+                    order.message_ids.filtered(lambda m, o=origin: o in m.body),
+                    "the order links to its staged record",
+                )
+            self.assertEqual(
+                first.picking_ids.move_ids.product_uom_qty,
+                second.picking_ids.move_ids.product_uom_qty,
+            )
+
+    def test_bad_order_does_not_block_the_batch(self):
+        """An unmappable order fails alone; the others of the batch import."""
+        batch = self._stage_all(
+            self.rest,
+            [self._body("C-1"), self._body("C-2", sku="UNKNOWN"), self._body("C-3")],
+        )
+        with self._no_single_path():
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
+        self.assertIn("Unknown product", batch[1].error)
+        self.assertFalse(batch[1].sale_order_id)
+        self.assertTrue(batch[1].next_retry_date)
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("oms_channel_id", "=", self.rest.id)]
+            ),
+            2,
+        )
+
+    def test_failing_batch_falls_back_to_one_by_one(self):
+        """An error after the orders are created rolls the batch back; each order
+        is then imported on its own, so only the bad one fails."""
+        self.rest.payment_journal_id = False
+        batch = self._stage_all(
+            self.rest,
+            [self._body("D-1"), self._body("D-2", paid=True), self._body("D-3")],
+        )
+        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order"):
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
+        self.assertIn("payment journal", batch[1].error)
+        self.assertEqual(
+            self.env["sale.order"]
+            .search([("oms_channel_id", "=", self.rest.id)])
+            .mapped("oms_external_ref"),
+            ["D-3", "D-1"],
+        )
+
+    def test_duplicate_and_cancelled_in_batch(self):
+        """Known orders become duplicates; cancelled ones are imported cancelled."""
+        existing = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "c"}).id,
+                "oms_channel_id": self.rest.id,
+                "oms_external_ref": "E-1",
+            }
+        )
+        batch = self._stage_all(
+            self.rest,
+            [self._body("E-1"), self._body("E-2", cancelled=True), self._body("E-3")],
+        )
+        with self._no_single_path():
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["duplicate", "imported", "imported"])
+        self.assertEqual(batch[0].sale_order_id, existing)
+        self.assertEqual(batch[1].sale_order_id.state, "cancel")
+        self.assertTrue(batch[1].is_cancel_done)
+        self.assertEqual(batch[2].sale_order_id.state, "sale")
+
+    def test_mapping_race_defers_the_order(self):
+        """A mapping another worker just created (unique violation) leaves the order
+        for the next run instead of failing it."""
+        batch = self._stage_all(self.rest, [self._body("F-1"), self._body("F-2")])
+        Channel = type(self.env["oms.channel"])
+        prepare = Channel._prepare_sale_order_vals
+        raced = []
+
+        def racing_prepare(channel, normalized):
+            if normalized.external_ref == "F-1" and not raced:
+                raced.append(normalized.external_ref)
+                raise psycopg2.errors.UniqueViolation()
+            return prepare(channel, normalized)
+
+        with patch.object(Channel, "_prepare_sale_order_vals", racing_prepare):
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["received", "imported"])
+        self.assertEqual(batch[0].attempts, 1)
+        self.assertFalse(batch[0].error)
+        self.env["oms.channel.order"]._cron_process()
+        self.assertEqual(batch[0].state, "imported")

@@ -1,0 +1,73 @@
+from odoo.tests import tagged
+
+from .common import OmsCommon
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestReviewBatch(OmsCommon):
+    """Reviewing several orders at once decides as one order at a time would:
+    the orders approved earlier in the batch count as confirmed."""
+
+    def test_batch_promises_stock_once(self):
+        """Two orders of a batch cannot both be promised the same units."""
+        self._create_rule("stock")
+        first = self._create_order(qty=6)
+        second = self._create_order(qty=6)
+        third = self._create_order(qty=4)
+        (first | second | third).action_oms_review()
+        self.assertEqual(first.state, "sale")
+        self.assertEqual(second.state, "draft")
+        self.assertEqual(second.oms_stage, "on_hold")
+        self.assertIn("available 4", second.oms_exception_ids.message)
+        self.assertEqual(third.state, "sale", "the 4 units left fit the third order")
+        self.assertTrue(first.oms_auto_approved and third.oms_auto_approved)
+        self.assertEqual(
+            sum((first | third).picking_ids.move_ids.mapped("quantity")), 10
+        )
+
+    def test_batch_counts_promised_orders_in_credit(self):
+        """The credit exposure includes the orders approved before in the batch."""
+        self.company.account_use_credit_limit = True
+        self._create_rule("credit_limit")
+        orders = self._create_order(qty=1) | self._create_order(qty=1)
+        orders |= self._create_order(qty=1)
+        limit = orders[0].amount_total * 2.5
+        self.customer.with_company(self.company).sudo().credit_limit = limit
+        orders.action_oms_review()
+        self.assertEqual(orders.mapped("state"), ["sale", "sale", "draft"])
+        self.assertEqual(orders[2].oms_exception_ids.code, "credit_limit")
+
+    def test_batch_first_order_of_new_customer(self):
+        """Only the first order of a new customer in a batch is its first order."""
+        self._create_rule("new_customer", severity="warn", amount_limit=50.0)
+        new = self.env["res.partner"].create(
+            {"name": "Brand new", "email": "new@example.com"}
+        )
+        orders = self._create_order(qty=1, partner_id=new.id)
+        orders |= self._create_order(qty=1, partner_id=new.id)
+        orders.action_oms_review()
+        self.assertEqual(orders.mapped("state"), ["sale", "sale"])
+        self.assertEqual(orders[0].oms_exception_ids.code, "new_customer")
+        self.assertFalse(orders[1].oms_exception_ids)
+
+    def test_batch_same_result_as_one_by_one(self):
+        """Orders reviewed together end like the same orders reviewed alone."""
+        self._create_rule("stock")
+        self._create_rule("amount_threshold", severity="warn", amount_limit=300.0)
+        self._set_stock(self.product, 20)
+        quantities = [5, 2, 30, 4]
+        alone = [self._create_order(qty=qty) for qty in quantities]
+        for order in alone:
+            order.action_oms_review()
+        self._set_stock(self.product, 11)  # the same stock again
+        batch = [self._create_order(qty=qty) for qty in quantities]
+        self.env["sale.order"].concat(*batch).action_oms_review()
+        for one, other in zip(alone, batch, strict=True):
+            self.assertEqual(
+                (one.state, one.oms_stage, one.oms_auto_approved),
+                (other.state, other.oms_stage, other.oms_auto_approved),
+            )
+            self.assertEqual(
+                sorted(one.oms_exception_ids.mapped("code")),
+                sorted(other.oms_exception_ids.mapped("code")),
+            )
