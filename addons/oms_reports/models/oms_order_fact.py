@@ -79,6 +79,22 @@ class OmsOrderFact(models.Model):
     date_paid = fields.Date("Paid On (fully)", readonly=True)
     amount_invoiced = fields.Float("Invoiced (company currency)", readonly=True)
     is_invoice_right = fields.Boolean(readonly=True)
+    # 0/1 measures and durations (those that do not depend on the time of reading)
+    confirmed_count = fields.Integer(readonly=True)
+    cancelled_count = fields.Integer(readonly=True)
+    shipped_count = fields.Integer(readonly=True)
+    completed_count = fields.Integer(readonly=True)
+    on_time_count = fields.Integer(readonly=True)
+    perfect_count = fields.Integer(readonly=True)
+    touchless_count = fields.Integer(readonly=True)
+    touched_count = fields.Integer(readonly=True)
+    exception_order_count = fields.Integer(readonly=True)
+    backorder_count = fields.Integer(readonly=True)
+    returned_count = fields.Integer(readonly=True)
+    review_time_h = fields.Float(readonly=True)
+    order_to_ship_h = fields.Float(readonly=True)
+    cycle_time_h = fields.Float(readonly=True)
+    invoice_to_pay_h = fields.Float(readonly=True)
     exception_count = fields.Integer(readonly=True)
     exception_open_count = fields.Integer(readonly=True)
     exception_overridden_count = fields.Integer(readonly=True)
@@ -254,7 +270,7 @@ class OmsOrderFact(models.Model):
                  WHERE sol.display_type IS NULL
                  GROUP BY order_id
             ),
-            oms_live AS (
+            oms_live_base AS (
                 SELECT so.id AS order_id,
                        so.company_id,
                        so.oms_channel_id AS channel_id,
@@ -315,6 +331,39 @@ class OmsOrderFact(models.Model):
                   LEFT JOIN oms_lead lead ON lead.order_id = so.id
                   LEFT JOIN oms_money money ON money.order_id = so.id
                   LEFT JOIN oms_exc exc ON exc.order_id = so.id
+            )
+            ,
+            oms_live AS (
+                SELECT base.*,
+                       (state = 'sale')::int AS confirmed_count,
+                       (state = 'cancel')::int AS cancelled_count,
+                       (state = 'sale' AND date_first_shipment IS NOT NULL)::int
+                           AS shipped_count,
+                       (state = 'sale' AND date_completed IS NOT NULL)::int
+                           AS completed_count,
+                       COALESCE(state = 'sale' AND date_completed <= date_promised,
+                                FALSE)::int AS on_time_count,
+                       COALESCE(
+                           state = 'sale' AND date_completed <= date_promised
+                           AND line_filled_count >= line_count AND qty_returned = 0
+                           AND touch_count = 0 AND is_invoice_right,
+                           FALSE
+                       )::int AS perfect_count,
+                       (state = 'sale' AND is_auto_approved AND touch_count = 0)::int
+                           AS touchless_count,
+                       (touch_count > 0)::int AS touched_count,
+                       (exception_count > 0)::int AS exception_order_count,
+                       (state = 'sale' AND date_first_shipment IS NOT NULL
+                        AND line_filled_count < line_count)::int AS backorder_count,
+                       (state = 'sale' AND qty_returned > 0)::int AS returned_count,
+                       DATE_PART('epoch', date_reviewed - date_ordered) / 3600.0
+                           AS review_time_h,
+                       DATE_PART('epoch', date_first_shipment - date_ordered) / 3600.0
+                           AS order_to_ship_h,
+                       DATE_PART('epoch', date_completed - date_ordered) / 3600.0
+                           AS cycle_time_h,
+                       (date_last_payment - date_invoiced) * 24.0 AS invoice_to_pay_h
+                  FROM oms_live_base base
             )
             """,
             scope=scope,

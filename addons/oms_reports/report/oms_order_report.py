@@ -138,41 +138,16 @@ class OmsOrderReport(models.Model):
     def _with_oms(self):
         """Hook: the per-order facts (CTEs) joined by ``_from_oms``: the stored
         `oms.order.fact` rows, and the live ones of the orders whose stored row
-        is stale or missing (``oms_fact``). With the context key
-        ``oms_report_trust_facts``, orders without a row are not looked for
-        (their fact columns are then NULL: `oms.kpi` checks and retries).
+        is stale or missing (``oms_fact``).
 
         :return: the ``WITH`` list, without the keyword
         :rtype: SQL
         """
         Fact = self.env["oms.order.fact"]
-        stale = Fact._get_stale_orders_sql(
-            self._get_scope_sql(),
-            with_missing=not self.env.context.get("oms_report_trust_facts"),
-        )
         return SQL(
             "%s, oms_fact AS (%s)",
-            Fact._with_live_facts(stale),
+            Fact._with_live_facts(Fact._get_stale_orders_sql()),
             Fact._get_facts_sql(),
-        )
-
-    @api.model
-    def _get_scope_sql(self):
-        """The orders received in a period, when the context key
-        ``oms_report_period`` = (start, stop) is set (`oms.kpi` sets it): only
-        their stale facts are then computed live.
-
-        :return: a query of order ids (column ``id``), or ``None`` for all
-        :rtype: SQL
-        """
-        period = self.env.context.get("oms_report_period")
-        if not period:
-            return None
-        start, stop = period
-        return SQL(
-            "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
-            start,
-            stop,
         )
 
     @api.model
@@ -183,13 +158,7 @@ class OmsOrderReport(models.Model):
         :rtype: SQL
         """
         confirmed = SQL("fact.state = 'sale'")
-        filled = SQL("fact.line_filled_count >= fact.line_count")
-        on_time = SQL("fact.date_completed <= fact.date_promised")
-        late = SQL(
-            "(fact.date_completed > fact.date_promised"
-            " OR (fact.date_completed IS NULL"
-            " AND fact.date_promised < NOW() AT TIME ZONE 'UTC'))"
-        )
+        late = self._get_late_sql()
         return SQL(
             """
             fact.order_id AS id,
@@ -247,44 +216,49 @@ class OmsOrderReport(models.Model):
             fact.exception_customer_count AS exception_customer_count,
             fact.exception_other_count AS exception_other_count,
             1 AS order_count,
-            (%(confirmed)s)::int AS confirmed_count,
-            (fact.state = 'cancel')::int AS cancelled_count,
-            (%(confirmed)s AND fact.date_first_shipment IS NOT NULL)::int
-                AS shipped_count,
-            (%(confirmed)s AND fact.date_completed IS NOT NULL)::int AS completed_count,
-            COALESCE(%(confirmed)s AND %(on_time)s, FALSE)::int AS on_time_count,
-            COALESCE(%(confirmed)s AND %(late)s, FALSE)::int AS late_count,
-            COALESCE(
-                %(confirmed)s AND %(on_time)s AND %(filled)s
-                AND fact.qty_returned = 0
-                AND fact.touch_count = 0
-                AND fact.is_invoice_right,
-                FALSE
-            )::int AS perfect_count,
-            (%(confirmed)s AND fact.is_auto_approved AND fact.touch_count = 0)::int
-                AS touchless_count,
-            (fact.touch_count > 0)::int AS touched_count,
-            (fact.exception_count > 0)::int AS exception_order_count,
-            (%(confirmed)s AND fact.date_first_shipment IS NOT NULL
-                AND NOT %(filled)s)::int AS backorder_count,
-            (%(confirmed)s AND fact.qty_returned > 0)::int AS returned_count,
-            %(review_h)s AS review_time_h,
-            %(ship_h)s AS order_to_ship_h,
-            %(cycle_h)s AS cycle_time_h,
-            (fact.date_last_payment - fact.date_invoiced) * 24.0 AS invoice_to_pay_h,
+            fact.confirmed_count AS confirmed_count,
+            fact.cancelled_count AS cancelled_count,
+            fact.shipped_count AS shipped_count,
+            fact.completed_count AS completed_count,
+            fact.on_time_count AS on_time_count,
+            %(late_count)s AS late_count,
+            fact.perfect_count AS perfect_count,
+            fact.touchless_count AS touchless_count,
+            fact.touched_count AS touched_count,
+            fact.exception_order_count AS exception_order_count,
+            fact.backorder_count AS backorder_count,
+            fact.returned_count AS returned_count,
+            fact.review_time_h AS review_time_h,
+            fact.order_to_ship_h AS order_to_ship_h,
+            fact.cycle_time_h AS cycle_time_h,
+            fact.invoice_to_pay_h AS invoice_to_pay_h,
             CASE WHEN %(confirmed)s AND %(late)s THEN %(late_h)s END AS late_h
             """,
             confirmed=confirmed,
-            filled=filled,
-            on_time=on_time,
             late=late,
-            review_h=_hours("fact.date_reviewed", "fact.date_ordered"),
-            ship_h=_hours("fact.date_first_shipment", "fact.date_ordered"),
-            cycle_h=_hours("fact.date_completed", "fact.date_ordered"),
+            late_count=self._get_late_count_sql(),
             late_h=_hours(
                 "COALESCE(fact.date_completed, NOW() AT TIME ZONE 'UTC')",
                 "fact.date_promised",
             ),
+        )
+
+    @api.model
+    def _get_late_sql(self):
+        """Whether a fact row (alias ``fact``) is past its promise: completed
+        after it, or still open after it (so it depends on the time of reading
+        and is not stored)."""
+        return SQL(
+            "(fact.date_completed > fact.date_promised"
+            " OR (fact.date_completed IS NULL"
+            " AND fact.date_promised < NOW() AT TIME ZONE 'UTC'))"
+        )
+
+    @api.model
+    def _get_late_count_sql(self):
+        """``late_count`` of a fact row (alias ``fact``): confirmed and late."""
+        return SQL(
+            "COALESCE(fact.state = 'sale' AND %s, FALSE)::int", self._get_late_sql()
         )
 
     @api.model
