@@ -298,7 +298,9 @@ class OmsKpi(models.AbstractModel):
                            AS cancelled_reason_ids,
                        ARRAY_AGG(id) FILTER (WHERE exception_order_count = 1)
                            AS exception_order_ids,
-                       ARRAY_AGG(id) AS order_ids
+                       ARRAY_AGG(id) FILTER (
+                           WHERE id IN (SELECT order_id FROM oms_return)
+                       ) AS return_order_ids
                   FROM (
                       SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s
                                  AS is_current
@@ -333,7 +335,7 @@ class OmsKpi(models.AbstractModel):
                            FROM oms_return_line line
                            JOIN oms_return ret ON ret.id = line.return_id
                           WHERE ret.state != 'cancel' AND ret.order_id IN (
-                                SELECT UNNEST(order_ids) FROM current)
+                                SELECT UNNEST(return_order_ids) FROM current)
                           GROUP BY line.reason_id) rr)
             """,
             live=rows[0],

@@ -378,17 +378,18 @@ class OmsOrderFact(models.Model):
 
     @api.model
     def _get_stale_orders_sql(self, orders=None, with_missing=True):
-        """Hook: the orders whose stored facts cannot be used: queued ones and
-        (``with_missing``) ones without a row, e.g. inserted by SQL since the
-        last refresh (orders created through the ORM are queued).
+        """Hook: the orders whose stored facts cannot be used: every queued one
+        (the queue is short: what changed since the last refresh) and, with
+        ``with_missing``, the ones of ``orders`` without a row, e.g. inserted
+        by SQL since the last refresh (orders created through the ORM are
+        queued).
 
-        :param SQL orders: only these order ids (a query, column ``id``)
+        :param SQL orders: look for missing rows among these order ids only (a
+            query, column ``id``; ``None``: every order)
         :param bool with_missing: look for orders without a row (a full scan)
         :rtype: SQL
         """
         queued = SQL("SELECT DISTINCT order_id AS id FROM oms_order_fact_queue")
-        if orders:
-            queued = SQL("%s WHERE order_id IN (%s)", queued, orders)
         if not with_missing:
             return queued
         return SQL(
