@@ -4,6 +4,7 @@ from . import oms_exception
 from . import oms_kpi
 from . import oms_kpi_alert
 from . import oms_kpi_demo
+
 # the queue's table must exist when the facts' init() rebuilds them
 from . import oms_order_fact_queue
 from . import oms_order_fact

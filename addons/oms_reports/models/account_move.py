@@ -23,9 +23,7 @@ class AccountMove(models.Model):
             return super().write(vals)
         orders = self._get_oms_fact_orders()
         res = super().write(vals)
-        self.env["oms.order.fact.queue"]._enqueue(
-            orders | self._get_oms_fact_orders()
-        )
+        self.env["oms.order.fact.queue"]._enqueue(orders | self._get_oms_fact_orders())
         return res
 
     def unlink(self):

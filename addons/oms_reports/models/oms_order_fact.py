@@ -428,6 +428,12 @@ class OmsOrderFact(models.Model):
         )
 
     @api.model
+    def _get_queue_size(self):
+        """The number of queue entries (orders computed live by readers)."""
+        self.env.cr.execute("SELECT COUNT(*) FROM oms_order_fact_queue")
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _has_missing(self, start, stop):
         """Whether some orders received in [start, stop[ have neither a stored
         row nor a place in the queue (e.g. inserted by SQL since the last
@@ -503,7 +509,9 @@ class OmsOrderFact(models.Model):
                         SQL(", ").join(map(SQL.identifier, columns)),
                         SQL(", ").join(map(SQL.identifier, columns)),
                         SQL(", ").join(
-                            SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
+                            SQL(
+                                "%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c)
+                            )
                             for c in columns
                         ),
                     )

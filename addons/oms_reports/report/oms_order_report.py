@@ -16,7 +16,6 @@ OMS_REPORT_STATES = [
 ]
 
 
-
 def _hours(end, start):
     """SQL of the hours between two timestamp expressions (trusted SQL text),
     in double precision (``EXTRACT`` would compute in slower numerics)."""

@@ -2,6 +2,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
+from ..models.oms_kpi import OMS_FACT_REFRESH_THRESHOLD
 from .common import OmsReportsCommon, dt
 
 
@@ -85,7 +86,9 @@ class TestOrderFact(OmsReportsCommon):
         self.env["oms.order.fact"]._refresh()
         self._invoice_and_pay(self.order, "2026-03-05 08:00")
         self.assertFalse(self._stored(self.order).date_invoiced)
-        self.assertEqual(self._row(self.order).date_invoiced, dt("2026-03-05 08:00").date())
+        self.assertEqual(
+            self._row(self.order).date_invoiced, dt("2026-03-05 08:00").date()
+        )
         self.assertFalse(self._row(self.order).date_paid)
         self.env["oms.order.fact"]._refresh()
         invoice = self.order.invoice_ids
@@ -125,6 +128,19 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(kpis["manual_intervention_rate"], 0.5)
         self.assertEqual(kpis["exception_pareto"][0]["code"], "address")
 
+    def test_long_queue_is_stored_by_get_kpis(self):
+        """Past the threshold of queued entries, get_kpis stores the facts first
+        rather than computing them live at every call."""
+        self.order.oms_touch_count = 1
+        queue = self.env["oms.order.fact.queue"]
+        queue._enqueue(self.quote)
+        for _i in range(OMS_FACT_REFRESH_THRESHOLD // 2):
+            queue._enqueue(self.order | self.quote)
+        self.assertEqual(self._stored(self.order).touch_count, 0)
+        self.assertEqual(self._kpis()["manual_intervention_rate"], 0.5)
+        self.assertFalse(self._queued(self.orders))
+        self.assertEqual(self._stored(self.order).touch_count, 1)
+
     def test_orders_without_facts_are_counted(self):
         """An order with neither a stored row nor a queue entry (inserted by SQL
         since the last refresh) is still counted, computed live."""
@@ -141,9 +157,10 @@ class TestOrderFact(OmsReportsCommon):
         """Two transactions queue the same order without waiting for each other,
         and a refresh skips instead of waiting while another one runs (this
         test's transaction refreshed in setUpClass and is still open)."""
-        with db_connect(self.env.cr.dbname).cursor() as cr1, db_connect(
-            self.env.cr.dbname
-        ).cursor() as cr2:
+        with (
+            db_connect(self.env.cr.dbname).cursor() as cr1,
+            db_connect(self.env.cr.dbname).cursor() as cr2,
+        ):
             try:
                 for cr in (cr1, cr2):
                     cr.execute("SET lock_timeout = '2s'")
