@@ -405,10 +405,10 @@ class OmsOrderFact(models.Model):
         )
 
     @api.model
-    def _get_facts_sql(self, orders=None):
-        """Hook: the exact facts of every order (or of ``orders``): stored rows
-        of the orders not stale, plus live rows for the stale ones. Needs the
-        CTEs of ``_with_live_facts(self._get_stale_orders_sql(orders))``.
+    def _get_facts_sql(self):
+        """Hook: the exact facts of every order: the stored rows of the orders
+        not queued, plus the live rows of ``oms_live``. Needs the CTEs of
+        ``_with_live_facts(self._get_stale_orders_sql())``.
 
         :rtype: SQL
         """
