@@ -18,6 +18,7 @@
         "views/oms_reports_menus.xml",
         "data/oms_kpi_alert_data.xml",
         "data/oms_kpi_alert_defaults.xml",
+        "data/oms_order_fact_data.xml",
         "data/spreadsheet_dashboard_data.xml",
     ],
     "demo": ["demo/oms_reports_demo.xml"],

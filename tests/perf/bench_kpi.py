@@ -5,11 +5,24 @@ addons:
 
     .venv/bin/python tests/perf/bench_kpi.py [--db oms_test] [--orders 10000 100000]
 
+or from Python (e.g. ``tests/perf/run_bench.py``)::
+
+    from tests.perf.bench_kpi import run
+    results = run(registry, sizes=(10000, 100000), runs=5)
+
 For each size it inserts that many orders (spread over 2025) in one transaction with
 plain SQL (lines, a delivery with done moves for 80 %, an invoice for 60 % of them,
-exceptions on 20 %, cancellations on 5 %), ANALYZEs, calls get_kpis over the whole
-year (every order) and over June a few times, prints the best and median wall time,
-and rolls everything back: the database is left untouched.
+exceptions on 20 %, cancellations on 5 %), ANALYZEs, then:
+
+- times one get_kpis over the whole year before any refresh: the orders inserted by
+  SQL have no stored facts yet, so every order is computed live (the worst case);
+- stores the facts with ``oms.order.fact._refresh()``, as the cron does (timed);
+- calls get_kpis over the whole year (every order) and over June a few times, and
+  prints the best and median wall time;
+- queues 1 % of the orders (as if they had changed since the last refresh: computed
+  live) and times the whole year again.
+
+Everything is rolled back: the database is left untouched.
 The target is under one second at 100,000 orders.
 """
 
@@ -23,16 +36,13 @@ from datetime import date
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _odoo_env(db):
-    """An Odoo registry cursor and environment on ``db`` (superuser)."""
+def _odoo_registry(db):
+    """The Odoo registry of ``db``, configured from .local/odoo.conf."""
     import odoo
     from odoo.tools import config
 
     config.parse_config(["-c", os.path.join(ROOT, ".local", "odoo.conf"), "-d", db])
-    registry = odoo.modules.registry.Registry(db)
-    cr = registry.cursor()
-    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-    return cr, env
+    return odoo.modules.registry.Registry(db)
 
 
 def generate(env, count, tag):
@@ -200,43 +210,114 @@ def bench(env, runs=5, date_from=date(2025, 1, 1), date_to=date(2025, 12, 31)):
     return kpis, times
 
 
+def _timing(kpis, times):
+    return {
+        "orders": kpis["orders"],
+        "best_s": round(min(times), 4),
+        "median_s": round(statistics.median(times), 4),
+    }
+
+
+def run(registry, sizes=(10000, 100000), runs=5, out=print):
+    """Run the benchmark on ``registry`` (an Odoo registry with the OMS addons)
+    in one transaction that is rolled back.
+
+    :param sizes: cumulative order counts to generate and measure
+    :param runs: get_kpis calls per measure (best and median are kept)
+    :param out: where the progress lines go (``None``: silent)
+    :return: ``{"target_s": 1.0, "sizes": [{"orders", "generate_s",
+        "cold_year_s", "refresh_s", "refreshed", "year", "month",
+        "year_with_queue", "queued"}]}``, each of ``year``, ``month`` and
+        ``year_with_queue`` being ``{"orders", "best_s", "median_s"}``
+    """
+    import odoo
+
+    from odoo.addons.oms_reports.models.oms_kpi import OMS_KPI_KEYS
+
+    out = out or (lambda *args: None)
+    results = {"target_s": 1.0, "runs": runs, "sizes": []}
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        try:
+            total = 0
+            for index, count in enumerate(sizes):
+                row = {"orders": count}
+                start = time.perf_counter()
+                generate(env, count - total, f"{index}")
+                total = count
+                row["generate_s"] = round(time.perf_counter() - start, 2)
+                out(f"generated up to {count} orders in {row['generate_s']:.1f} s")
+
+                _kpis, cold = bench(env, 1)
+                row["cold_year_s"] = round(cold[0], 4)
+                out(f"get_kpis over the year, no stored facts: {cold[0]:.3f} s")
+
+                start = time.perf_counter()
+                row["refreshed"] = env["oms.order.fact"]._refresh()
+                cr.execute("ANALYZE oms_order_fact")
+                row["refresh_s"] = round(time.perf_counter() - start, 2)
+                out(
+                    f"refreshed the facts of {row['refreshed']} orders "
+                    f"in {row['refresh_s']:.1f} s"
+                )
+
+                kpis, times = bench(env, runs)
+                row["year"] = _timing(kpis, times)
+                out(
+                    f"get_kpis over {kpis['orders']} orders (+ previous period): "
+                    f"best {min(times):.3f} s, median {statistics.median(times):.3f} s"
+                )
+                month, month_times = bench(
+                    env, runs, date(2025, 6, 1), date(2025, 6, 30)
+                )
+                row["month"] = _timing(month, month_times)
+                out(
+                    f"get_kpis over one month ({month['orders']} of {count} orders): "
+                    f"best {min(month_times):.3f} s, "
+                    f"median {statistics.median(month_times):.3f} s"
+                )
+                out(
+                    "  on_time {on_time_rate:.3f} fill {fill_rate:.3f} perfect "
+                    "{perfect_order_rate:.3f} touchless {touchless_rate:.3f} cycle p90 "
+                    "{cycle_time_p90_h:.1f} h".format(**kpis)
+                )
+
+                cr.execute(
+                    "SELECT id FROM sale_order WHERE client_order_ref LIKE %s"
+                    " AND id %% 100 = 0",
+                    ["BENCH%"],
+                )
+                queued = env["sale.order"].browse([r[0] for r in cr.fetchall()])
+                env["oms.order.fact.queue"]._enqueue(queued)
+                row["queued"] = len(queued)
+                queued_kpis, queued_times = bench(env, runs)
+                row["year_with_queue"] = _timing(queued_kpis, queued_times)
+                out(
+                    f"get_kpis over the year with {len(queued)} orders queued: "
+                    f"best {min(queued_times):.3f} s, "
+                    f"median {statistics.median(queued_times):.3f} s"
+                )
+                changed = [
+                    key
+                    for key in OMS_KPI_KEYS
+                    if abs(queued_kpis[key] - kpis[key]) > 1e-6 * max(1, abs(kpis[key]))
+                ]
+                assert not changed, f"queued orders changed the KPIs: {changed}"
+                env["oms.order.fact"]._refresh()
+                results["sizes"].append(row)
+        finally:
+            cr.rollback()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="oms_test")
     parser.add_argument("--orders", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    cr, env = _odoo_env(args.db)
-    try:
-        total = 0
-        for index, count in enumerate(args.orders):
-            start = time.perf_counter()
-            generate(env, count - total, f"{index}")
-            total = count
-            print(
-                f"generated up to {count} orders in {time.perf_counter() - start:.1f} s"
-            )
-            kpis, times = bench(env, args.runs)
-            print(
-                f"get_kpis over {kpis['orders']} orders (+ previous period): "
-                f"best {min(times):.3f} s, median {statistics.median(times):.3f} s"
-            )
-            month, month_times = bench(
-                env, args.runs, date(2025, 6, 1), date(2025, 6, 30)
-            )
-            print(
-                f"get_kpis over one month ({month['orders']} of {count} orders): "
-                f"best {min(month_times):.3f} s, "
-                f"median {statistics.median(month_times):.3f} s"
-            )
-            print(
-                "  on_time {on_time_rate:.3f} fill {fill_rate:.3f} perfect "
-                "{perfect_order_rate:.3f} touchless {touchless_rate:.3f} cycle p90 "
-                "{cycle_time_p90_h:.1f} h".format(**kpis)
-            )
-    finally:
-        cr.rollback()
-        cr.close()
+    registry = _odoo_registry(args.db)
+    run(registry, args.orders, args.runs)
     return 0
 
 

@@ -23,6 +23,9 @@ OMS_KPI_KEYS = [
     "dso_days",
 ]
 TOP_LIMIT = 10
+# queued orders above which get_kpis stores the facts first (instead of computing
+# them all live at every call until the cron runs)
+OMS_FACT_REFRESH_THRESHOLD = 200
 
 
 def _day_start(day):
@@ -114,25 +117,34 @@ class OmsKpi(models.AbstractModel):
     @api.model
     def _compute_periods(self, prev_from, date_from, date_to, channel_ids, company_ids):
         """The KPIs of [date_from, date_to] and of [prev_from, date_from[ in one
-        pass over the report (the SQL view is evaluated once).
+        pass over the report rows, read straight from `oms.order.fact` (stored
+        rows, and the stale ones computed live) with the report's domain and
+        record rules.
 
         :return: (current KPIs with their breakdowns, previous KPIs)
         """
         period = (_day_start(prev_from), _day_start(date_to + timedelta(days=1)))
-        Report = self.env["oms.order.report"].with_context(oms_report_period=period)
+        Report = self.env["oms.order.report"]
         Report.check_access("read")
         self.env.flush_all()
+        Fact = self.env["oms.order.fact"]
+        if Fact._get_queue_size() > OMS_FACT_REFRESH_THRESHOLD:
+            # superuser: the facts are a cache shared by every user, stored by
+            # SQL; the KPIs below still apply the user's record rules
+            Fact.sudo()._refresh()
         domain = self._get_report_domain(prev_from, date_to, channel_ids, company_ids)
+        # the domain and the record rules of the report (its WHERE clause only)
         query = Report._search(domain)
-        # the row estimates of the view's aggregates are poor: JIT compilation
-        # would cost more than the query itself, and the hash aggregates spill
-        # to disk with the default work_mem (both for this transaction only)
+        # the row estimates of the live facts are poor: JIT compilation would
+        # cost more than the query itself (for this transaction only)
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        self.env.cr.execute(self._get_kpi_sql(query, _day_start(date_from)))
+        self.env.cr.execute(
+            self._get_kpi_sql(query, _day_start(date_from), self._get_kpi_rows(period))
+        )
         periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
         rows = {row["is_current"]: row for row in periods or []}
-        empty = dict.fromkeys(self._get_kpi_sums(), 0)
+        empty = dict.fromkeys([*self._get_kpi_sums(), "cycle_p90"], 0)
         current = self._prepare_kpis(rows.get(True, empty))
         previous = self._prepare_kpis(rows.get(False, empty))
         current.update(
@@ -147,7 +159,8 @@ class OmsKpi(models.AbstractModel):
 
     @api.model
     def _get_kpi_sums(self):
-        """Hook: the sums the KPIs are ratios of, as SQL over the report rows.
+        """Hook: the sums the KPIs are ratios of, as SQL over the report rows
+        (grouped by period: keep them hashable aggregates, not ordered-set ones).
 
         :return: {alias: SQL aggregate}
         :rtype: dict
@@ -170,9 +183,10 @@ class OmsKpi(models.AbstractModel):
             ),
             "lines_shipped": SQL("SUM(line_count) FILTER (WHERE shipped_count = 1)"),
             "cycle_avg": SQL("AVG(cycle_time_h) FILTER (WHERE completed_count = 1)"),
-            "cycle_p90": SQL(
-                "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY cycle_time_h)"
-                " FILTER (WHERE completed_count = 1)"
+            # an array (its 90th percentile is taken after grouping): ordered-set
+            # aggregates would force a sort of every row
+            "cycle_times": SQL(
+                "ARRAY_AGG(cycle_time_h) FILTER (WHERE completed_count = 1)"
             ),
             "review_avg": SQL("AVG(review_time_h)"),
             "with_exception": SQL("SUM(exception_order_count)"),
@@ -193,88 +207,159 @@ class OmsKpi(models.AbstractModel):
 
     @api.model
     def _get_kpi_columns(self):
-        """Hook: the report columns the KPI sums read (only those are computed).
+        """Hook: the `oms.order.report` columns the KPIs and the report's domain
+        and record rules read, as SQL over the facts (alias ``fact``).
 
-        :rtype: list
+        :return: {report column: SQL}
+        :rtype: dict
         """
-        return [
-            "id",
-            "cancel_reason_id",
-            "confirmed_count",
-            "cancelled_count",
-            "amount_untaxed",
-            "on_time_count",
-            "late_count",
-            "completed_count",
-            "perfect_count",
-            "shipped_count",
-            "line_filled_count",
-            "line_count",
-            "cycle_time_h",
-            "review_time_h",
-            "exception_order_count",
-            "touchless_count",
-            "touched_count",
-            "backorder_count",
-            "returned_count",
-            "amount_invoiced",
-            "date_invoiced",
-            "date_paid",
-        ]
+        columns = {
+            column: SQL.identifier("fact", column)
+            for column in (
+                "company_id",
+                "user_id",
+                "channel_id",
+                "date_ordered",
+                "state",
+                "cancel_reason_id",
+                "confirmed_count",
+                "cancelled_count",
+                "amount_untaxed",
+                "on_time_count",
+                "completed_count",
+                "perfect_count",
+                "shipped_count",
+                "line_filled_count",
+                "line_count",
+                "cycle_time_h",
+                "review_time_h",
+                "exception_order_count",
+                "touchless_count",
+                "touched_count",
+                "backorder_count",
+                "returned_count",
+                "amount_invoiced",
+                "date_invoiced",
+                "date_paid",
+            )
+        }
+        columns["id"] = SQL("fact.order_id")
+        columns["late_count"] = self.env["oms.order.report"]._get_late_count_sql()
+        return columns
 
     @api.model
-    def _get_kpi_sql(self, query, current_start):
+    def _get_kpi_rows(self, period):
+        """Hook: the report rows of the orders received in ``period`` (start,
+        stop), straight from the facts: the stored rows of the orders not
+        queued, and the live rows of the queued ones (and of the orders
+        without a row: only looked for, a full scan, when there are some).
+
+        :return: (``WITH`` list of the live facts, the rows' query)
+        :rtype: tuple
+        """
+        Fact = self.env["oms.order.fact"]
+        orders = SQL(
+            "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
+            *period,
+        )
+        stale = Fact._get_stale_orders_sql(
+            orders, with_missing=Fact._has_missing(*period)
+        )
+        columns = SQL(", ").join(
+            SQL("%s AS %s", expression, SQL.identifier(column))
+            for column, expression in self._get_kpi_columns().items()
+        )
+        where = self.env["oms.order.report"]._where_oms()
+        return Fact._with_live_facts(stale), SQL(
+            """
+            SELECT %(columns)s FROM oms_order_fact fact
+             WHERE %(where)s AND NOT EXISTS (
+                   SELECT FROM oms_order_fact_queue queue
+                    WHERE queue.order_id = fact.order_id)
+            UNION ALL
+            SELECT %(columns)s FROM oms_live fact WHERE %(where)s
+            """,
+            columns=columns,
+            where=where,
+        )
+
+    @api.model
+    def _get_kpi_sql(self, query, current_start, rows):
         """Hook: one row with the sums per period (``is_current``) as JSON, and the
         breakdowns of the current period (cancel reasons, exception codes,
-        return reasons) as JSON arrays.
+        return reasons) as JSON arrays, from one hashed pass over the report
+        rows (the orders of the breakdowns are collected in that pass).
 
-        :param query: the `oms.order.report` rows of both periods
+        :param query: the `oms.order.report` rows of both periods (its WHERE
+            clause is applied to ``rows``)
         :param current_start: first instant of the current period
+        :param rows: the live facts' CTEs and the rows (``_get_kpi_rows``)
         :rtype: SQL
         """
-        sums = SQL(", ").join(
-            SQL("COALESCE(%s, 0) AS %s", aggregate, SQL.identifier(alias))
-            for alias, aggregate in self._get_kpi_sums().items()
-        )
+        sums = self._get_kpi_sums()
         return SQL(
             """
-            WITH pop AS MATERIALIZED (
-                SELECT %(columns)s, %(table)s.date_ordered >= %(start)s AS is_current
-                  FROM %(from)s
-                 WHERE %(where)s
-            ), sums AS (
-                SELECT is_current, %(sums)s FROM pop GROUP BY is_current
+            WITH %(live)s,
+            periods AS (
+                SELECT is_current, %(sums)s,
+                       ARRAY_AGG(cancel_reason_id) FILTER (WHERE cancelled_count = 1)
+                           AS cancelled_reason_ids,
+                       ARRAY_AGG(id) FILTER (WHERE exception_order_count = 1)
+                           AS exception_order_ids,
+                       ARRAY_AGG(id) FILTER (
+                           WHERE id IN (SELECT order_id FROM oms_return)
+                       ) AS return_order_ids
+                  FROM (
+                      SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s
+                                 AS is_current
+                        FROM (%(rows)s) %(table)s
+                       WHERE %(where)s
+                  ) pop
+                 GROUP BY is_current
+            ), current AS (
+                SELECT * FROM periods WHERE is_current
             )
             SELECT
-                (SELECT JSON_AGG(sums) FROM sums),
+                (SELECT JSON_AGG(JSON_BUILD_OBJECT(
+                            'is_current', is_current, %(json)s,
+                            'cycle_p90', (
+                                SELECT PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY v)
+                                  FROM UNNEST(cycle_times) v)))
+                   FROM periods),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n)
                                  ORDER BY n DESC, reason_id)
-                   FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n FROM pop
-                          WHERE is_current AND cancelled_count = 1
-                          GROUP BY cancel_reason_id) r),
+                   FROM (SELECT reason_id, COUNT(*) AS n
+                           FROM current, UNNEST(cancelled_reason_ids) reason_id
+                          GROUP BY reason_id) r),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
                    FROM (SELECT exc.code, COUNT(*) AS n
                            FROM oms_exception exc
-                           JOIN pop ON pop.id = exc.order_id AND pop.is_current
+                          WHERE exc.order_id IN (
+                                SELECT UNNEST(exception_order_ids) FROM current)
                           GROUP BY exc.code) e),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty)
                                  ORDER BY n DESC, reason_id)
                    FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
                            FROM oms_return_line line
                            JOIN oms_return ret ON ret.id = line.return_id
-                           JOIN pop ON pop.id = ret.order_id AND pop.is_current
-                          WHERE ret.state != 'cancel'
+                          WHERE ret.state != 'cancel' AND ret.order_id IN (
+                                SELECT UNNEST(return_order_ids) FROM current)
                           GROUP BY line.reason_id) rr)
             """,
+            live=rows[0],
+            rows=rows[1],
             table=SQL.identifier(query.table),
-            columns=SQL(", ").join(
-                SQL.identifier(query.table, column)
-                for column in self._get_kpi_columns()
-            ),
             start=current_start,
-            sums=sums,
+            sums=SQL(", ").join(
+                SQL("%s AS %s", aggregate, SQL.identifier(alias))
+                for alias, aggregate in sums.items()
+            ),
+            json=SQL(", ").join(
+                SQL("%s, COALESCE(%s, 0)", alias, SQL.identifier(alias))
+                for alias in sums
+                if alias != "cycle_times"
+            ),
             where=query.where_clause or SQL("TRUE"),
-            **{"from": query.from_clause},
         )
 
     @api.model

@@ -6,18 +6,8 @@ from odoo.addons.oms_core.models.oms_order_type import OMS_ORDER_TYPES
 from odoo.addons.oms_core.models.res_partner import OMS_TIERS
 from odoo.addons.oms_core.models.sale_order import OMS_PRIORITIES, OMS_STAGES
 
-# exception codes with their own column; other codes count in exception_other_count
-OMS_REPORT_EXCEPTION_CODES = (
-    "credit_limit",
-    "stock",
-    "address",
-    "price_floor",
-    "discount_limit",
-    "amount_threshold",
-    "duplicate",
-    "payment",
-    "new_customer",
-)
+from ..models.oms_order_fact import OMS_REPORT_EXCEPTION_CODES  # noqa: F401
+
 OMS_REPORT_STATES = [
     ("draft", "Quotation"),
     ("sent", "Quotation Sent"),
@@ -25,14 +15,11 @@ OMS_REPORT_STATES = [
     ("cancel", "Cancelled"),
 ]
 
-# tolerance when comparing quantities and amounts in SQL
-QTY_EPSILON = 0.0001
-AMOUNT_EPSILON = 0.005
-
 
 def _hours(end, start):
-    """SQL of the hours between two timestamp expressions (trusted SQL text)."""
-    return SQL("EXTRACT(EPOCH FROM (%s - %s)) / 3600.0", SQL(end), SQL(start))
+    """SQL of the hours between two timestamp expressions (trusted SQL text),
+    in double precision (``EXTRACT`` would compute in slower numerics)."""
+    return SQL("DATE_PART('epoch', %s - %s) / 3600.0", SQL(end), SQL(start))
 
 
 class OmsOrderReport(models.Model):
@@ -148,245 +135,49 @@ class OmsOrderReport(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _with_oms(self):
-        """Hook: the per-order aggregates (CTEs) joined by ``_from_oms``.
+        """Hook: the per-order facts (CTEs) joined by ``_from_oms``: the stored
+        `oms.order.fact` rows, and the live ones of the orders whose stored row
+        is stale or missing (``oms_fact``).
 
         :return: the ``WITH`` list, without the keyword
         :rtype: SQL
         """
+        Fact = self.env["oms.order.fact"]
         return SQL(
-            """
-            oms_line AS (
-                SELECT sol.id, sol.order_id, sol.product_uom_qty
-                  FROM sale_order_line sol
-                  %(scope_line)s
-                  JOIN product_product pp ON pp.id = sol.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                 WHERE sol.display_type IS NULL AND pt.type = 'consu'
-            ),
-            oms_move AS (
-                SELECT line.order_id, sm.sale_line_id, sm.picking_id, sm.date,
-                       dst.usage = 'customer' AS is_out, sm.quantity
-                  FROM stock_move sm
-                  JOIN oms_line line ON line.id = sm.sale_line_id
-                  JOIN stock_location src ON src.id = sm.location_id
-                  JOIN stock_location dst ON dst.id = sm.location_dest_id
-                 WHERE sm.state = 'done'
-                   AND (src.usage = 'customer') <> (dst.usage = 'customer')
-            ),
-            oms_ship AS (
-                SELECT order_id, MIN(date) AS date_first, MAX(date) AS date_last,
-                       (ARRAY_AGG(picking_id ORDER BY date, picking_id))[1]
-                           AS first_picking_id,
-                       COUNT(DISTINCT picking_id) AS delivery_count
-                  FROM oms_move
-                 WHERE is_out
-                 GROUP BY order_id
-            ),
-            oms_pending AS (
-                SELECT DISTINCT line.order_id
-                  FROM stock_move sm
-                  JOIN oms_line line ON line.id = sm.sale_line_id
-                  JOIN stock_location dst ON dst.id = sm.location_dest_id
-                 WHERE sm.state NOT IN ('done', 'cancel') AND dst.usage = 'customer'
-            ),
-            oms_line_qty AS (
-                SELECT line.order_id, line.id, line.product_uom_qty,
-                       COALESCE(SUM(mv.quantity) FILTER (
-                           WHERE mv.is_out AND mv.picking_id = ship.first_picking_id
-                       ), 0) AS qty_first,
-                       COALESCE(SUM(mv.quantity) FILTER (WHERE mv.is_out), 0)
-                           AS qty_out,
-                       COALESCE(SUM(mv.quantity) FILTER (WHERE NOT mv.is_out), 0)
-                           AS qty_in
-                  FROM oms_line line
-                  LEFT JOIN oms_ship ship ON ship.order_id = line.order_id
-                  LEFT JOIN oms_move mv ON mv.sale_line_id = line.id
-                 GROUP BY line.order_id, line.id, line.product_uom_qty
-            ),
-            oms_qty AS (
-                SELECT order_id,
-                       SUM(product_uom_qty) AS qty_ordered,
-                       SUM(qty_first) AS qty_first,
-                       SUM(qty_out) AS qty_out,
-                       SUM(qty_in) AS qty_in,
-                       COUNT(*) AS line_count,
-                       COUNT(*) FILTER (
-                           WHERE qty_first >= product_uom_qty - %(eps)s
-                       ) AS line_filled_count
-                  FROM oms_line_qty
-                 GROUP BY order_id
-            ),
-            oms_invoice AS (
-                SELECT DISTINCT sol.order_id, am.id, am.move_type, am.invoice_date,
-                       am.amount_total_in_currency_signed AS amount, am.payment_state
-                  FROM sale_order_line_invoice_rel rel
-                  JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                  %(scope_line)s
-                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
-                  JOIN account_move am ON am.id = aml.move_id
-                 WHERE am.state = 'posted'
-                   AND am.move_type IN ('out_invoice', 'out_refund')
-            ),
-            oms_paid AS (
-                SELECT aml.move_id, MAX(apr.max_date) AS date_paid
-                  FROM account_move_line aml
-                  JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
-                 WHERE aml.move_id IN (SELECT id FROM oms_invoice)
-                   AND aml.display_type = 'payment_term'
-                 GROUP BY aml.move_id
-            ),
-            oms_money AS (
-                SELECT inv.order_id,
-                       MIN(inv.invoice_date) FILTER (
-                           WHERE inv.move_type = 'out_invoice'
-                       ) AS date_invoiced,
-                       SUM(inv.amount) AS amount_invoiced,
-                       COUNT(*) FILTER (WHERE inv.move_type = 'out_refund')
-                           AS refund_count,
-                       BOOL_AND(inv.payment_state IN ('paid', 'in_payment')) FILTER (
-                           WHERE inv.move_type = 'out_invoice'
-                       ) AS is_paid,
-                       MAX(paid.date_paid) AS date_paid
-                  FROM oms_invoice inv
-                  LEFT JOIN oms_paid paid ON paid.move_id = inv.id
-                 GROUP BY inv.order_id
-            ),
-            oms_exc AS (
-                SELECT order_id,
-                       COUNT(*) AS total,
-                       COUNT(*) FILTER (WHERE state = 'open') AS open,
-                       COUNT(*) FILTER (WHERE state = 'overridden') AS overridden,
-                       COUNT(*) FILTER (WHERE code = 'credit_limit') AS credit_limit,
-                       COUNT(*) FILTER (WHERE code = 'stock') AS stock,
-                       COUNT(*) FILTER (WHERE code = 'address') AS address,
-                       COUNT(*) FILTER (
-                           WHERE code IN ('price_floor', 'discount_limit')
-                       ) AS price,
-                       COUNT(*) FILTER (WHERE code = 'amount_threshold') AS amount,
-                       COUNT(*) FILTER (WHERE code = 'duplicate') AS duplicate,
-                       COUNT(*) FILTER (WHERE code = 'payment') AS payment,
-                       COUNT(*) FILTER (WHERE code = 'new_customer') AS customer,
-                       COUNT(*) FILTER (WHERE code NOT IN %(known)s) AS other
-                  FROM oms_exception exception
-                  %(scope_exception)s
-                 GROUP BY order_id
-            ),
-            oms_lead AS (
-                SELECT order_id, MAX(customer_lead) AS lead_days
-                  FROM sale_order_line sol
-                  %(scope_line)s
-                 WHERE sol.display_type IS NULL
-                 GROUP BY order_id
-            ),
-            oms_flow AS (
-                SELECT so.id,
-                       so.create_date AS date_ordered,
-                       CASE WHEN so.state = 'sale' THEN so.date_order END
-                           AS date_confirmed,
-                       COALESCE(
-                           so.commitment_date,
-                           so.date_order
-                           + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
-                       ) AS date_promised,
-                       ship.date_first AS date_first_shipment,
-                       CASE WHEN pending.order_id IS NULL THEN ship.date_last
-                       END AS date_fully_shipped,
-                       CASE WHEN pending.order_id IS NULL AND ship.date_last IS NOT NULL
-                            THEN GREATEST(ship.date_last, so.oms_delivered_date)
-                       END AS date_completed,
-                       ship.delivery_count
-                  FROM sale_order so
-                  LEFT JOIN oms_lead lead ON lead.order_id = so.id
-                  LEFT JOIN oms_ship ship ON ship.order_id = so.id
-                  LEFT JOIN oms_pending pending ON pending.order_id = so.id
-                 WHERE %(scope_order)s
-            )
-            """,
-            eps=QTY_EPSILON,
-            known=OMS_REPORT_EXCEPTION_CODES,
-            **self._get_scope_sql(),
+            "%s, oms_fact AS (%s)",
+            Fact._with_live_facts(Fact._get_stale_orders_sql()),
+            Fact._get_facts_sql(),
         )
-
-    @api.model
-    def _get_scope_sql(self):
-        """Restrict the aggregates to the orders received in a period, when the
-        context key ``oms_report_period`` = (start, stop) is set (`oms.kpi` sets
-        it): the per-order aggregates are then only computed for those orders.
-
-        :return: SQL fragments ``scope_order``, ``scope_line``, ``scope_exception``
-        :rtype: dict
-        """
-        period = self.env.context.get("oms_report_period")
-        if not period:
-            return {
-                "scope_order": SQL("TRUE"),
-                "scope_line": SQL(),
-                "scope_exception": SQL(),
-            }
-        start, stop = period
-        orders = SQL(
-            "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
-            start,
-            stop,
-        )
-        return {
-            "scope_order": SQL(
-                "so.create_date >= %s AND so.create_date < %s", start, stop
-            ),
-            "scope_line": SQL("JOIN (%s) scope ON scope.id = sol.order_id", orders),
-            "scope_exception": SQL(
-                "JOIN (%s) scope ON scope.id = exception.order_id", orders
-            ),
-        }
 
     @api.model
     def _select_oms(self):
-        """Hook: the columns of the view.
+        """Hook: the columns of the view. The KPIs read ``fact`` columns only,
+        so that PostgreSQL drops the joins of the other columns.
 
         :rtype: SQL
         """
-        rate = SQL(
-            "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
-            " ELSE so.currency_rate END"
-        )
-        confirmed = SQL("so.state = 'sale'")
-        filled = SQL(
-            "COALESCE(qty.line_filled_count, 0) >= COALESCE(qty.line_count, 0)"
-        )
-        on_time = SQL("flow.date_completed <= flow.date_promised")
-        late = SQL(
-            "(flow.date_completed > flow.date_promised"
-            " OR (flow.date_completed IS NULL"
-            " AND flow.date_promised < NOW() AT TIME ZONE 'UTC'))"
-        )
-        invoice_right = SQL(
-            "(COALESCE(money.refund_count, 0) = 0"
-            " AND ABS(COALESCE(money.amount_invoiced, 0) - so.amount_total) < %s)",
-            AMOUNT_EPSILON,
-        )
-        touchless = SQL(
-            "(so.oms_auto_approved AND COALESCE(so.oms_touch_count, 0) = 0)"
-        )
+        confirmed = SQL("fact.state = 'sale'")
+        late = self._get_late_sql()
         return SQL(
             """
-            so.id AS id,
+            fact.order_id AS id,
             so.name AS name,
-            so.id AS order_id,
-            so.company_id AS company_id,
+            fact.order_id AS order_id,
+            fact.company_id AS company_id,
             company.currency_id AS currency_id,
-            flow.date_ordered AS date_ordered,
-            so.oms_reviewed_date AS date_reviewed,
-            flow.date_confirmed AS date_confirmed,
-            flow.date_promised AS date_promised,
-            flow.date_first_shipment AS date_first_shipment,
-            flow.date_fully_shipped AS date_fully_shipped,
-            so.oms_delivered_date AS date_delivered,
-            flow.date_completed AS date_completed,
-            money.date_invoiced AS date_invoiced,
-            CASE WHEN money.is_paid THEN money.date_paid END AS date_paid,
-            so.oms_channel_id AS channel_id,
+            fact.date_ordered AS date_ordered,
+            fact.date_reviewed AS date_reviewed,
+            fact.date_confirmed AS date_confirmed,
+            fact.date_promised AS date_promised,
+            fact.date_first_shipment AS date_first_shipment,
+            fact.date_fully_shipped AS date_fully_shipped,
+            fact.date_delivered AS date_delivered,
+            fact.date_completed AS date_completed,
+            fact.date_invoiced AS date_invoiced,
+            fact.date_paid AS date_paid,
+            fact.channel_id AS channel_id,
             so.team_id AS team_id,
-            so.user_id AS user_id,
+            fact.user_id AS user_id,
             so.partner_id AS partner_id,
             partner.commercial_partner_id AS commercial_partner_id,
             commercial.oms_tier AS partner_tier,
@@ -397,92 +188,93 @@ class OmsOrderReport(models.Model):
             so.oms_order_type AS order_type,
             so.oms_priority AS priority,
             so.oms_stage AS stage,
-            so.state AS state,
-            so.oms_cancel_reason_id AS cancel_reason_id,
-            COALESCE(so.oms_auto_approved, FALSE) AS is_auto_approved,
-            so.amount_untaxed / %(rate)s AS amount_untaxed,
-            so.amount_total / %(rate)s AS amount_total,
-            COALESCE(money.amount_invoiced, 0) / %(rate)s AS amount_invoiced,
-            COALESCE(qty.qty_ordered, 0) AS qty_ordered,
-            COALESCE(qty.qty_first, 0) AS qty_first_shipment,
-            COALESCE(qty.qty_out, 0) AS qty_delivered,
-            COALESCE(qty.qty_in, 0) AS qty_returned,
-            COALESCE(qty.line_count, 0) AS line_count,
-            COALESCE(qty.line_filled_count, 0) AS line_filled_count,
-            COALESCE(flow.delivery_count, 0) AS delivery_count,
-            COALESCE(so.oms_touch_count, 0) AS touch_count,
-            COALESCE(exc.total, 0) AS exception_count,
-            COALESCE(exc.open, 0) AS exception_open_count,
-            COALESCE(exc.overridden, 0) AS exception_overridden_count,
-            COALESCE(exc.credit_limit, 0) AS exception_credit_limit_count,
-            COALESCE(exc.stock, 0) AS exception_stock_count,
-            COALESCE(exc.address, 0) AS exception_address_count,
-            COALESCE(exc.price, 0) AS exception_price_count,
-            COALESCE(exc.amount, 0) AS exception_amount_count,
-            COALESCE(exc.duplicate, 0) AS exception_duplicate_count,
-            COALESCE(exc.payment, 0) AS exception_payment_count,
-            COALESCE(exc.customer, 0) AS exception_customer_count,
-            COALESCE(exc.other, 0) AS exception_other_count,
+            fact.state AS state,
+            fact.cancel_reason_id AS cancel_reason_id,
+            fact.is_auto_approved AS is_auto_approved,
+            fact.amount_untaxed AS amount_untaxed,
+            fact.amount_total AS amount_total,
+            fact.amount_invoiced AS amount_invoiced,
+            fact.qty_ordered AS qty_ordered,
+            fact.qty_first_shipment AS qty_first_shipment,
+            fact.qty_delivered AS qty_delivered,
+            fact.qty_returned AS qty_returned,
+            fact.line_count AS line_count,
+            fact.line_filled_count AS line_filled_count,
+            fact.delivery_count AS delivery_count,
+            fact.touch_count AS touch_count,
+            fact.exception_count AS exception_count,
+            fact.exception_open_count AS exception_open_count,
+            fact.exception_overridden_count AS exception_overridden_count,
+            fact.exception_credit_limit_count AS exception_credit_limit_count,
+            fact.exception_stock_count AS exception_stock_count,
+            fact.exception_address_count AS exception_address_count,
+            fact.exception_price_count AS exception_price_count,
+            fact.exception_amount_count AS exception_amount_count,
+            fact.exception_duplicate_count AS exception_duplicate_count,
+            fact.exception_payment_count AS exception_payment_count,
+            fact.exception_customer_count AS exception_customer_count,
+            fact.exception_other_count AS exception_other_count,
             1 AS order_count,
-            (%(confirmed)s)::int AS confirmed_count,
-            (so.state = 'cancel')::int AS cancelled_count,
-            (%(confirmed)s AND flow.date_first_shipment IS NOT NULL)::int
-                AS shipped_count,
-            (%(confirmed)s AND flow.date_completed IS NOT NULL)::int AS completed_count,
-            COALESCE(%(confirmed)s AND %(on_time)s, FALSE)::int AS on_time_count,
-            COALESCE(%(confirmed)s AND %(late)s, FALSE)::int AS late_count,
-            COALESCE(
-                %(confirmed)s AND %(on_time)s AND %(filled)s
-                AND COALESCE(qty.qty_in, 0) = 0
-                AND COALESCE(so.oms_touch_count, 0) = 0
-                AND %(invoice_right)s,
-                FALSE
-            )::int AS perfect_count,
-            (%(confirmed)s AND %(touchless)s)::int AS touchless_count,
-            (COALESCE(so.oms_touch_count, 0) > 0)::int AS touched_count,
-            (COALESCE(exc.total, 0) > 0)::int AS exception_order_count,
-            (%(confirmed)s AND flow.date_first_shipment IS NOT NULL
-                AND NOT %(filled)s)::int AS backorder_count,
-            (%(confirmed)s AND COALESCE(qty.qty_in, 0) > 0)::int AS returned_count,
-            %(review_h)s AS review_time_h,
-            %(ship_h)s AS order_to_ship_h,
-            %(cycle_h)s AS cycle_time_h,
-            (money.date_paid - money.date_invoiced) * 24.0 AS invoice_to_pay_h,
+            fact.confirmed_count AS confirmed_count,
+            fact.cancelled_count AS cancelled_count,
+            fact.shipped_count AS shipped_count,
+            fact.completed_count AS completed_count,
+            fact.on_time_count AS on_time_count,
+            %(late_count)s AS late_count,
+            fact.perfect_count AS perfect_count,
+            fact.touchless_count AS touchless_count,
+            fact.touched_count AS touched_count,
+            fact.exception_order_count AS exception_order_count,
+            fact.backorder_count AS backorder_count,
+            fact.returned_count AS returned_count,
+            fact.review_time_h AS review_time_h,
+            fact.order_to_ship_h AS order_to_ship_h,
+            fact.cycle_time_h AS cycle_time_h,
+            fact.invoice_to_pay_h AS invoice_to_pay_h,
             CASE WHEN %(confirmed)s AND %(late)s THEN %(late_h)s END AS late_h
             """,
-            rate=rate,
             confirmed=confirmed,
-            filled=filled,
-            on_time=on_time,
             late=late,
-            invoice_right=invoice_right,
-            touchless=touchless,
-            review_h=_hours("so.oms_reviewed_date", "flow.date_ordered"),
-            ship_h=_hours("flow.date_first_shipment", "flow.date_ordered"),
-            cycle_h=_hours("flow.date_completed", "flow.date_ordered"),
+            late_count=self._get_late_count_sql(),
             late_h=_hours(
-                "COALESCE(flow.date_completed, NOW() AT TIME ZONE 'UTC')",
-                "flow.date_promised",
+                "COALESCE(fact.date_completed, NOW() AT TIME ZONE 'UTC')",
+                "fact.date_promised",
             ),
         )
 
     @api.model
+    def _get_late_sql(self):
+        """Whether a fact row (alias ``fact``) is past its promise: completed
+        after it, or still open after it (so it depends on the time of reading
+        and is not stored)."""
+        return SQL(
+            "(fact.date_completed > fact.date_promised"
+            " OR (fact.date_completed IS NULL"
+            " AND fact.date_promised < NOW() AT TIME ZONE 'UTC'))"
+        )
+
+    @api.model
+    def _get_late_count_sql(self):
+        """``late_count`` of a fact row (alias ``fact``): confirmed and late."""
+        return SQL(
+            "COALESCE(fact.state = 'sale' AND %s, FALSE)::int", self._get_late_sql()
+        )
+
+    @api.model
     def _from_oms(self):
-        """Hook: the joined tables.
+        """Hook: the joined tables (left joins: dropped when unused).
 
         :rtype: SQL
         """
         return SQL(
             """
-            sale_order so
-            JOIN oms_flow flow ON flow.id = so.id
-            JOIN res_company company ON company.id = so.company_id
-            JOIN res_partner partner ON partner.id = so.partner_id
-            JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
+            oms_fact fact
+            LEFT JOIN sale_order so ON so.id = fact.order_id
+            LEFT JOIN res_company company ON company.id = fact.company_id
+            LEFT JOIN res_partner partner ON partner.id = so.partner_id
+            LEFT JOIN res_partner commercial
+                   ON commercial.id = partner.commercial_partner_id
             LEFT JOIN res_partner shipping ON shipping.id = so.partner_shipping_id
-            LEFT JOIN oms_qty qty ON qty.order_id = so.id
-            LEFT JOIN oms_money money ON money.order_id = so.id
-            LEFT JOIN oms_exc exc ON exc.order_id = so.id
             """
         )
 
@@ -492,7 +284,7 @@ class OmsOrderReport(models.Model):
 
         :rtype: SQL
         """
-        return SQL("so.state IN ('draft', 'sent', 'sale', 'cancel')")
+        return SQL("fact.state IN ('draft', 'sent', 'sale', 'cancel')")
 
     @api.model
     def _group_by_oms(self):
