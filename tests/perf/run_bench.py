@@ -30,29 +30,10 @@ SECTIONS = ("native", "oms", "review", "push", "scale", "kpi")
 
 
 def run_kpis(registry, sizes):
-    """helper R's KPI benchmark (tests/perf/bench_kpi.py), rolled back afterwards.
+    """The KPI benchmark of tests/perf/bench_kpi.py, rolled back afterwards."""
+    from .bench_kpi import run
 
-    Thin on purpose: ``bench_kpi.run`` when it exists, else its generate/bench.
-    """
-    from . import bench_kpi
-
-    if hasattr(bench_kpi, "run"):
-        return bench_kpi.run(registry=registry, sizes=sizes)
-    results = {}
-    with registry.cursor() as cr:
-        from odoo import SUPERUSER_ID, api
-
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        total = 0
-        try:
-            for index, count in enumerate(sizes):
-                bench_kpi.generate(env, count - total, f"{index}")
-                total = count
-                kpis, times = bench_kpi.bench(env, runs=3)
-                results[count] = {"orders": kpis["orders"], "best_s": min(times)}
-        finally:
-            cr.rollback()
-    return results
+    return run(registry=registry, sizes=sizes, runs=5, out=None)
 
 
 def main(argv=None):
@@ -177,10 +158,14 @@ def main(argv=None):
     if "kpi" in sections:
         kpis = run_kpis(registry, args.kpi_sizes)
         results["kpis"] = kpis
-        for size, figures in kpis.items():
-            best = figures.get("best_s") if isinstance(figures, dict) else figures
-            value = f"{best:.3f} s" if isinstance(best, (int, float)) else str(figures)
-            report(f"get_kpis over {size} orders (target < 1 s at 100k)", value)
+        for row in kpis["sizes"]:
+            for key, label in (("year", "a year"), ("month", "one month")):
+                figures = row[key]
+                report(
+                    f"get_kpis, {label}, {row['orders']} orders (target < 1 s)",
+                    f"{figures['best_s']:.3f} s best, "
+                    f"{figures['median_s']:.3f} s median",
+                )
     if native and oms:
         results["intake_ratio"] = oms["per_s"] / native["per_s"]
         ratio_line = (
