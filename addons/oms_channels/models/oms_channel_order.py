@@ -7,6 +7,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..adapters import ChannelError, NotAnOrder
@@ -22,6 +23,8 @@ OMS_CHANNEL_ORDER_STATE = [
     ("ignored", "Ignored"),
 ]
 BATCH_SIZE = 50
+#: errors of a transaction that met a concurrent one: retried in a new transaction
+CONCURRENCY_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.UniqueViolation)
 RETRY_BASE_MINUTES = 5
 
 
@@ -217,7 +220,13 @@ class OmsChannelOrder(models.Model):
     @api.model
     def _cron_process(self, limit=BATCH_SIZE):
         """Process a batch of claimed staged orders; re-trigger while work remains."""
-        records = self._claim(limit)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                records = self._claim(limit)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # a row changed since this transaction began: claim it in a new one
+            self._trigger_processing()
+            return self.browse()
         records._process()
         remaining = self.search_count([("state", "=", "received")]) if records else 0
         self.env["ir.cron"]._notify_progress(done=len(records), remaining=remaining)
@@ -256,7 +265,15 @@ class OmsChannelOrder(models.Model):
         return True
 
     def _process(self):
-        """One savepoint per record: one bad order never blocks the others."""
+        """One savepoint per record: one bad order never blocks the others.
+
+        A concurrency error (serialization failure, deadlock, lock timeout, or a
+        mapping row just created by another worker) is no fault of the order:
+        PostgreSQL asks for a new transaction, so the record stays queued and the
+        cron runs again at once; only a conflict repeated ``process_limit`` times
+        marks it failed.
+        """
+        conflicts = self.browse()
         for record in self:
             try:
                 with self.env.cr.savepoint():
@@ -264,8 +281,30 @@ class OmsChannelOrder(models.Model):
                         record._apply_cancellation()
                     else:
                         record._import_order()
+            except CONCURRENCY_ERRORS as exc:
+                if record.attempts + 1 >= record.channel_id.process_limit:
+                    record._mark_failed(exc)
+                else:
+                    record.attempts += 1
+                    conflicts |= record
             except Exception as exc:  # noqa: BLE001 - every failure is kept on the row
                 record._mark_failed(exc)
+        if conflicts:
+            _logger.info(
+                "channel orders %s met a concurrent update: left for the next run",
+                conflicts.ids,
+            )
+            self._trigger_processing()
+
+    @api.model
+    def _trigger_processing(self):
+        """Run the processing cron as soon as possible (in a new transaction)."""
+        cron = self.env.ref(
+            "oms_channels.ir_cron_oms_channel_order_process", raise_if_not_found=False
+        )
+        if cron:
+            # sudo: only schedules the cron (users who process orders cannot write it)
+            cron.sudo()._trigger()
 
     def _mark_failed(self, exc):
         self.ensure_one()
