@@ -150,10 +150,16 @@ class OmsChannel(models.Model):
             )
 
     def _compute_counts(self):
-        orders = dict(
-            self.env["sale.order"]._read_group(
-                [("oms_channel_id", "in", self.ids)], ["oms_channel_id"], ["__count"]
+        Order = self.env["sale.order"]
+        # OMS users without sales rights still open channels (no order count)
+        orders = (
+            dict(
+                Order._read_group(
+                    [("oms_channel_id", "in", self.ids)], ["oms_channel_id"], ["__count"]
+                )
             )
+            if Order.has_access("read")
+            else {}
         )
         failed = dict(
             self.env["oms.channel.order"]._read_group(
