@@ -114,6 +114,8 @@ class CommittedChannelCase(TransactionCase):
             self.channel_id = channel.id
             self.rule_id = rule.id
             self.webhook_token = channel.webhook_token
+            triggers = env["ir.cron.trigger"].search([], order="id desc", limit=1)
+            self.last_trigger_id = triggers.id or 0
         self.addCleanup(self._cleanup_committed)
 
     # -- helpers ---------------------------------------------------------------
@@ -125,7 +127,9 @@ class CommittedChannelCase(TransactionCase):
             def __enter__(self):
                 self.cr = case.registry.cursor()
                 return api.Environment(
-                    self.cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT, **(context or {}))
+                    self.cr,
+                    SUPERUSER_ID,
+                    dict(DISABLED_MAIL_CONTEXT, **(context or {})),
                 )
 
             def __exit__(self, exc_type, exc, tb):
@@ -232,9 +236,13 @@ class CommittedChannelCase(TransactionCase):
             mute_logger("odoo.models.unlink", "odoo.sql_db"),
             self.committed_env() as env,
         ):
-            orders = env["sale.order"].search([("oms_channel_id", "=", self.channel_id)])
+            orders = env["sale.order"].search(
+                [("oms_channel_id", "=", self.channel_id)]
+            )
             partners = (
-                orders.partner_id | orders.partner_invoice_id | orders.partner_shipping_id
+                orders.partner_id
+                | orders.partner_invoice_id
+                | orders.partner_shipping_id
             )
             pickings = orders.picking_ids
             moves = pickings.move_ids | orders.order_line.move_ids
@@ -266,3 +274,5 @@ class CommittedChannelCase(TransactionCase):
             (partners | partners.child_ids).exists().unlink()
             env["product.pricelist"].browse(self.pricelist_id).unlink()
             env.ref("base.USD").active = self.usd_was_active
+            # the processing cron was scheduled by the webhook and by conflicts
+            env["ir.cron.trigger"].search([("id", ">", self.last_trigger_id)]).unlink()

@@ -1,15 +1,18 @@
 """Access: every OMS model for every group, secrets, webhook signatures.
 
-Requirement (issue #7)                          Test
-every model × group × read/write/create/unlink  test_acl_matrix_of_every_oms_model
-(the matrix below is the spec: a change of an   test_matrix_lists_every_oms_model
-ir.model.access.csv must change it too)
-KPIs need the OMS                                test_kpis_refused_without_oms_rights
-credentials invisible below manager             test_channel_secrets_unreadable_below_manager
-(read, search_read, search, export, fields_get) test_secret_fields_are_manager_only
-webhook unusable without the right signature    TestHardeningWebhookSignatures
-(missing, wrong, other channel's secret, other
-platform's header, replay with a changed body)
+Requirement of issue #7, then its test(s):
+
+- every model x group x read/write/create/unlink, against MATRIX (the spec:
+  a change of an ir.model.access.csv or a new model must change it too):
+  test_acl_matrix_of_every_oms_model, test_matrix_lists_every_oms_model,
+  test_acl_matrix_is_enforced_by_the_orm, test_kpis_refused_without_oms_rights
+- credentials invisible below manager (read, search_read, search, export,
+  web_read, fields_get):
+  test_channel_secrets_unreadable_below_manager,
+  test_secret_fields_are_manager_only
+- webhook unusable without the right signature (missing, wrong, other
+  channel's secret, other platform's header, replay with a changed body):
+  TestHardeningWebhookSignatures
 
 Record rules (own orders, multi-company) are addons/oms_core/tests/test_access.py
 and addons/oms_channels/tests/test_security.py.
@@ -103,8 +106,7 @@ class TestHardeningAccess(TransactionCase):
         return {
             model.model
             for model in models
-            if not self.env[model.model]._abstract
-            and model.model.startswith("oms.")
+            if not self.env[model.model]._abstract and model.model.startswith("oms.")
         }
 
     def test_matrix_lists_every_oms_model(self):
@@ -138,9 +140,7 @@ class TestHardeningAccess(TransactionCase):
                 {"name": "x", "check_type": "stock"}
             )
         with self.assertRaises(AccessError):
-            self.env["oms.channel.order"].with_user(self.users["stock_user"]).search(
-                []
-            )
+            self.env["oms.channel.order"].with_user(self.users["stock_user"]).search([])
 
     def test_kpis_refused_without_oms_rights(self):
         """An internal user without the OMS gets no KPI figures."""
@@ -160,10 +160,23 @@ class TestHardeningAccess(TransactionCase):
         for model in self._oms_models():
             for name, field in self.env[model]._fields.items():
                 if any(word in name for word in SECRET_WORDS):
-                    self.assertIn(
-                        name, SECRET_FIELDS.get(model, ()), f"{model}.{name}"
-                    )
+                    self.assertIn(name, SECRET_FIELDS.get(model, ()), f"{model}.{name}")
                     self.assertEqual(field.groups, "oms_core.group_oms_manager")
+
+    @staticmethod
+    def _secret_reads(Channel, channel_id, field):
+        """Every way of reading ``field`` of the channel ``channel_id``."""
+        record = Channel.browse(channel_id)
+        attempts = [
+            lambda: record.read([field]),
+            lambda: Channel.search_read([("id", "=", channel_id)], [field]),
+            lambda: record.export_data([field]),
+            lambda: record.web_read({field: {}}),
+        ]
+        if Channel._fields[field].store:
+            # guessing a secret through a search domain
+            attempts.append(lambda: Channel.search([(field, "=", "x")]))
+        return attempts
 
     def test_channel_secrets_unreadable_below_manager(self):
         """Secrets: no read, search_read, search, export or fields_get below manager."""
@@ -187,15 +200,7 @@ class TestHardeningAccess(TransactionCase):
             self.assertEqual(record.name, "Secret shop", group)
             self.assertFalse(set(fields) & set(Channel.fields_get()), group)
             for field in fields:
-                attempts = [
-                    lambda f=field: record.read([f]),
-                    lambda f=field: Channel.search_read([("id", "=", channel.id)], [f]),
-                    lambda f=field: record.export_data([f]),
-                    lambda f=field: record.web_read({f: {}}),
-                ]
-                if Channel._fields[field].store:
-                    # guessing a secret through a search domain
-                    attempts.append(lambda f=field: Channel.search([(f, "=", "x")]))
+                attempts = self._secret_reads(Channel, channel.id, field)
                 for attempt in attempts:
                     with self.assertRaises(AccessError, msg=f"{group} {field}"):
                         attempt()
@@ -240,7 +245,7 @@ class TestHardeningWebhookSignatures(HttpCase, OmsChannelsCommon):
         return self.env["oms.channel.order"].search([("channel_id", "=", channel.id)])
 
     def test_every_wrong_signature_is_refused(self):
-        """Missing, wrong, other channel's, other header, replayed-on-other-body: 401."""
+        """Missing, wrong, other channel's, other header, other body's: all 401."""
         bodies = self._bodies()
         for channel, body in bodies.items():
             header = self.HEADERS[channel.connector]
@@ -252,7 +257,9 @@ class TestHardeningWebhookSignatures(HttpCase, OmsChannelsCommon):
                 "missing": {},
                 "empty": {header: ""},
                 "wrong secret": {header: self._sign("guess", body)},
-                "other channel's secret": {header: self._sign(f"{other.code}-secret", body)},
+                "other channel's secret": {
+                    header: self._sign(f"{other.code}-secret", body)
+                },
                 "other platform's header": (
                     {other_header: own} if other_header != header else {}
                 ),
@@ -275,7 +282,9 @@ class TestHardeningWebhookSignatures(HttpCase, OmsChannelsCommon):
         body = self._bodies()[self.rest]
         signature = self._sign("MINI-secret", body)
         header = self.HEADERS["rest_json"]
-        self.assertEqual(self._post(self.rest, body, {header: signature}).status_code, 200)
+        self.assertEqual(
+            self._post(self.rest, body, {header: signature}).status_code, 200
+        )
         staged = self._staged(self.rest)
         tampered = json.dumps(
             {"id": "SIG-1", "lines": [{"sku": "SKU-A", "quantity": 999}]}
@@ -286,13 +295,17 @@ class TestHardeningWebhookSignatures(HttpCase, OmsChannelsCommon):
         staged.invalidate_recordset()
         self.assertEqual(staged.payload, body.decode())
         # the untouched replay is idempotent: 200, still one record
-        self.assertEqual(self._post(self.rest, body, {header: signature}).status_code, 200)
+        self.assertEqual(
+            self._post(self.rest, body, {header: signature}).status_code, 200
+        )
         self.assertEqual(self._staged(self.rest), staged)
 
     def test_token_of_a_manual_channel_is_unknown(self):
         """Channels without a webhook connector do not answer webhooks (404)."""
         manual = self._create_channel("Phone", "PHONE", "manual", kind="phone")
         body = self._bodies()[self.rest]
-        response = self._post(manual, body, {"X-OMS-Signature": self._sign("PHONE-secret", body)})
+        response = self._post(
+            manual, body, {"X-OMS-Signature": self._sign("PHONE-secret", body)}
+        )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self._staged(manual))

@@ -1,13 +1,19 @@
 """Concurrency: several workers at once on real, committed data.
 
-Requirement (issue #7)                          Test
-two workers processing the same staged orders   test_two_workers_drain_one_queue_exactly_once
-the same webhook twice at the same moment       test_same_webhook_twice_at_once_over_http
-webhook and pull racing on one order            test_webhook_and_pull_race_make_one_order
-the last-unit race (through the intake)         test_last_unit_race_through_the_intake
-serialization error never reaches the user      every test: no failed record, no
-                                                exception, no ERROR log; the retry
-                                                is test_conflict_is_retried_not_failed
+Requirement of issue #7, then its test(s):
+
+- two workers processing the same staged orders:
+  test_two_workers_drain_one_queue_exactly_once
+- the same webhook twice at the same moment:
+  test_same_webhook_twice_at_once_over_http
+- webhook and pull racing on one order:
+  test_webhook_and_pull_race_make_one_order
+- the last-unit race (through the intake):
+  test_last_unit_race_through_the_intake
+- serialization error never reaches the user:
+  every test (no failed record, no exception, no 500); the retries are
+  test_conflict_is_retried_not_failed (cron) and
+  test_webhook_conflict_is_retried_not_500 (webhook)
 
 oms_core's own last-unit races (review only, confirmation only) are
 addons/oms_core/tests/test_stock_concurrency.py and test_fulfil_race.py.
@@ -27,6 +33,10 @@ from odoo.addons.oms_channels.tests.common import FakePlatform
 from .common import CommittedChannelCase, order_payload
 
 QUIET = ("odoo.sql_db", "odoo.service.model", "odoo.http")
+RAISE_SERIALIZATION_FAILURE = (
+    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure', "
+    "MESSAGE = 'could not serialize access due to concurrent update'; END $$"
+)
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
@@ -65,6 +75,29 @@ class TestHardeningConcurrency(CommittedChannelCase):
             )
         self.assertEqual(self.staged_states(), {f"W{self.tag}": "imported"})
         self.assertEqual(len(self.sale_orders()), 1)
+
+    def test_webhook_conflict_is_retried_not_500(self):
+        """A serialization failure while the webhook stores: retried, answered 200."""
+        body = json.dumps(order_payload(f"C{self.tag}", self.sku)).encode()
+        original = OmsChannelOrder._stage
+        calls = []
+
+        def conflicting(model, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                model.env.cr.execute(RAISE_SERIALIZATION_FAILURE)
+            return original(model, *args, **kwargs)
+
+        with (
+            patch.object(OmsChannelOrder, "_stage", conflicting),
+            mute_logger(*QUIET),
+        ):
+            answer = requests.post(
+                self.webhook_url(), data=body, headers=self.signed(body), timeout=60
+            )
+        self.assertEqual(answer.status_code, 200)
+        self.assertEqual(len(calls), 2, "Odoo retried the request once")
+        self.assertEqual(self.staged_states(), {f"C{self.tag}": "received"})
 
     def test_webhook_and_pull_race_make_one_order(self):
         """The platform's webhook and our pull deliver one order at once: one order."""
@@ -107,7 +140,7 @@ class TestHardeningLastUnit(CommittedChannelCase):
         return env["oms.channel.order"]._cron_process(limit=1).ids
 
     def test_last_unit_race_through_the_intake(self):
-        """Two channel orders for the last unit, two workers: one confirmed, one held."""
+        """Two channel orders, one unit, two workers: one confirmed, one held."""
         refs = [f"L{self.tag}-A", f"L{self.tag}-B"]
         self.stage(*refs)
         with mute_logger(*QUIET):
@@ -145,10 +178,7 @@ class TestHardeningLastUnit(CommittedChannelCase):
         def conflicting(record):
             calls.append(record.id)
             if len(calls) == 1:
-                record.env.cr.execute(
-                    "DO $$ BEGIN RAISE EXCEPTION serialization_failure "
-                    "USING MESSAGE = 'could not serialize access'; END $$"
-                )
+                record.env.cr.execute(RAISE_SERIALIZATION_FAILURE)
             return original(record)
 
         with (

@@ -1,14 +1,18 @@
 """Faults: killed workers, dropped connections, failing and slow channel APIs.
 
-Requirement (issue #7)                             Test
-worker killed (SIGKILL) in the middle of a batch   test_worker_killed_mid_batch_resumes
-database connection dropped mid-batch              test_connection_dropped_mid_batch_resumes
-(pg_terminate_backend)
-  -> nothing half-done, the next run imports every order exactly once
-API answering 500: retried with back-off           test_pull_retries_5xx_with_backoff
-API timing out: retried                            test_pull_retries_timeouts
-failing pull keeps the cursor, loses no order      test_failing_pull_keeps_cursor_and_loses_nothing
-(also when it fails on the 2nd page)
+Requirement of issue #7, then its test(s):
+
+- worker killed (SIGKILL) in the middle of a batch:
+  test_worker_killed_mid_batch_resumes
+- database connection dropped mid-batch (pg_terminate_backend):
+  test_connection_dropped_mid_batch_resumes
+  (both: nothing half-done, the next run imports every order exactly once)
+- API answering 500: retried with back-off:
+  test_pull_retries_5xx_with_backoff
+- API timing out: retried:
+  test_pull_retries_timeouts
+- failing pull keeps the cursor, loses no order (also when it fails on the 2nd page):
+  test_failing_pull_keeps_cursor_and_loses_nothing
 
 The killed worker is a real second Odoo process (tests/hardening/cron_worker.py)
 on the test database; its staged orders are committed and removed afterwards.
@@ -90,7 +94,9 @@ class TestHardeningWorkerFaults(CommittedChannelCase):
         self.assertFalse(self.sale_orders(), "a sales order of the killed batch")
         self.assertFalse(
             self.read(
-                "res.partner", [("name", "like", f"Hardening buyer K{self.tag}")], ["id"]
+                "res.partner",
+                [("name", "like", f"Hardening buyer K{self.tag}")],
+                ["id"],
             )
         )
         self.assertFalse(
@@ -112,7 +118,7 @@ class TestHardeningWorkerFaults(CommittedChannelCase):
         self.assertEqual({(s["attempts"], s["error"]) for s in staged}, {(0, False)})
 
     def test_worker_killed_mid_batch_resumes(self):
-        """SIGKILL of a worker mid-batch: nothing half-done, the next run imports all."""
+        """SIGKILL of a worker mid-batch: nothing half-done, the next run does all."""
         refs = [f"K{self.tag}-{i}" for i in range(self.batch)]
         self.stage(*refs)
         worker, backend = self._start_worker()
@@ -189,8 +195,12 @@ class TestHardeningApiFaults(OmsChannelsCommon):
         cls.order = {
             "id": "PULL-1",
             "customer": {"name": "Pull buyer", "email": "pull@example.com"},
-            "shipping": {"name": "Pull buyer", "street": "1 Main St",
-                         "city": "Austin", "country": "US"},
+            "shipping": {
+                "name": "Pull buyer",
+                "street": "1 Main St",
+                "city": "Austin",
+                "country": "US",
+            },
             "lines": [{"sku": "SKU-A", "quantity": 1, "price": "1"}],
             "currency": "USD",
         }
@@ -206,10 +216,14 @@ class TestHardeningApiFaults(OmsChannelsCommon):
         return self.env["oms.channel.order"].search([("channel_id", "=", channel.id)])
 
     def test_pull_retries_5xx_with_backoff(self):
-        """500, 502, 503 then 200: the cron stages the order after 1, 2, 4 s back-off."""
+        """500, 502, 503 then 200: the order is staged after 1, 2, 4 s back-off."""
         with FakePlatform() as platform:
             platform.add(
-                "GET", "/orders", (500, {}, {}), (502, {}, {}), (503, {}, {}),
+                "GET",
+                "/orders",
+                (500, {}, {}),
+                (502, {}, {}),
+                (503, {}, {}),
                 (200, {}, {"orders": [self.order]}),
             )
             self.rest.api_url = platform.url + "/orders"
@@ -241,19 +255,23 @@ class TestHardeningApiFaults(OmsChannelsCommon):
         second = {"id": 902, "line_items": [{"sku": "SKU-B", "quantity": 1}]}
         with FakePlatform() as platform:
             platform.add(
-                "GET", "/wp-json/wc/v3/orders",
+                "GET",
+                "/wp-json/wc/v3/orders",
                 (200, {"X-WP-TotalPages": "2"}, [first]),
                 (500, {}, {}),
             )
             self.woo.api_url = platform.url
             with mute_logger(ADAPTER_LOG, CHANNEL_LOG):
                 self.env["oms.channel"]._cron_sync_orders()  # never raises
-        self.assertEqual(len(platform.requests), 2 + adapter_base.ChannelAdapter.max_retries)
+        self.assertEqual(
+            len(platform.requests), 2 + adapter_base.ChannelAdapter.max_retries
+        )
         self.assertEqual(str(self.woo.last_sync_date), since, "cursor untouched")
         self.assertFalse(self._staged(self.woo), "page 1 is not half-staged")
         with FakePlatform() as platform:
             platform.add(
-                "GET", "/wp-json/wc/v3/orders",
+                "GET",
+                "/wp-json/wc/v3/orders",
                 (200, {"X-WP-TotalPages": "2"}, [first]),
                 (200, {"X-WP-TotalPages": "2"}, [second]),
             )

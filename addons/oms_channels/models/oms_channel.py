@@ -155,7 +155,9 @@ class OmsChannel(models.Model):
         orders = (
             dict(
                 Order._read_group(
-                    [("oms_channel_id", "in", self.ids)], ["oms_channel_id"], ["__count"]
+                    [("oms_channel_id", "in", self.ids)],
+                    ["oms_channel_id"],
+                    ["__count"],
                 )
             )
             if Order.has_access("read")

@@ -24,7 +24,10 @@ OMS_CHANNEL_ORDER_STATE = [
 ]
 BATCH_SIZE = 50
 #: errors of a transaction that met a concurrent one: retried in a new transaction
-CONCURRENCY_ERRORS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.UniqueViolation)
+CONCURRENCY_ERRORS = (
+    *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+    psycopg2.errors.UniqueViolation,
+)
 RETRY_BASE_MINUTES = 5
 
 
