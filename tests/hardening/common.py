@@ -19,6 +19,11 @@ from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 from odoo.addons.oms_channels.adapters.base import hmac_b64
 
 SECRET = "hardening-secret"
+#: SQL failing as a transaction that met a concurrent update does
+RAISE_SERIALIZATION_FAILURE = (
+    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure', "
+    "MESSAGE = 'could not serialize access due to concurrent update'; END $$"
+)
 
 
 def order_payload(ref, sku, quantity=1, **values):

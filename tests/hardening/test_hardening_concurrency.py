@@ -30,13 +30,9 @@ from odoo.tools import mute_logger
 from odoo.addons.oms_channels.models.oms_channel_order import OmsChannelOrder
 from odoo.addons.oms_channels.tests.common import FakePlatform
 
-from .common import CommittedChannelCase, order_payload
+from .common import RAISE_SERIALIZATION_FAILURE, CommittedChannelCase, order_payload
 
 QUIET = ("odoo.sql_db", "odoo.service.model", "odoo.http")
-RAISE_SERIALIZATION_FAILURE = (
-    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure', "
-    "MESSAGE = 'could not serialize access due to concurrent update'; END $$"
-)
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")

@@ -11,6 +11,9 @@ Requirement of issue #7, then its test(s):
   test_pull_retries_5xx_with_backoff
 - API timing out: retried:
   test_pull_retries_timeouts
+- a pull meeting a concurrent update (serialization failure): the cron goes on,
+  the next run stages the order:
+  test_pull_conflict_keeps_cursor
 - failing pull keeps the cursor, loses no order (also when it fails on the 2nd page):
   test_failing_pull_keeps_cursor_and_loses_nothing
 
@@ -33,9 +36,10 @@ from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
 from odoo.addons.oms_channels.adapters import base as adapter_base
+from odoo.addons.oms_channels.models.oms_channel_order import OmsChannelOrder
 from odoo.addons.oms_channels.tests.common import FakePlatform, OmsChannelsCommon
 
-from .common import CommittedChannelCase
+from .common import RAISE_SERIALIZATION_FAILURE, CommittedChannelCase
 
 WORKER = Path(__file__).with_name("cron_worker.py")
 ADAPTER_LOG = "odoo.addons.oms_channels.adapters.base"
@@ -282,3 +286,28 @@ class TestHardeningApiFaults(OmsChannelsCommon):
             sorted(self._staged(self.woo).mapped("external_ref")), ["901", "902"]
         )
         self.assertGreater(str(self.woo.last_sync_date), since)
+
+    def test_pull_conflict_keeps_cursor(self):
+        """A serialization failure during the pull: no cron error, nothing lost."""
+        original = OmsChannelOrder._stage
+        calls = []
+
+        def conflicting(model, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                model.env.cr.execute(RAISE_SERIALIZATION_FAILURE)
+            return original(model, *args, **kwargs)
+
+        with FakePlatform() as platform:
+            platform.add("GET", "/orders", (200, {}, {"orders": [self.order]}))
+            self.rest.api_url = platform.url + "/orders"
+            with (
+                patch.object(OmsChannelOrder, "_stage", conflicting),
+                mute_logger("odoo.sql_db"),
+            ):
+                self.env["oms.channel"]._cron_sync_orders()  # never raises
+                self.assertFalse(self.rest.last_sync_date)
+                self.assertFalse(self._staged(self.rest))
+                self.env["oms.channel"]._cron_sync_orders()
+        self.assertEqual(self._staged(self.rest).external_ref, "PULL-1")
+        self.assertTrue(self.rest.last_sync_date)

@@ -4,6 +4,7 @@ import secrets
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..adapters import ADAPTERS, ChannelError
 
@@ -293,6 +294,10 @@ class OmsChannel(models.Model):
                     channel._sync_orders()
             except UserError as exc:
                 _logger.warning("%s", exc)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # a concurrent webhook updated the same order: the cursor is kept,
+                # so the next run pulls these orders again
+                _logger.info("pull of channel %s met a concurrent update", channel.id)
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):
