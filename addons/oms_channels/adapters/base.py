@@ -21,6 +21,8 @@ _logger = logging.getLogger(__name__)
 
 TIMEOUT = 20  # seconds, for every HTTP call
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+#: no real order has a quantity or an amount this large (beyond float precision)
+MAX_NUMBER = Decimal(10) ** 12
 
 
 class ChannelError(Exception):
@@ -96,6 +98,8 @@ def to_decimal(value, what="amount"):
         raise ChannelError(f"invalid {what}: {value!r}") from exc
     if not result.is_finite():
         raise ChannelError(f"invalid {what}: {value!r}")
+    if abs(result) >= MAX_NUMBER:
+        raise ChannelError(f"{what} out of range: {value!r}")
     return result
 
 

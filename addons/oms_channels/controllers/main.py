@@ -10,6 +10,9 @@ from ..models.oms_channel import OMS_PULL_CONNECTORS
 
 _logger = logging.getLogger(__name__)
 
+#: largest webhook body processed (bytes); a platform's order is far smaller
+WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+
 
 class OmsWebhookController(http.Controller):
     @http.route(
@@ -22,7 +25,8 @@ class OmsWebhookController(http.Controller):
     )
     def oms_webhook(self, token, **kwargs):
         """Store a platform's order delivery: 200 stored, 401 bad signature,
-        404 unknown token, 400 not an order (kept as failed when signed)."""
+        404 unknown token, 400 not an order and 413 larger than
+        ``WEBHOOK_MAX_BYTES`` (both kept as failed when signed)."""
         # sudo: public endpoint; the secret token in the URL identifies the channel
         # and the platform's signature authenticates the body below.
         channel = (
@@ -56,6 +60,22 @@ class OmsWebhookController(http.Controller):
         Staged = (
             request.env["oms.channel.order"].sudo().with_company(channel.company_id)
         )
+        if len(body) > WEBHOOK_MAX_BYTES:
+            _logger.warning(
+                "webhook of channel %s: body of %s bytes refused", channel.id, len(body)
+            )
+            Staged._stage_invalid(
+                channel,
+                text,
+                request.env._(
+                    "The delivery is %(size).1f MB, more than the %(limit)s MB a "
+                    "webhook accepts: it is not processed. Import the order from a "
+                    "file or let the scheduled pull fetch it.",
+                    size=len(body) / 1024 / 1024,
+                    limit=WEBHOOK_MAX_BYTES // 1024 // 1024,
+                ),
+            )
+            return self._answer(413, "body too large")
         try:
             with request.env.cr.savepoint():
                 orders = adapter.orders_of(loads(body))
@@ -69,7 +89,13 @@ class OmsWebhookController(http.Controller):
                         cancel=adapter.is_cancel_event(headers, order),
                     )
         except (NotAnOrder, ChannelError) as exc:
-            Staged._stage_invalid(channel, text, str(exc))
+            Staged._stage_invalid(
+                channel,
+                text,
+                request.env._(
+                    "The channel's payload cannot be used: %(error)s", error=str(exc)
+                ),
+            )
             return self._answer(400, "not an order")
         cron = request.env.ref(
             "oms_channels.ir_cron_oms_channel_order_process", raise_if_not_found=False

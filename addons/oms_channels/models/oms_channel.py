@@ -4,6 +4,7 @@ import secrets
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..adapters import ADAPTERS, ChannelError
 
@@ -150,10 +151,18 @@ class OmsChannel(models.Model):
             )
 
     def _compute_counts(self):
-        orders = dict(
-            self.env["sale.order"]._read_group(
-                [("oms_channel_id", "in", self.ids)], ["oms_channel_id"], ["__count"]
+        Order = self.env["sale.order"]
+        # OMS users without sales rights still open channels (no order count)
+        orders = (
+            dict(
+                Order._read_group(
+                    [("oms_channel_id", "in", self.ids)],
+                    ["oms_channel_id"],
+                    ["__count"],
+                )
             )
+            if Order.has_access("read")
+            else {}
         )
         failed = dict(
             self.env["oms.channel.order"]._read_group(
@@ -285,6 +294,10 @@ class OmsChannel(models.Model):
                     channel._sync_orders()
             except UserError as exc:
                 _logger.warning("%s", exc)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # a concurrent webhook updated the same order: the cursor is kept,
+                # so the next run pulls these orders again
+                _logger.info("pull of channel %s met a concurrent update", channel.id)
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):

@@ -7,6 +7,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..adapters import ChannelError, NotAnOrder
@@ -22,15 +23,12 @@ OMS_CHANNEL_ORDER_STATE = [
     ("ignored", "Ignored"),
 ]
 BATCH_SIZE = 50
+#: errors of a transaction that met a concurrent one: retried in a new transaction
+CONCURRENCY_ERRORS = (
+    *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+    psycopg2.errors.UniqueViolation,
+)
 RETRY_BASE_MINUTES = 5
-
-
-def _is_retryable(exc):
-    """A concurrency error after which PostgreSQL wants the transaction retried."""
-    return isinstance(
-        exc,
-        psycopg2.extensions.TransactionRollbackError | psycopg2.errors.LockNotAvailable,
-    )
 
 
 class OmsChannelOrder(models.Model):
@@ -225,7 +223,13 @@ class OmsChannelOrder(models.Model):
     @api.model
     def _cron_process(self, limit=BATCH_SIZE):
         """Process a batch of claimed staged orders; re-trigger while work remains."""
-        records = self._claim(limit)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                records = self._claim(limit)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # a row changed since this transaction began: claim it in a new one
+            self._trigger_processing()
+            return self.browse()
         records._process()
         remaining = self.search_count([("state", "=", "received")]) if records else 0
         self.env["ir.cron"]._notify_progress(done=len(records), remaining=remaining)
@@ -268,19 +272,19 @@ class OmsChannelOrder(models.Model):
 
         The batch (`_import_orders`) runs in one savepoint. If anything in it
         fails, all of it is rolled back and every record is processed again in
-        its own savepoint, so one bad order never blocks the others. A
-        concurrency error PostgreSQL asks to retry (serialization failure,
-        deadlock) is raised instead: the whole batch is retried by the next
-        cron run. Cancellations of imported orders run one by one.
+        its own savepoint, so one bad order never blocks the others.
+        A concurrency error (serialization failure, deadlock, lock timeout, or a
+        mapping row just created by another worker) is no fault of the order:
+        PostgreSQL asks for a new transaction, so the record stays queued and the
+        cron runs again at once; only a conflict repeated ``process_limit`` times
+        marks it failed. Cancellations of imported orders run one by one.
         """
         imports = self.filtered(lambda r: r.state != "imported")
         if len(imports) > 1:
             try:
                 with self.env.cr.savepoint():
                     imports._import_orders()
-            except Exception as exc:
-                if _is_retryable(exc):
-                    raise
+            except Exception as exc:  # noqa: BLE001 - redone one by one below
                 _logger.info(
                     "batch of %s channel orders failed (%s), one by one now",
                     len(imports),
@@ -288,6 +292,7 @@ class OmsChannelOrder(models.Model):
                 )
             else:
                 self -= imports
+        conflicts = self.browse()
         for record in self:
             try:
                 with self.env.cr.savepoint():
@@ -295,8 +300,30 @@ class OmsChannelOrder(models.Model):
                         record._apply_cancellation()
                     else:
                         record._import_order()
+            except CONCURRENCY_ERRORS as exc:
+                if record.attempts + 1 >= record.channel_id.process_limit:
+                    record._mark_failed(exc)
+                else:
+                    record.attempts += 1
+                    conflicts |= record
             except Exception as exc:  # noqa: BLE001 - every failure is kept on the row
                 record._mark_failed(exc)
+        if conflicts:
+            _logger.info(
+                "channel orders %s met a concurrent update: left for the next run",
+                conflicts.ids,
+            )
+            self._trigger_processing()
+
+    @api.model
+    def _trigger_processing(self):
+        """Run the processing cron as soon as possible (in a new transaction)."""
+        cron = self.env.ref(
+            "oms_channels.ir_cron_oms_channel_order_process", raise_if_not_found=False
+        )
+        if cron:
+            # sudo: only schedules the cron (users who process orders cannot write it)
+            cron.sudo()._trigger()
 
     def _mark_failed(self, exc):
         self.ensure_one()
@@ -415,16 +442,16 @@ class OmsChannelOrder(models.Model):
                     if not existing_order:
                         vals = record.channel_id._prepare_sale_order_vals(normalized)
             except Exception as exc:
-                if _is_retryable(exc):
-                    raise
                 if (
-                    isinstance(exc, psycopg2.errors.UniqueViolation)
+                    isinstance(exc, CONCURRENCY_ERRORS)
                     and record.attempts + 1 < record.channel_id.process_limit
                 ):
-                    # another worker mapped the same new customer or SKU: left
-                    # for the next run, whose snapshot sees that mapping
+                    # another worker mapped the same new customer or SKU, or
+                    # updated a row this snapshot read: left for the next run,
+                    # whose snapshot sees that change
                     _logger.info("channel order %s deferred: %s", record.id, exc)
                     record.attempts += 1
+                    self._trigger_processing()
                     continue
                 record._mark_failed(exc)
                 continue

@@ -1,0 +1,1 @@
+"""Hardening suites of issue #7: see README.md for the map of requirements."""

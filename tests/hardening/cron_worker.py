@@ -1,0 +1,46 @@
+"""A separate Odoo worker process for the fault tests (not a test module).
+
+``python cron_worker.py <odoo.conf> <database> <pause_after>`` loads the registry,
+runs one batch of the staged-order cron and, after ``pause_after`` orders were
+imported in the (uncommitted) batch, prints ``MIDBATCH <backend pid>`` and waits
+for a line on stdin. The test then kills this process or its database connection.
+"""
+
+import sys
+
+
+def main(config_file, database, pause_after):
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", config_file, "-d", database, "--log-level=warn"])
+    odoo.modules.module.initialize_sys_path()
+    odoo.service.server.load_server_wide_modules()
+    from odoo.addons.oms_channels.models.oms_channel_order import (  # noqa: PLC0415
+        OmsChannelOrder,
+    )
+
+    registry = Registry(database)
+    original = OmsChannelOrder._import_order
+    imported = []
+
+    def import_then_pause(record):
+        result = original(record)
+        imported.append(record.id)
+        if len(imported) == pause_after:
+            record.env.cr.execute("SELECT pg_backend_pid()")
+            print("MIDBATCH", record.env.cr.fetchone()[0], flush=True)
+            sys.stdin.readline()
+        return result
+
+    OmsChannelOrder._import_order = import_then_pause
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["oms.channel.order"]._cron_process()
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
