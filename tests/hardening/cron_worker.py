@@ -1,9 +1,10 @@
 """A separate Odoo worker process for the fault tests (not a test module).
 
 ``python cron_worker.py <odoo.conf> <database> <pause_after>`` loads the registry,
-runs one batch of the staged-order cron and, after ``pause_after`` orders were
-imported in the (uncommitted) batch, prints ``MIDBATCH <backend pid>`` and waits
-for a line on stdin. The test then kills this process or its database connection.
+runs one batch of the staged-order cron and, once ``pause_after`` orders were
+imported in the (uncommitted) batch, one by one or as a batch, prints
+``MIDBATCH <backend pid>`` and waits for a line on stdin. The test then kills
+this process or its database connection.
 """
 
 import sys
@@ -24,18 +25,30 @@ def main(config_file, database, pause_after):
 
     registry = Registry(database)
     original = OmsChannelOrder._import_order
+    original_batch = OmsChannelOrder._import_orders
     imported = []
+
+    def pause_once_enough(env, records):
+        before = len(imported)
+        imported.extend(records.ids)
+        if before < pause_after <= len(imported):
+            env.cr.execute("SELECT pg_backend_pid()")
+            print("MIDBATCH", env.cr.fetchone()[0], flush=True)
+            sys.stdin.readline()
 
     def import_then_pause(record):
         result = original(record)
-        imported.append(record.id)
-        if len(imported) == pause_after:
-            record.env.cr.execute("SELECT pg_backend_pid()")
-            print("MIDBATCH", record.env.cr.fetchone()[0], flush=True)
-            sys.stdin.readline()
+        pause_once_enough(record.env, record)
+        return result
+
+    def import_batch_then_pause(records):
+        # the batch's orders exist, reviewed and confirmed, but nothing is committed
+        result = original_batch(records)
+        pause_once_enough(records.env, records)
         return result
 
     OmsChannelOrder._import_order = import_then_pause
+    OmsChannelOrder._import_orders = import_batch_then_pause
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         env["oms.channel.order"]._cron_process()
