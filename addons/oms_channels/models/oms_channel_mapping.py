@@ -10,8 +10,53 @@ from odoo.tools import float_compare, float_is_zero
 OMS_ADDRESS_REQUIRED_KINDS = ("web_shop", "marketplace", "api", "email")
 
 
+class OmsMappingCache:
+    """Lookups shared by the orders of one import batch (context key
+    ``oms_mapping_cache`` of the channel): taxes, countries and the channel's
+    product bindings are read once per batch instead of once per line.
+
+    Only lookups of existing records are kept, never records created by the
+    mapping, so a record rolled back with its order's savepoint is never reused.
+    """
+
+    def __init__(self):
+        self._values = {}
+
+    def get(self, key, compute):
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+    def peek(self, key):
+        return self._values.get(key)
+
+    def set(self, key, value):
+        self._values[key] = value
+
+
 class OmsChannel(models.Model):
     _inherit = "oms.channel"
+
+    def _oms_cached(self, key, compute):
+        """``compute()``, remembered for the batch when the context has a cache."""
+        cache = self.env.context.get("oms_mapping_cache")
+        return cache.get(key, compute) if cache else compute()
+
+    def _oms_prefetch_bindings(self, normalized_orders):
+        """Read the product bindings of every SKU of these orders in one query
+        (into the batch cache; see `_get_product`)."""
+        self.ensure_one()
+        cache = self.env.context.get("oms_mapping_cache")
+        skus = {line.sku for order in normalized_orders for line in order.lines}
+        skus.discard(None)
+        skus.discard("")
+        if not cache or not skus:
+            return
+        bindings = self.env["oms.channel.product"].search(
+            [("channel_id", "=", self.id), ("external_sku", "in", list(skus))]
+        )  # one binding per SKU and channel (unique constraint)
+        for binding in bindings:
+            cache.set(("binding", self.id, binding.external_sku), binding)
 
     # -- order ----------------------------------------------------------------
     def _create_sale_order(self, normalized):
@@ -254,9 +299,12 @@ class OmsChannel(models.Model):
             binding_domain = [("external_product_ref", "=", line.external_product_id)]
         else:
             return Product.browse()
-        binding = Binding.search(
-            [("channel_id", "=", self.id)] + binding_domain, limit=1
-        )
+        cache = self.env.context.get("oms_mapping_cache")
+        binding = cache and line.sku and cache.peek(("binding", self.id, line.sku))
+        if not binding:
+            binding = Binding.search(
+                [("channel_id", "=", self.id)] + binding_domain, limit=1
+            )
         if binding or not line.sku:
             return binding.product_id
         product = Product.search(
@@ -278,13 +326,16 @@ class OmsChannel(models.Model):
         Tax = self.env["account.tax"]
         taxes = Tax.browse()
         for rate in rates:
-            candidates = Tax.search(
-                [
-                    ("type_tax_use", "=", "sale"),
-                    ("amount_type", "=", "percent"),
-                    ("company_id", "=", self.company_id.id),
-                    ("price_include", "=", normalized.taxes_included),
-                ]
+            candidates = self._oms_cached(
+                ("taxes", self.company_id.id, bool(normalized.taxes_included)),
+                lambda: Tax.search(
+                    [
+                        ("type_tax_use", "=", "sale"),
+                        ("amount_type", "=", "percent"),
+                        ("company_id", "=", self.company_id.id),
+                        ("price_include", "=", normalized.taxes_included),
+                    ]
+                ),
             )
             match = candidates.filtered(
                 lambda t, rate=rate: float_is_zero(
@@ -407,8 +458,10 @@ class OmsChannel(models.Model):
     def _get_country(self, address):
         Country = self.env["res.country"]
         if address.country_code:
-            country = Country.search(
-                [("code", "=ilike", address.country_code)], limit=1
+            code = address.country_code
+            country = self._oms_cached(
+                ("country", code.upper()),
+                lambda: Country.search([("code", "=ilike", code)], limit=1),
             )
             if country:
                 return country

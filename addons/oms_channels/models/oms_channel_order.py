@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from ..adapters import ChannelError, NotAnOrder
 from ..adapters.base import loads
+from .oms_channel_mapping import OmsMappingCache
 
 _logger = logging.getLogger(__name__)
 
@@ -29,6 +30,15 @@ CONCURRENCY_ERRORS = (
     psycopg2.errors.UniqueViolation,
 )
 RETRY_BASE_MINUTES = 5
+#: intake creates and confirms orders like Odoo's own import: no field tracking
+#: and no "created" log (the origin note and the confirmation note say it all),
+#: and the technical user who runs the cron or webhook follows nothing;
+#: followers (customer, salesperson) are subscribed as usual
+OMS_INTAKE_MAIL_CONTEXT = {
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "mail_create_nosubscribe": True,
+}
 
 
 class OmsChannelOrder(models.Model):
@@ -384,7 +394,8 @@ class OmsChannelOrder(models.Model):
                 }
             )
             return existing
-        order = self.channel_id._create_sale_order(normalized)
+        channel = self.channel_id.with_context(**OMS_INTAKE_MAIL_CONTEXT)
+        order = channel._create_sale_order(normalized)
         self.write(
             {
                 "state": "imported",
@@ -402,7 +413,8 @@ class OmsChannelOrder(models.Model):
         if normalized.is_cancelled or self.is_cancel_requested:
             self._apply_cancellation()
         else:
-            self.channel_id._after_import(order, normalized)
+            channel._after_import(order, normalized)
+            order._oms_log_auto_confirmation()
         return order
 
     def _import_orders(self):
@@ -429,18 +441,23 @@ class OmsChannelOrder(models.Model):
         }
         now = fields.Datetime.now()
         done = {"processed_date": now, "error": False, "next_retry_date": False}
+        parsed, channels = self._parse_batch()
         to_create = []
         for record in self:
             existing_order = existing.get((record.channel_id.id, record.external_ref))
             try:
                 with self.env.cr.savepoint():
-                    normalized = record._parsed()
+                    normalized = parsed[record]
+                    if isinstance(normalized, Exception):
+                        raise normalized
                     if normalized.external_ref != record.external_ref:
                         raise ChannelError(
                             "the payload's reference differs from the staged one"
                         )
                     if not existing_order:
-                        vals = record.channel_id._prepare_sale_order_vals(normalized)
+                        vals = channels[record.channel_id]._prepare_sale_order_vals(
+                            normalized
+                        )
             except Exception as exc:
                 if (
                     isinstance(exc, CONCURRENCY_ERRORS)
@@ -468,8 +485,10 @@ class OmsChannelOrder(models.Model):
             items = [item for item in to_create if item[0].channel_id == channel]
             if not items:
                 continue
-            orders = SaleOrder.with_company(channel.company_id).create(
-                [vals for _record, _normalized, vals in items]
+            orders = (
+                SaleOrder.with_context(**OMS_INTAKE_MAIL_CONTEXT)
+                .with_company(channel.company_id)
+                .create([vals for _record, _normalized, vals in items])
             )
             for (record, normalized, _vals), order in zip(items, orders, strict=True):
                 channel._check_total(order, normalized)
@@ -493,8 +512,36 @@ class OmsChannelOrder(models.Model):
             else:
                 record.channel_id._register_channel_payment(order, normalized)
                 to_review |= order
-        to_review.action_oms_review()
+        to_review.with_context(**OMS_INTAKE_MAIL_CONTEXT).action_oms_review()
+        to_review._oms_log_auto_confirmation()
         return orders
+
+    def _parse_batch(self):
+        """Parse the payloads of the batch and read the product bindings they
+        need at once.
+
+        :return: ({record: NormalizedOrder or the parsing error},
+                  {channel: the channel with the batch's mapping cache})
+        """
+        parsed = {}
+        for record in self:
+            try:
+                parsed[record] = record._parsed()
+            except Exception as exc:  # noqa: BLE001 - raised again in its savepoint
+                parsed[record] = exc
+        cache = OmsMappingCache()
+        channels = {}
+        for channel in self.channel_id:
+            channels[channel] = channel.with_context(oms_mapping_cache=cache)
+            channels[channel]._oms_prefetch_bindings(
+                [
+                    normalized
+                    for record, normalized in parsed.items()
+                    if record.channel_id == channel
+                    and not isinstance(normalized, Exception)
+                ]
+            )
+        return parsed, channels
 
     def _apply_cancellation(self):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

@@ -60,6 +60,16 @@ class SaleOrder(models.Model):
             domain = [*domain, ("oms_channel_id", "=", self.oms_channel_id.id)]
         return domain
 
+    def _oms_log_auto_confirmation(self):
+        """Note on the channel orders the review confirmed by itself (intake
+        confirms without field tracking, so this is where the chatter says it)."""
+        confirmed = self.filtered(lambda o: o.state == "sale" and o.oms_auto_approved)
+        if confirmed:
+            body = self.env._(
+                "Confirmed automatically: the review found no blocking exception."
+            )
+            confirmed._message_log_batch(bodies=dict.fromkeys(confirmed.ids, body))
+
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """E-mail to a channel alias: a draft quotation for a person to complete."""

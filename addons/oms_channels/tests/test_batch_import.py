@@ -185,3 +185,64 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertFalse(batch[0].error)
         self.env["oms.channel.order"]._cron_process()
         self.assertEqual(batch[0].state, "imported")
+
+    def test_batch_reads_bindings_once(self):
+        """The product bindings of a batch are read in one query, not per line."""
+        self.env["oms.channel.product"].create(
+            {
+                "channel_id": self.rest.id,
+                "external_sku": "SKU-A",
+                "product_id": self.products["SKU-A"].id,
+            }
+        )
+        batch = self._stage_all(
+            self.rest, [self._body(f"G-{i}", qty=1) for i in range(3)]
+        )
+        Binding = type(self.env["oms.channel.product"])
+        search = Binding.search
+        sku_searches = []
+
+        def counting_search(records, domain, *args, **kwargs):
+            if any(leaf[0] == "external_sku" for leaf in domain if len(leaf) == 3):
+                sku_searches.append(domain)
+            return search(records, domain, *args, **kwargs)
+
+        with self._no_single_path(), patch.object(Binding, "search", counting_search):
+            batch._process()
+        self.assertEqual(batch.mapped("state"), ["imported"] * 3)
+        self.assertEqual(len(sku_searches), 1, sku_searches)
+        self.assertEqual(
+            batch.sale_order_id.order_line.product_id, self.products["SKU-A"]
+        )
+
+    def test_intake_chatter(self):
+        """Intake (batch and single path) logs where each order came from and
+        that the review confirmed it, without Odoo's field tracking; the
+        salesperson and the customer follow the order."""
+        salesperson = self.env["res.users"].create(
+            {"name": "Channel rep", "login": "channel.rep@example.com"}
+        )
+        self.rest.user_id = salesperson
+        self.rest_alone.user_id = salesperson
+        # mail as in production (the test class disables it)
+        env = self.env(context={"lang": "en_US"})
+        batch = self._stage_all(
+            self.rest, [self._body("M-1"), self._body("M-2")]
+        ).with_env(env)
+        alone = self._stage(self.rest_alone, self._body("M-3")).with_env(env)
+        with self._no_single_path():
+            batch._process()
+        alone._process()
+        for record in batch | alone:
+            order = record.sale_order_id
+            self.assertEqual(order.state, "sale", record.error)
+            messages = order.message_ids
+            self.assertFalse(messages.tracking_value_ids, "no field tracking")
+            self.assertTrue(
+                messages.filtered(lambda m: "Confirmed automatically" in m.body)
+            )
+            self.assertTrue(
+                messages.filtered(lambda m, r=record: f'data-oe-id="{r.id}"' in m.body)
+            )
+            self.assertIn(order.partner_id, order.message_partner_ids)
+            self.assertIn(salesperson.partner_id, order.message_partner_ids)

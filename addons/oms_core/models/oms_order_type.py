@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
 OMS_ORDER_TYPES = [
     ("standard", "Standard"),
@@ -42,3 +42,26 @@ class OmsOrderType(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique(code)", "There is already an order type with this code."),
     ]
+
+    @api.model
+    def _get_by_code(self, code):
+        """The active type of ``code`` (cached: the review asks for it per order)."""
+        return self.browse(self._get_id_by_code(code))
+
+    @tools.ormcache("code")
+    def _get_id_by_code(self, code):
+        return self.search([("code", "=", code)], limit=1).id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _get_id_by_code
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"code", "active", "sequence"} & set(vals):
+            self.env.registry.clear_cache()  # _get_id_by_code
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _get_id_by_code
+        return super().unlink()

@@ -242,19 +242,20 @@ class OmsReviewRule(models.Model):
         ):
             return False
         warehouse = order.warehouse_id
-        needs = order._oms_get_stock_needs()
+        batch = self.env.context.get("oms_review_batch")
+        if batch and order.state in ("draft", "sent"):
+            # a quotation of a review batch: no stock of its own to exclude
+            needs = batch.stock_needs(order)
+        else:
+            batch = None
+            needs = order._oms_get_stock_needs()
         if not needs or not warehouse:
             return False
         products = self.env["product.product"].browse(list(needs))
-        products._oms_lock_atp(warehouse)
-        atp = products._oms_get_atp(warehouse, exclude_order=order)
-        for other in self._oms_promised_orders():
-            if other.warehouse_id != warehouse:
-                continue
-            # confirmed with this batch: its demand is promised already
-            for product_id, qty in other._oms_get_stock_needs().items():
-                if product_id in atp:
-                    atp[product_id] -= qty
+        if batch:
+            atp = batch.promisable(warehouse, products)
+        else:
+            atp = self._oms_get_promisable(order, warehouse, products)
         missing = []
         for product in products.sorted("id"):
             rounding = product.uom_id.rounding
@@ -279,6 +280,20 @@ class OmsReviewRule(models.Model):
             warehouse=warehouse.name,
             lines="; ".join(missing),
         )
+
+    def _oms_get_promisable(self, order, warehouse, products):
+        """ATP of ``products`` for ``order`` (its own demand excluded), less the
+        demand of the orders approved before it in the same batch."""
+        products._oms_lock_atp(warehouse)
+        atp = products._oms_get_atp(warehouse, exclude_order=order)
+        for other in self._oms_promised_orders():
+            if other.warehouse_id != warehouse:
+                continue
+            # confirmed with this batch: its demand is promised already
+            for product_id, qty in other._oms_get_stock_needs().items():
+                if product_id in atp:
+                    atp[product_id] -= qty
+        return atp
 
     def _review_address(self, order):
         """Delivery address complete and the customer reachable."""

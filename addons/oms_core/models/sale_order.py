@@ -248,9 +248,7 @@ class SaleOrder(models.Model):
     def _oms_get_order_type(self):
         """The oms.order.type record holding the defaults of the order's type."""
         self.ensure_one()
-        return self.env["oms.order.type"].search(
-            [("code", "=", self.oms_order_type)], limit=1
-        )
+        return self.env["oms.order.type"]._get_by_code(self.oms_order_type)
 
     # ------------------------------------------------------------------
     # Approval snapshot: what changed since approval

@@ -35,3 +35,14 @@ class TestOrderTypes(OmsCommon):
         self.assertFalse(
             order.order_line._prepare_procurement_values(group_id=False)["route_ids"]
         )
+
+    def test_type_lookup_follows_changes(self):
+        """The order's type record is cached by code, and the cache follows
+        archiving and reactivation."""
+        order = self._create_order(oms_order_type="presale")
+        presale = order._oms_get_order_type()
+        self.assertEqual(presale.code, "presale")
+        presale.active = False
+        self.assertFalse(order._oms_get_order_type())
+        presale.active = True
+        self.assertEqual(order._oms_get_order_type(), presale)

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import OmsCommon
@@ -71,3 +73,38 @@ class TestReviewBatch(OmsCommon):
                 sorted(one.oms_exception_ids.mapped("code")),
                 sorted(other.oms_exception_ids.mapped("code")),
             )
+
+    def test_batch_reads_stock_once(self):
+        """A batch locks and reads the stock of its products once (one sorted
+        lock statement for the batch), not once per order; orders it cannot
+        serve still see the stock the earlier orders took."""
+        self._create_rule("stock")
+        second = self.env["product.product"].create(
+            {"name": "Batch second", "is_storable": True, "list_price": 10.0}
+        )
+        self._set_stock(second, 3)
+        orders = self._create_order(qty=2) | self._create_order(qty=2)
+        orders |= self._create_order(qty=1, product=second)
+        orders |= self._create_order(qty=3, product=second)
+        Product = type(self.env["product.product"])
+        calls = {"atp": [], "lock": []}
+        atp, lock = Product._oms_get_atp, Product._oms_lock_atp
+
+        def count_atp(products, *args, **kwargs):
+            calls["atp"].append(set(products.ids))
+            return atp(products, *args, **kwargs)
+
+        def count_lock(products, *args, **kwargs):
+            calls["lock"].append(products.ids)
+            return lock(products, *args, **kwargs)
+
+        with (
+            patch.object(Product, "_oms_get_atp", count_atp),
+            patch.object(Product, "_oms_lock_atp", count_lock),
+        ):
+            orders.action_oms_review()
+        expected = sorted([self.product.id, second.id])
+        self.assertEqual(calls["lock"], [expected])
+        self.assertEqual(calls["atp"], [set(expected)])
+        self.assertEqual(orders.mapped("state"), ["sale", "sale", "sale", "draft"])
+        self.assertIn("available 2", orders[3].oms_exception_ids.message)
