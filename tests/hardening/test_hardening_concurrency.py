@@ -132,16 +132,23 @@ class TestHardeningConcurrency(CommittedChannelCase):
 class TestHardeningLastUnit(CommittedChannelCase):
     stock_qty = 1
 
-    def _process_one(self, env):
-        return env["oms.channel.order"]._cron_process(limit=1).ids
-
     def test_last_unit_race_through_the_intake(self):
-        """Two channel orders, one unit, two workers: one confirmed, one held."""
+        """Two channel orders, one unit, two workers at once (the cron, and a
+        user pressing *Process now* on the other order; two cron workers never
+        take the same channel): one confirmed, one held."""
         refs = [f"L{self.tag}-A", f"L{self.tag}-B"]
-        self.stage(*refs)
+        _first, second = self.stage(*refs)
+
+        def cron(env):
+            return env["oms.channel.order"]._cron_process(limit=1).ids
+
+        def process_now(env):
+            env["oms.channel.order"].browse(second).action_process()
+            return [second]
+
         with mute_logger(*QUIET):
             claimed = self.run_in_threads(
-                self.in_worker(self._process_one), self.in_worker(self._process_one)
+                self.in_worker(cron), self.in_worker(process_now)
             )
             # a conflicting worker leaves its order for the next run of the cron
             self.cron_worker(None)

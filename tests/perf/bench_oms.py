@@ -310,18 +310,30 @@ def check_exactly_once(registry, channel_id, count):
     return result
 
 
-def run_oms_intake(registry, config, db, master, specs, code, workers=1, profile=None):
-    """Stage ``specs`` on channel ``code`` and process them with ``workers``."""
-    channel_id = ensure_channel(registry, code, master)
-    stage_seconds = stage_orders(registry, channel_id, specs, code)
+def run_oms_intake(registry, config, db, master, channels, workers=1, profile=None):
+    """Stage the orders of each channel and process them all with ``workers``.
+
+    :param channels: [(channel code, order specs)], one channel per entry
+    """
+    staged, stage_seconds = [], 0.0
+    for code, specs in channels:
+        channel_id = ensure_channel(registry, code, master)
+        stage_seconds += stage_orders(registry, channel_id, specs, code)
+        staged.append((channel_id, len(specs)))
     seconds, stats = run_workers(config, db, workers, profile=profile)
-    check = check_exactly_once(registry, channel_id, len(specs))
-    return {
-        "orders": len(specs),
+    checks = [check_exactly_once(registry, cid, count) for cid, count in staged]
+    orders = sum(count for _cid, count in staged)
+    result = {
+        "orders": orders,
+        "channels": len(staged),
         "workers": workers,
         "stage_seconds": stage_seconds,
         "seconds": seconds,
-        "per_s": len(specs) / seconds,
+        "per_s": orders / seconds,
         "worker_stats": stats,
-        **check,
+        "checks": checks,
     }
+    for key in ("sale_orders", "distinct_refs", "confirmed", "with_picking"):
+        result[key] = sum(check[key] for check in checks)
+    result["exactly_once"] = all(check["exactly_once"] for check in checks)
+    return result

@@ -36,6 +36,59 @@ def run_kpis(registry, sizes):
     return run(registry=registry, sizes=sizes, runs=5, out=None)
 
 
+def run_scaling(registry, args, master, specs, tag, oms, report):
+    """2 workers on one channel, then 1 and 2 workers on two channels that sell
+    different products (half of the catalogue each)."""
+    results = {}
+
+    def intake(channels, workers):
+        return run_oms_intake(registry, args.config, args.db, master, channels, workers)
+
+    def checked(run):
+        retried = sum(w["retries"] for w in run["worker_stats"])
+        return (
+            f"{run['per_s']:.2f} orders/s, exactly-once OK ({run['sale_orders']} "
+            f"orders, {run['distinct_refs']} distinct, {retried} retried batches)"
+        )
+
+    one = results["oms_intake_2_workers"] = intake([(f"B2-{tag}", specs)], 2)
+    report("intake, OMS channel cron, 2 worker processes, one channel", checked(one))
+    if oms:
+        results["scaling_2_vs_1"] = one["per_s"] / oms["per_s"]
+        report(
+            "scaling 2 workers / 1 worker, one channel (one worker per channel)",
+            f"{results['scaling_2_vs_1']:.2f}×",
+        )
+    products = master["product_ids"]
+    half = len(products) // 2
+    count = args.orders // 2
+    first, second = (
+        dict(master, product_ids=products[:half]),
+        dict(master, product_ids=products[half:]),
+    )
+    split = [
+        ("S{}A-" + tag, order_specs(first, count, seed=21)),
+        ("S{}B-" + tag, order_specs(second, args.orders - count, seed=22)),
+    ]
+    runs = {}
+    for workers in (1, 2):
+        channels = [(code.format(workers), orders) for code, orders in split]
+        runs[workers] = results[f"oms_intake_2_channels_{workers}_workers"] = intake(
+            channels, workers
+        )
+        report(
+            f"intake, 2 channels with their own products, {workers} worker"
+            f"{'s' if workers > 1 else ''}",
+            checked(runs[workers]),
+        )
+    results["scaling_2_vs_1_two_channels"] = runs[2]["per_s"] / runs[1]["per_s"]
+    report(
+        "scaling 2 workers / 1 worker, 2 channels",
+        f"{results['scaling_2_vs_1_two_channels']:.2f}×",
+    )
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -88,7 +141,13 @@ def main(argv=None):
     specs = order_specs(master, args.orders)
     if "oms" in sections:
         oms = run_oms_intake(
-            registry, args.config, args.db, master, specs, f"B1-{tag}", 1, args.profile
+            registry,
+            args.config,
+            args.db,
+            master,
+            [(f"B1-{tag}", specs)],
+            1,
+            args.profile,
         )
         results["oms_intake"] = oms
         report(
@@ -118,19 +177,7 @@ def main(argv=None):
             "native {native:.0f}, OMS {oms:.0f}".format(**results["queries_per_order"]),
         )
     if "scale" in sections:
-        two = run_oms_intake(
-            registry, args.config, args.db, master, specs, f"B2-{tag}", 2
-        )
-        results["oms_intake_2_workers"] = two
-        report(
-            "intake, OMS channel cron, 2 worker processes",
-            f"{two['per_s']:.2f} orders/s, exactly-once OK "
-            f"({two['sale_orders']} orders, {two['distinct_refs']} distinct, "
-            f"{sum(w['retries'] for w in two['worker_stats'])} retried batches)",
-        )
-        if oms:
-            results["scaling_2_vs_1"] = two["per_s"] / oms["per_s"]
-            report("scaling 2 workers / 1 worker", f"{results['scaling_2_vs_1']:.2f}×")
+        results.update(run_scaling(registry, args, master, specs, tag, oms, report))
     if "review" in sections:
         review_specs = order_specs(master, args.review_orders, seed=11)
         review = run_review(registry, review_specs)

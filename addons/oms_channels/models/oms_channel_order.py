@@ -30,6 +30,9 @@ CONCURRENCY_ERRORS = (
     psycopg2.errors.UniqueViolation,
 )
 RETRY_BASE_MINUTES = 5
+#: high 32 bits of the advisory lock of a channel's intake (one-key locks do not
+#: share their key space with oms_core's two-key stock promise locks)
+OMS_INTAKE_LOCK = 0x4F4D5343  # "OMSC"
 #: intake creates and confirms orders like Odoo's own import: no field tracking
 #: and no "created" log (the origin note and the confirmation note say it all),
 #: and the technical user who runs the cron or webhook follows nothing;
@@ -206,11 +209,49 @@ class OmsChannelOrder(models.Model):
                     AND NOT is_cancel_done))"""
         )
 
-    def _claim(self, limit=BATCH_SIZE):
+    @api.model
+    def _intake_lock_sql(self, channel_id):
+        """Try-lock of a channel's intake, held until the transaction ends."""
+        return SQL(
+            "SELECT pg_try_advisory_xact_lock(%s)", (OMS_INTAKE_LOCK << 32) + channel_id
+        )
+
+    @api.model
+    def _claim_channel_batch(self, limit=BATCH_SIZE):
+        """The cron's batch: processable orders of the oldest channel that no
+        other worker is processing right now.
+
+        One worker per channel at a time: two workers on the same channel would
+        wait for each other's stock promises and the second one would redo its
+        batch (its snapshot predates the first one's commit). Workers take
+        different channels instead, and a worker that finds every channel taken
+        has nothing to do. Nothing waits: the channel lock is only tried.
+        """
+        self.env.flush_all()
+        where = self._claim_domain_sql()
+        self.env.cr.execute(
+            SQL(
+                "SELECT channel_id FROM oms_channel_order WHERE %s "
+                "GROUP BY channel_id ORDER BY min(id)",
+                where,
+            )
+        )
+        for (channel_id,) in self.env.cr.fetchall():
+            self.env.cr.execute(self._intake_lock_sql(channel_id))
+            if self.env.cr.fetchone()[0]:
+                claimed = self._claim(
+                    limit, where=SQL("%s AND channel_id = %s", where, channel_id)
+                )
+                if claimed:
+                    return claimed
+        return self.browse()
+
+    def _claim(self, limit=BATCH_SIZE, where=None):
         """Lock processable rows; rows locked by another worker are skipped.
 
-        Without records: the cron's batch (failed rows once their retry is due).
-        With records: these rows, failed ones included (explicit user action).
+        Without records: the cron's batch (failed rows once their retry is due),
+        or the rows of ``where``. With records: these rows, failed ones included
+        (explicit user action).
         """
         self.env.flush_all()
         if self:
@@ -219,7 +260,7 @@ class OmsChannelOrder(models.Model):
                 "AND is_cancel_requested AND NOT is_cancel_done))",
                 tuple(self.ids),
             )
-        else:
+        elif where is None:
             where = self._claim_domain_sql()
         query = SQL(
             "SELECT id FROM oms_channel_order WHERE %s ORDER BY id LIMIT %s "
@@ -235,7 +276,7 @@ class OmsChannelOrder(models.Model):
         """Process a batch of claimed staged orders; re-trigger while work remains."""
         try:
             with self.env.cr.savepoint(flush=False):
-                records = self._claim(limit)
+                records = self._claim_channel_batch(limit)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # a row changed since this transaction began: claim it in a new one
             self._trigger_processing()
@@ -287,13 +328,27 @@ class OmsChannelOrder(models.Model):
         mapping row just created by another worker) is no fault of the order:
         PostgreSQL asks for a new transaction, so the record stays queued and the
         cron runs again at once; only a conflict repeated ``process_limit`` times
-        marks it failed. Cancellations of imported orders run one by one.
+        marks it failed. A whole batch that meets one waits for the next run
+        as it is. Cancellations of imported orders run one by one.
         """
         imports = self.filtered(lambda r: r.state != "imported")
         if len(imports) > 1:
             try:
                 with self.env.cr.savepoint():
                     imports._import_orders()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+                # another worker committed stock promises of the same products
+                # since this transaction began: one by one would meet the same
+                # stale snapshot, so the batch waits for the next run (not an
+                # attempt of the orders: the other worker made progress)
+                _logger.info(
+                    "batch of %s channel orders met a concurrent update (%s): "
+                    "left for the next run",
+                    len(imports),
+                    exc.pgcode,
+                )
+                self._trigger_processing()
+                self -= imports
             except Exception as exc:  # noqa: BLE001 - redone one by one below
                 _logger.info(
                     "batch of %s channel orders failed (%s), one by one now",
@@ -442,6 +497,7 @@ class OmsChannelOrder(models.Model):
         now = fields.Datetime.now()
         done = {"processed_date": now, "error": False, "next_retry_date": False}
         parsed, channels = self._parse_batch()
+        self._lock_batch_stock(parsed, channels)
         to_create = []
         for record in self:
             existing_order = existing.get((record.channel_id.id, record.external_ref))
@@ -542,6 +598,29 @@ class OmsChannelOrder(models.Model):
                 ]
             )
         return parsed, channels
+
+    def _lock_batch_stock(self, parsed, channels):
+        """Take the stock promise locks of the batch's known products before its
+        orders are built (oms_core's review takes them anyway): a worker whose
+        batch needs the products of another worker's batch waits here, before
+        it has built anything, not after."""
+        Rule = self.env["oms.review.rule"]
+        for channel in sorted(channels, key=lambda c: c.warehouse_id.id):
+            warehouse = channel.warehouse_id
+            if not warehouse or not Rule._checks_stock(channel.company_id):
+                continue
+            cache = channels[channel].env.context["oms_mapping_cache"]
+            bindings = self.env["oms.channel.product"].concat(
+                *(
+                    cache.peek(("binding", channel.id, line.sku))
+                    or self.env["oms.channel.product"]
+                    for record, normalized in parsed.items()
+                    if record.channel_id == channel
+                    and not isinstance(normalized, Exception)
+                    for line in normalized.lines
+                )
+            )
+            bindings.product_id.filtered("is_storable")._oms_lock_atp(warehouse)
 
     def _apply_cancellation(self):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

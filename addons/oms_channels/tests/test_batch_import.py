@@ -246,3 +246,18 @@ class TestBatchImport(OmsChannelsCommon):
             )
             self.assertIn(order.partner_id, order.message_partner_ids)
             self.assertIn(salesperson.partner_id, order.message_partner_ids)
+
+    def test_cron_skips_a_channel_another_worker_processes(self):
+        """Two cron workers never process one channel at once: while another
+        worker holds a channel, the cron takes the orders of the next one."""
+        first = self._stage_all(self.rest, [self._body("W-1"), self._body("W-2")])
+        second = self._stage(self.rest_alone, self._body("W-3"))
+        Staged = self.env["oms.channel.order"]
+        with self.registry.cursor() as other_worker:
+            other_worker.execute(Staged._intake_lock_sql(self.rest.id))
+            self.assertTrue(other_worker.fetchone()[0])
+            self.assertEqual(Staged._cron_process(), second)
+            self.assertEqual(first.mapped("state"), ["received"] * 2)
+            self.assertFalse(Staged._cron_process(), "every channel is taken")
+        self.assertEqual(second.state, "imported", second.error)
+        self.assertEqual(Staged._cron_process(), first, "the channel is free again")

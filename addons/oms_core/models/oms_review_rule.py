@@ -182,6 +182,20 @@ class OmsReviewRule(models.Model):
         self.ensure_one()
         return getattr(self, f"_review_{self.check_type}")(order)
 
+    @api.model
+    def _checks_stock(self, companies):
+        """Whether an active stock rule may apply to orders of ``companies``."""
+        # rules are configuration read for whoever triggers the review
+        return bool(
+            self.sudo().search_count(
+                [
+                    ("check_type", "=", "stock"),
+                    ("company_id", "in", [False, *companies.ids]),
+                ],
+                limit=1,
+            )
+        )
+
     def _oms_promised_orders(self):
         """Orders approved earlier in the same review batch, not confirmed yet:
         the checks count them as confirmed (see `sale.order._oms_run_review`)."""

@@ -356,17 +356,7 @@ class SaleOrder(models.Model):
 
     def _oms_review_checks_stock(self):
         """Whether an active stock rule may apply to the orders' companies."""
-        return bool(
-            self.env["oms.review.rule"]
-            .sudo()
-            .search_count(
-                [
-                    ("check_type", "=", "stock"),
-                    ("company_id", "in", [False, *self.company_id.ids]),
-                ],
-                limit=1,
-            )
-        )
+        return self.env["oms.review.rule"]._checks_stock(self.company_id)
 
     def _oms_get_blocking(self):
         return self.oms_exception_ids.filtered(
