@@ -310,10 +310,14 @@ def check_exactly_once(registry, channel_id, count):
     return result
 
 
-def run_oms_intake(registry, config, db, master, channels, workers=1, profile=None):
+def run_oms_intake(
+    registry, config, db, master, channels, workers=1, profile=None, already=0
+):
     """Stage the orders of each channel and process them all with ``workers``.
 
     :param channels: [(channel code, order specs)], one channel per entry
+    :param already: orders imported on each of these channels before (earlier
+        rounds), for the exactly-once check
     """
     staged, stage_seconds = [], 0.0
     for code, specs in channels:
@@ -321,7 +325,9 @@ def run_oms_intake(registry, config, db, master, channels, workers=1, profile=No
         stage_seconds += stage_orders(registry, channel_id, specs, code)
         staged.append((channel_id, len(specs)))
     seconds, stats = run_workers(config, db, workers, profile=profile)
-    checks = [check_exactly_once(registry, cid, count) for cid, count in staged]
+    checks = [
+        check_exactly_once(registry, cid, already + count) for cid, count in staged
+    ]
     orders = sum(count for _cid, count in staged)
     result = {
         "orders": orders,

@@ -36,6 +36,60 @@ def run_kpis(registry, sizes):
     return run(registry=registry, sizes=sizes, runs=5, out=None)
 
 
+def run_intake_rounds(args, sections, registry, master, specs, tag):
+    """Odoo's own path and the OMS path, interleaved in ``args.rounds`` rounds of
+    N / rounds orders each (native, then OMS, then native...), so that a change in
+    the machine's speed during the run weighs on both alike. The OMS rounds use
+    one channel, as a day of intake would.
+
+    :return: (native totals or None, OMS totals or None)
+    """
+    rounds = max(1, min(args.rounds, args.orders))
+    if "native" in sections:
+        native_registry = start_odoo(args.config, args.native_db)
+        native_specs = order_specs(ensure_master_data(native_registry), args.orders)
+    native = oms = None
+    for index in range(rounds):
+        start, stop = (
+            args.orders * index // rounds,
+            args.orders * (index + 1) // rounds,
+        )
+        if "native" in sections:
+            native = add_run(
+                native, run_native_intake(native_registry, native_specs[start:stop])
+            )
+        if "oms" in sections:
+            oms = add_run(
+                oms,
+                run_oms_intake(
+                    registry,
+                    args.config,
+                    args.db,
+                    master,
+                    [(f"B1-{tag}", specs[start:stop])],
+                    1,
+                    f"{args.profile}.r{index + 1}" if args.profile else None,
+                    already=start,
+                ),
+            )
+    for run in (native, oms):
+        if run:
+            run["rounds"] = rounds
+            run["per_s"] = run["orders"] / run["seconds"]
+    return native, oms
+
+
+def add_run(total, run):
+    """Sum the counters of two runs of the same path."""
+    if total is None:
+        return dict(run, worker_stats=list(run.get("worker_stats", [])))
+    for key in ("orders", "seconds", "cpu_seconds", "queries", "stage_seconds"):
+        if key in run:
+            total[key] += run[key]
+    total.setdefault("worker_stats", []).extend(run.get("worker_stats", []))
+    return total
+
+
 def run_scaling(registry, args, master, specs, tag, oms, report):
     """2 workers on one channel, then 1 and 2 workers on two channels that sell
     different products (half of the catalogue each)."""
@@ -95,6 +149,12 @@ def main(argv=None):
     parser.add_argument("--native-db", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=int(os.environ.get("BENCH_ROUNDS") or 1),
+        help="interleave the native and OMS intake in this many rounds",
+    )
     parser.add_argument("--review-orders", type=int, default=200)
     parser.add_argument("--skus", type=int, default=10000)
     parser.add_argument("--kpi-sizes", type=int, nargs="+", default=[10000, 100000])
@@ -123,32 +183,19 @@ def main(argv=None):
         print(f"  {label}: {value}", flush=True)
 
     native = oms = None
-    if "native" in sections:
-        native_registry = start_odoo(args.config, args.native_db)
-        native_master = ensure_master_data(native_registry)
-        native = run_native_intake(
-            native_registry, order_specs(native_master, args.orders)
-        )
+    registry = start_odoo(args.config, args.db)
+    master = ensure_master_data(registry)
+    results["review_rules_active"] = ensure_review_rules(registry)
+    specs = order_specs(master, args.orders)
+    if {"native", "oms"} & sections:
+        native, oms = run_intake_rounds(args, sections, registry, master, specs, tag)
+    if native:
         results["native_intake"] = native
         report(
             "intake, Odoo's own path (create + action_confirm, 1 tx/order)",
             f"{native['per_s']:.2f} orders/s",
         )
-
-    registry = start_odoo(args.config, args.db)
-    master = ensure_master_data(registry)
-    results["review_rules_active"] = ensure_review_rules(registry)
-    specs = order_specs(master, args.orders)
-    if "oms" in sections:
-        oms = run_oms_intake(
-            registry,
-            args.config,
-            args.db,
-            master,
-            [(f"B1-{tag}", specs)],
-            1,
-            args.profile,
-        )
+    if oms:
         results["oms_intake"] = oms
         report(
             f"intake, OMS channel cron (stage → map → review "
