@@ -451,7 +451,7 @@ class OmsChannelOrder(models.Model):
             return existing
         channel = self.channel_id.with_context(**OMS_INTAKE_MAIL_CONTEXT)
         order = channel._create_sale_order(normalized)
-        self.write(
+        self.with_context(mail_notrack=True).write(
             {
                 "state": "imported",
                 "sale_order_id": order.id,
@@ -552,7 +552,10 @@ class OmsChannelOrder(models.Model):
         QWeb = self.env["ir.qweb"]
         bodies = {}
         for record, _normalized, order in imported:
-            record.write(dict(done, state="imported", sale_order_id=order.id))
+            # the sales order link says it: no tracking message per staged order
+            record.with_context(mail_notrack=True).write(
+                dict(done, state="imported", sale_order_id=order.id)
+            )
             bodies[order.id] = QWeb._render(
                 "mail.message_origin_link",
                 {"self": order, "origin": record},

@@ -238,6 +238,7 @@ class TestBatchImport(OmsChannelsCommon):
             self.assertEqual(order.state, "sale", record.error)
             messages = order.message_ids
             self.assertFalse(messages.tracking_value_ids, "no field tracking")
+            self.assertFalse(record.message_ids.tracking_value_ids)
             self.assertTrue(
                 messages.filtered(lambda m: "Confirmed automatically" in m.body)
             )
