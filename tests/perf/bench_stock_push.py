@@ -2,6 +2,7 @@
 ``http.server`` in a thread, like the channel tests), then a second push after the
 stock of some products changed: only those are sent."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -11,10 +12,12 @@ CODE = "BENCHPUSH"
 
 
 class InventoryServer:
-    """Answers Shopify's ``inventory_levels/set.json``; counts the SKUs it got."""
+    """Answers Shopify's GraphQL ``inventorySetQuantities``; counts the calls and
+    the SKUs it got."""
 
     def __init__(self):
         self.requests = 0
+        self.calls = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,9 +26,11 @@ class InventoryServer:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                server.requests += 1
-                body = b'{"inventory_level": {}}'
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                quantities = payload["variables"]["input"]["quantities"]
+                server.requests += len(quantities)  # SKUs received
+                server.calls += 1
+                body = b'{"data": {"inventorySetQuantities": {"userErrors": []}}}'
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -105,7 +110,7 @@ def run_stock_push(registry, master, skus=10000, changed=None):
             channel.product_binding_ids.last_push_date = False
         with environment(registry) as env, Timer() as full:
             env["oms.channel"].browse(channel_id)._push_stock()
-        first = server.requests
+        first, first_calls = server.requests, server.calls
         with environment(registry) as env:
             channel = env["oms.channel"].browse(channel_id)
             location = (
@@ -114,7 +119,7 @@ def run_stock_push(registry, master, skus=10000, changed=None):
             products = channel.product_binding_ids[:changed].product_id
             for product in products:
                 env["stock.quant"]._update_available_quantity(product, location, 5)
-        server.requests = 0
+        server.requests = server.calls = 0
         with environment(registry) as env, Timer() as delta:
             env["oms.channel"].browse(channel_id)._push_stock()
         second = server.requests
@@ -128,7 +133,9 @@ def run_stock_push(registry, master, skus=10000, changed=None):
         "setup_seconds": setup_seconds,
         "full_seconds": full.seconds,
         "full_sent": first,
+        "full_calls": first_calls,
         "changed": changed,
         "changed_seconds": delta.seconds,
         "changed_sent": second,
+        "changed_calls": server.calls,
     }

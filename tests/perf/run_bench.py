@@ -243,11 +243,13 @@ def main(argv=None):
         results["stock_push"] = push
         report(
             f"stock push, {push['skus']} SKUs (target < 30 s)",
-            f"{push['full_seconds']:.1f} s, {push['full_sent']} sent",
+            f"{push['full_seconds']:.1f} s, {push['full_sent']} sent in "
+            f"{push['full_calls']} calls",
         )
         report(
             f"stock push again after {push['changed']} SKUs changed",
-            f"{push['changed_seconds']:.1f} s, {push['changed_sent']} sent",
+            f"{push['changed_seconds']:.1f} s, {push['changed_sent']} sent in "
+            f"{push['changed_calls']} calls",
         )
     if "kpi" in sections:
         kpis = run_kpis(registry, args.kpi_sizes)

@@ -1,5 +1,7 @@
-"""Shopify REST Admin API adapter (orders, webhooks, inventory, fulfilments)."""
+"""Shopify Admin API adapter: orders, webhooks and fulfilments over REST, stock
+levels over GraphQL (``inventorySetQuantities``, 250 items per call)."""
 
+import time
 from decimal import Decimal
 
 from .base import (
@@ -15,6 +17,15 @@ from .base import (
 )
 
 API_VERSION = "2024-10"
+#: items per ``inventorySetQuantities`` call (the mutation's input limit)
+STOCK_CHUNK = 250
+INVENTORY_SET_QUANTITIES = """
+mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    userErrors { code field message }
+  }
+}
+"""
 PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
 
 
@@ -182,20 +193,73 @@ class ShopifyAdapter(ChannelAdapter):
             params = None  # the next link carries page_info and limit only
 
     def push_stock(self, sku_quantities):
-        """``sku_quantities``: {inventory_item_id: qty}, at ``location_ref``."""
+        """``sku_quantities``: {inventory_item_id: qty}, set as *available* at
+        ``location_ref``, up to 250 items per GraphQL call (the REST
+        ``inventory_levels/set.json`` takes one item per call)."""
         location = self.config.get("location_ref")
         if not location:
             raise ChannelError("Shopify location id missing on the channel")
-        for item_id, qty in sku_quantities.items():
-            self.request(
-                "POST",
-                self._base() + "/inventory_levels/set.json",
-                json={
-                    "location_id": int(location),
-                    "inventory_item_id": int(item_id),
-                    "available": int(qty),
+        location_gid = _gid("Location", location)
+        items = list(sku_quantities.items())
+        for start in range(0, len(items), STOCK_CHUNK):
+            quantities = [
+                {
+                    "inventoryItemId": _gid("InventoryItem", ref),
+                    "locationId": location_gid,
+                    "quantity": int(qty),
+                }
+                for ref, qty in items[start : start + STOCK_CHUNK]
+            ]
+            data = self.graphql(
+                INVENTORY_SET_QUANTITIES,
+                {
+                    "input": {
+                        "name": "available",
+                        "reason": "correction",
+                        "ignoreCompareQuantity": True,
+                        "quantities": quantities,
+                    }
                 },
             )
+            errors = (data.get("inventorySetQuantities") or {}).get("userErrors")
+            if errors:
+                raise ChannelError(
+                    "; ".join(str(error.get("message")) for error in errors)
+                )
+
+    def graphql(self, query, variables):
+        """POST a GraphQL query; its ``data``. Throttled calls (HTTP 200 with a
+        THROTTLED error) are retried with back-off like HTTP 429."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self.request(
+                "POST",
+                self._base() + "/graphql.json",
+                json={"query": query, "variables": variables},
+            )
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise ChannelError("Shopify GraphQL answered something else") from exc
+            errors = body.get("errors") or []
+            throttled = any(
+                (error.get("extensions") or {}).get("code") == "THROTTLED"
+                for error in errors
+                if isinstance(error, dict)
+            )
+            if throttled and attempt <= self.max_retries:
+                time.sleep(self._retry_delay(attempt, None))
+                continue
+            if errors:
+                raise ChannelError(
+                    "Shopify GraphQL: "
+                    + "; ".join(
+                        str(error.get("message") if isinstance(error, dict) else error)
+                        for error in errors
+                    )
+                )
+            return body.get("data") or {}
 
     def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
         orders_url = self._base() + f"/orders/{external_ref}/fulfillment_orders.json"
@@ -215,3 +279,13 @@ class ShopifyAdapter(ChannelAdapter):
             }
         }
         self.request("POST", self._base() + "/fulfillments.json", json=payload)
+
+
+def _gid(kind, ref):
+    """Shopify's global id of a numeric REST id (kept when it is one already)."""
+    ref = str(ref).strip()
+    if ref.startswith("gid://"):
+        return ref
+    if not ref.isdigit():
+        raise ChannelError(f"not a Shopify {kind} id: {ref}")
+    return f"gid://shopify/{kind}/{ref}"

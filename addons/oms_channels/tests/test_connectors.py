@@ -143,9 +143,9 @@ class TestConnectors(OmsChannelsCommon):
             ),
             FakePlatform() as platform,
         ):
-            platform.add("PUT", "/wp-json/wc/v3/products/11", (200, {}, {}))
+            platform.add("POST", "/wp-json/wc/v3/products/batch", (200, {}, {}))
             platform.add(
-                "PUT", "/wp-json/wc/v3/products/12/variations/13", (200, {}, {})
+                "POST", "/wp-json/wc/v3/products/12/variations/batch", (200, {}, {})
             )
             self.woo.api_url = platform.url
             self.woo.action_push_stock()
@@ -153,13 +153,15 @@ class TestConnectors(OmsChannelsCommon):
             self.assertEqual(
                 sent,
                 {
-                    "/wp-json/wc/v3/products/11": {
-                        "manage_stock": True,
-                        "stock_quantity": 8,
+                    "/wp-json/wc/v3/products/batch": {
+                        "update": [
+                            {"id": 11, "manage_stock": True, "stock_quantity": 8}
+                        ]
                     },
-                    "/wp-json/wc/v3/products/12/variations/13": {
-                        "manage_stock": True,
-                        "stock_quantity": 0,
+                    "/wp-json/wc/v3/products/12/variations/batch": {
+                        "update": [
+                            {"id": 13, "manage_stock": True, "stock_quantity": 0}
+                        ]
                     },
                 },
             )
@@ -172,36 +174,118 @@ class TestConnectors(OmsChannelsCommon):
             atp[product_a.id] = 5.0
             self.woo.action_push_stock()
             self.assertEqual(
-                [r[1] for r in platform.requests], ["/wp-json/wc/v3/products/11"]
+                [json.loads(r[3]) for r in platform.requests],
+                [{"update": [{"id": 11, "manage_stock": True, "stock_quantity": 3}]}],
             )
 
-    def test_shopify_push_stock_inventory_levels(self):
-        """Shopify stock push sets inventory levels at the channel's location."""
-        self.shopify.location_ref = "655441491"
-        self.env["oms.channel.product"].create(
-            {
-                "channel_id": self.shopify.id,
-                "external_sku": "SKU-A",
-                "product_id": self.products["SKU-A"].id,
-                "external_stock_ref": "808950810",
-            }
+    def _bind_shopify_skus(self, count):
+        """``count`` bound SKUs on the Shopify channel (inventory items 9000…)."""
+        Binding = self.env["oms.channel.product"]
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Push {i}", "default_code": f"PUSH-{i}", "is_storable": True}
+                for i in range(count)
+            ]
         )
-        product_class = type(self.env["product.product"])
-        with (
-            patch.object(
-                product_class,
-                "_oms_get_atp",
-                autospec=True,
-                side_effect=lambda products, wh: {p.id: 3.0 for p in products},
-            ),
-            FakePlatform() as platform,
-        ):
-            platform.add(
-                "POST", "/admin/api/2024-10/inventory_levels/set.json", (200, {}, {})
-            )
+        return Binding.create(
+            [
+                {
+                    "channel_id": self.shopify.id,
+                    "external_sku": product.default_code,
+                    "product_id": product.id,
+                    "external_stock_ref": str(9000 + i),
+                }
+                for i, product in enumerate(products)
+            ]
+        )
+
+    def _patched_atp(self, qty=3.0):
+        return patch.object(
+            type(self.env["product.product"]),
+            "_oms_get_atp",
+            autospec=True,
+            side_effect=lambda products, wh: {p.id: qty for p in products},
+        )
+
+    def test_shopify_push_stock_graphql_in_chunks(self):
+        """Shopify stock push: GraphQL inventorySetQuantities, 250 items a call,
+        available quantities set at the channel's location."""
+        self.shopify.location_ref = "655441491"
+        bindings = self._bind_shopify_skus(260)
+        ok = {"data": {"inventorySetQuantities": {"userErrors": []}}}
+        with self._patched_atp(), FakePlatform() as platform:
+            platform.add("POST", "/admin/api/2024-10/graphql.json", (200, {}, ok))
             self.shopify.api_url = platform.url
             self.shopify.action_push_stock()
+        calls = [json.loads(r[3]) for r in platform.requests]
         self.assertEqual(
-            json.loads(platform.requests[0][3]),
-            {"location_id": 655441491, "inventory_item_id": 808950810, "available": 3},
+            [len(c["variables"]["input"]["quantities"]) for c in calls], [250, 10]
         )
+        self.assertIn("inventorySetQuantities", calls[0]["query"])
+        first = calls[0]["variables"]["input"]
+        self.assertEqual(
+            (first["name"], first["ignoreCompareQuantity"]), ("available", True)
+        )
+        self.assertEqual(
+            first["quantities"][0],
+            {
+                "inventoryItemId": "gid://shopify/InventoryItem/9000",
+                "locationId": "gid://shopify/Location/655441491",
+                "quantity": 3,
+            },
+        )
+        self.assertEqual(set(bindings.mapped("last_pushed_qty")), {3})
+
+    def test_shopify_push_stock_errors_are_reported(self):
+        """userErrors fail the push with the platform's message, nothing recorded
+        as pushed; a throttled call is retried."""
+        self.shopify.location_ref = "655441491"
+        bindings = self._bind_shopify_skus(2)
+        refused = {
+            "data": {
+                "inventorySetQuantities": {
+                    "userErrors": [
+                        {"code": "INVALID_LOCATION", "message": "Location not found"}
+                    ]
+                }
+            }
+        }
+        throttled = {
+            "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
+        }
+        ok = {"data": {"inventorySetQuantities": {"userErrors": []}}}
+        url = "/admin/api/2024-10/graphql.json"
+        adapter_class = type(self.shopify._get_adapter())
+        with (
+            self._patched_atp(),
+            FakePlatform() as platform,
+            patch.object(adapter_class, "backoff", 0.0),
+        ):
+            platform.add("POST", url, (200, {}, refused))
+            self.shopify.api_url = platform.url
+            with self.assertRaisesRegex(UserError, "Location not found"):
+                self.shopify.action_push_stock()
+            self.assertFalse(any(bindings.mapped("last_push_date")))
+            platform.add("POST", url, (200, {}, throttled), (200, {}, ok))
+            platform.requests.clear()
+            self.shopify.action_push_stock()
+            self.assertEqual(len(platform.requests), 2, "retried once")
+        self.assertEqual(set(bindings.mapped("last_pushed_qty")), {3})
+
+    def test_woocommerce_batch_item_error_is_reported(self):
+        """A WooCommerce batch answering an error for an item fails the push."""
+        self.env["oms.channel.product"].create(
+            {
+                "channel_id": self.woo.id,
+                "external_sku": "SKU-A",
+                "product_id": self.products["SKU-A"].id,
+                "external_stock_ref": "11",
+            }
+        )
+        error = {"code": "woocommerce_rest_invalid_id", "message": "Invalid ID."}
+        answer = {"update": [{"id": 11, "error": error}]}
+        with self._patched_atp(), FakePlatform() as platform:
+            platform.add("POST", "/wp-json/wc/v3/products/batch", (200, {}, answer))
+            self.woo.api_url = platform.url
+            with self.assertRaisesRegex(UserError, "Invalid ID"):
+                self.woo.action_push_stock()
