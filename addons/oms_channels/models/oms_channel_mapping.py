@@ -44,19 +44,24 @@ class OmsChannel(models.Model):
 
     def _oms_prefetch_bindings(self, normalized_orders):
         """Read the product bindings of every SKU of these orders in one query
-        (into the batch cache; see `_get_product`)."""
+        (into the batch cache; see `_get_product`).
+
+        :return: the bindings read (``oms.channel.product``)
+        """
         self.ensure_one()
+        Binding = self.env["oms.channel.product"]
         cache = self.env.context.get("oms_mapping_cache")
         skus = {line.sku for order in normalized_orders for line in order.lines}
         skus.discard(None)
         skus.discard("")
         if not cache or not skus:
-            return
-        bindings = self.env["oms.channel.product"].search(
+            return Binding
+        bindings = Binding.search(
             [("channel_id", "=", self.id), ("external_sku", "in", list(skus))]
         )  # one binding per SKU and channel (unique constraint)
         for binding in bindings:
             cache.set(("binding", self.id, binding.external_sku), binding)
+        return bindings
 
     # -- order ----------------------------------------------------------------
     def _create_sale_order(self, normalized):

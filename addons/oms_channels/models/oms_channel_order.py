@@ -496,8 +496,8 @@ class OmsChannelOrder(models.Model):
         }
         now = fields.Datetime.now()
         done = {"processed_date": now, "error": False, "next_retry_date": False}
-        parsed, channels = self._parse_batch()
-        self._lock_batch_stock(parsed, channels)
+        parsed, channels, bindings = self._parse_batch()
+        self._lock_batch_stock(bindings)
         to_create = []
         for record in self:
             existing_order = existing.get((record.channel_id.id, record.external_ref))
@@ -580,7 +580,8 @@ class OmsChannelOrder(models.Model):
         need at once.
 
         :return: ({record: NormalizedOrder or the parsing error},
-                  {channel: the channel with the batch's mapping cache})
+                  {channel: the channel with the batch's mapping cache},
+                  {channel: the bindings of the batch's SKUs})
         """
         parsed = {}
         for record in self:
@@ -589,10 +590,10 @@ class OmsChannelOrder(models.Model):
             except Exception as exc:  # noqa: BLE001 - raised again in its savepoint
                 parsed[record] = exc
         cache = OmsMappingCache()
-        channels = {}
+        channels, bindings = {}, {}
         for channel in self.channel_id:
             channels[channel] = channel.with_context(oms_mapping_cache=cache)
-            channels[channel]._oms_prefetch_bindings(
+            bindings[channel] = channels[channel]._oms_prefetch_bindings(
                 [
                     normalized
                     for record, normalized in parsed.items()
@@ -600,30 +601,23 @@ class OmsChannelOrder(models.Model):
                     and not isinstance(normalized, Exception)
                 ]
             )
-        return parsed, channels
+        return parsed, channels, bindings
 
-    def _lock_batch_stock(self, parsed, channels):
+    def _lock_batch_stock(self, bindings):
         """Take the stock promise locks of the batch's known products before its
         orders are built (oms_core's review takes them anyway): a worker whose
         batch needs the products of another worker's batch waits here, before
-        it has built anything, not after."""
+        it has built anything, not after.
+
+        :param bindings: {channel: the bindings of the batch's SKUs}
+        """
         Rule = self.env["oms.review.rule"]
-        for channel in sorted(channels, key=lambda c: c.warehouse_id.id):
+        for channel in sorted(bindings, key=lambda c: c.warehouse_id.id):
             warehouse = channel.warehouse_id
             if not warehouse or not Rule._checks_stock(channel.company_id):
                 continue
-            cache = channels[channel].env.context["oms_mapping_cache"]
-            bindings = self.env["oms.channel.product"].concat(
-                *(
-                    cache.peek(("binding", channel.id, line.sku))
-                    or self.env["oms.channel.product"]
-                    for record, normalized in parsed.items()
-                    if record.channel_id == channel
-                    and not isinstance(normalized, Exception)
-                    for line in normalized.lines
-                )
-            )
-            bindings.product_id.filtered("is_storable")._oms_lock_atp(warehouse)
+            products = bindings[channel].product_id.filtered("is_storable")
+            products._oms_lock_atp(warehouse)
 
     def _apply_cancellation(self):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round, formatLang
 
+from ..review_batch import OmsReviewBatch
+
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
     ("stock", "Stock Available to Promise"),
@@ -256,20 +258,13 @@ class OmsReviewRule(models.Model):
         ):
             return False
         warehouse = order.warehouse_id
-        batch = self.env.context.get("oms_review_batch")
-        if batch and order.state in ("draft", "sent"):
-            # a quotation of a review batch: no stock of its own to exclude
-            needs = batch.stock_needs(order)
-        else:
-            batch = None
-            needs = order._oms_get_stock_needs()
+        # set by sale.order._oms_run_review, the only caller of the checks
+        batch = self.env.context.get("oms_review_batch") or OmsReviewBatch()
+        needs = batch.stock_needs(order)
         if not needs or not warehouse:
             return False
         products = self.env["product.product"].browse(list(needs))
-        if batch:
-            atp = batch.promisable(warehouse, products)
-        else:
-            atp = self._oms_get_promisable(order, warehouse, products)
+        atp = batch.promisable(warehouse, products, order)
         missing = []
         for product in products.sorted("id"):
             rounding = product.uom_id.rounding
@@ -294,20 +289,6 @@ class OmsReviewRule(models.Model):
             warehouse=warehouse.name,
             lines="; ".join(missing),
         )
-
-    def _oms_get_promisable(self, order, warehouse, products):
-        """ATP of ``products`` for ``order`` (its own demand excluded), less the
-        demand of the orders approved before it in the same batch."""
-        products._oms_lock_atp(warehouse)
-        atp = products._oms_get_atp(warehouse, exclude_order=order)
-        for other in self._oms_promised_orders():
-            if other.warehouse_id != warehouse:
-                continue
-            # confirmed with this batch: its demand is promised already
-            for product_id, qty in other._oms_get_stock_needs().items():
-                if product_id in atp:
-                    atp[product_id] -= qty
-        return atp
 
     def _review_address(self, order):
         """Delivery address complete and the customer reachable."""

@@ -1,9 +1,10 @@
 import logging
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from ..review_batch import OmsReviewBatch
 
 _logger = logging.getLogger(__name__)
 
@@ -16,65 +17,6 @@ OMS_REVIEWED_ORDER_FIELDS = {
     "warehouse_id",
     "oms_order_type",
 }
-
-
-class OmsReviewBatch:
-    """What one `_oms_run_review` call remembers between its orders (context
-    key ``oms_review_batch`` of the rules).
-
-    Nothing is reserved before the orders of a batch are confirmed, so the
-    quantity available to promise read from the database does not change during
-    the batch: it is read once per (warehouse, product), under the promise lock,
-    and the demand of the orders approved earlier in the batch is kept as a
-    running total instead of being recomputed for every later order.
-    """
-
-    def __init__(self):
-        self.atp = {}  # (warehouse id, product id) -> ATP read from the database
-        self.promised = defaultdict(float)  # (warehouse id, product id) -> qty
-        self.needs = {}  # order id -> sale.order._oms_get_stock_needs()
-
-    def stock_needs(self, order):
-        if order.id not in self.needs:
-            self.needs[order.id] = order._oms_get_stock_needs()
-        return self.needs[order.id]
-
-    def load_atp(self, warehouse, products):
-        """Lock and read the ATP of the products not read yet in this batch."""
-        missing = products.filtered(lambda p: (warehouse.id, p.id) not in self.atp)
-        if missing:
-            missing._oms_lock_atp(warehouse)
-            for product_id, qty in missing._oms_get_atp(warehouse).items():
-                self.atp[warehouse.id, product_id] = qty
-
-    def promisable(self, warehouse, products):
-        """{product id: ATP − what earlier orders of the batch were promised}"""
-        self.load_atp(warehouse, products)
-        return {
-            product.id: self.atp[warehouse.id, product.id]
-            - self.promised[warehouse.id, product.id]
-            for product in products
-        }
-
-    def promise(self, order):
-        """The order is approved: its demand is promised to it."""
-        if order.warehouse_id:
-            for product_id, qty in self.stock_needs(order).items():
-                self.promised[order.warehouse_id.id, product_id] += qty
-
-    def prefetch(self, orders):
-        """Lock and read at once, in one sorted order per warehouse, the ATP of
-        every product the quotations of the batch need (no deadlock between two
-        workers reviewing overlapping batches)."""
-        by_warehouse = defaultdict(set)
-        for order in orders:
-            if order.state in ("draft", "sent") and order.warehouse_id:
-                by_warehouse[order.warehouse_id].update(self.stock_needs(order))
-        for warehouse in sorted(by_warehouse, key=lambda w: w.id):
-            products = orders.env["product.product"].browse(
-                sorted(by_warehouse[warehouse])
-            )
-            self.load_atp(warehouse, products)
 
 
 # One file per concern: fulfilment and money policies are in sale_order_fulfilment.
@@ -317,7 +259,11 @@ class SaleOrder(models.Model):
         """
         promised = self.browse()
         batch = OmsReviewBatch()
-        if auto_confirm and len(self) > 1 and self._oms_review_checks_stock():
+        if (
+            auto_confirm
+            and len(self) > 1
+            and self.env["oms.review.rule"]._checks_stock(self.company_id)
+        ):
             batch.prefetch(self)
         rules_by_company = {}
         for order in self.sorted(
@@ -353,10 +299,6 @@ class SaleOrder(models.Model):
                 promised |= order
                 batch.promise(order)
         return promised
-
-    def _oms_review_checks_stock(self):
-        """Whether an active stock rule may apply to the orders' companies."""
-        return self.env["oms.review.rule"]._checks_stock(self.company_id)
 
     def _oms_get_blocking(self):
         return self.oms_exception_ids.filtered(
