@@ -28,10 +28,7 @@ class OmsChannelCustomer(models.Model):
 
     @api.model
     def _bind(self, channel, external_id, partner):
-        binding = self.search(
-            [("channel_id", "=", channel.id), ("external_id", "=", external_id)],
-            limit=1,
-        )
+        binding = channel._get_customer_binding(external_id)
         if not binding:
             binding = self.create(
                 {

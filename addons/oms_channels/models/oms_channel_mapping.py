@@ -12,8 +12,9 @@ OMS_ADDRESS_REQUIRED_KINDS = ("web_shop", "marketplace", "api", "email")
 
 class OmsMappingCache:
     """Lookups shared by the orders of one import batch (context key
-    ``oms_mapping_cache`` of the channel): taxes, countries and the channel's
-    product bindings are read once per batch instead of once per line.
+    ``oms_mapping_cache`` of the channel): taxes, countries, pricelists and the
+    channel's product and customer bindings are read once per batch instead of
+    once per order or line.
 
     Only lookups of existing records are kept, never records created by the
     mapping, so a record rolled back with its order's savepoint is never reused.
@@ -43,18 +44,27 @@ class OmsChannel(models.Model):
         return cache.get(key, compute) if cache else compute()
 
     def _oms_prefetch_bindings(self, normalized_orders):
-        """Read the product bindings of every SKU of these orders in one query
-        (into the batch cache; see `_get_product`).
+        """Read the product bindings of every SKU and the customer bindings of
+        every customer of these orders, one query each (into the batch cache;
+        see `_get_product` and `_get_customer_binding`).
 
-        :return: the bindings read (``oms.channel.product``)
+        :return: the product bindings read (``oms.channel.product``)
         """
         self.ensure_one()
         Binding = self.env["oms.channel.product"]
         cache = self.env.context.get("oms_mapping_cache")
+        if not cache:
+            return Binding
+        refs = {order.customer_ref for order in normalized_orders} - {None, ""}
+        if refs:
+            customers = self.env["oms.channel.customer"].search(
+                [("channel_id", "=", self.id), ("external_id", "in", list(refs))]
+            )  # one binding per customer and channel (unique constraint)
+            for customer in customers:
+                cache.set(("customer", self.id, customer.external_id), customer)
         skus = {line.sku for order in normalized_orders for line in order.lines}
-        skus.discard(None)
-        skus.discard("")
-        if not cache or not skus:
+        skus -= {None, ""}
+        if not skus:
             return Binding
         bindings = Binding.search(
             [("channel_id", "=", self.id), ("external_sku", "in", list(skus))]
@@ -62,6 +72,16 @@ class OmsChannel(models.Model):
         for binding in bindings:
             cache.set(("binding", self.id, binding.external_sku), binding)
         return bindings
+
+    def _get_customer_binding(self, customer_ref):
+        """The binding of the channel's customer ``customer_ref``, if any."""
+        self.ensure_one()
+        cache = self.env.context.get("oms_mapping_cache")
+        binding = cache and cache.peek(("customer", self.id, customer_ref))
+        return binding or self.env["oms.channel.customer"].search(
+            [("channel_id", "=", self.id), ("external_id", "=", customer_ref)],
+            limit=1,
+        )
 
     # -- order ----------------------------------------------------------------
     def _create_sale_order(self, normalized):
@@ -186,12 +206,15 @@ class OmsChannel(models.Model):
     def _get_pricelist(self, currency):
         if self.pricelist_id.currency_id == currency:
             return self.pricelist_id
-        pricelist = self.env["product.pricelist"].search(
-            [
-                ("currency_id", "=", currency.id),
-                ("company_id", "in", (False, self.company_id.id)),
-            ],
-            limit=1,
+        pricelist = self._oms_cached(
+            ("pricelist", self.company_id.id, currency.id),
+            lambda: self.env["product.pricelist"].search(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", (False, self.company_id.id)),
+                ],
+                limit=1,
+            ),
         )
         if not pricelist and currency == self.company_id.currency_id:
             return pricelist  # no pricelist: the order is in the company currency
@@ -396,13 +419,7 @@ class OmsChannel(models.Model):
     def _find_partner(self, normalized):
         Partner = self.env["res.partner"]
         if normalized.customer_ref:
-            binding = self.env["oms.channel.customer"].search(
-                [
-                    ("channel_id", "=", self.id),
-                    ("external_id", "=", normalized.customer_ref),
-                ],
-                limit=1,
-            )
+            binding = self._get_customer_binding(normalized.customer_ref)
             if binding:
                 return binding.partner_id
         domain = [

@@ -187,7 +187,8 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertEqual(batch[0].state, "imported")
 
     def test_batch_reads_bindings_once(self):
-        """The product bindings of a batch are read in one query, not per line."""
+        """The product and customer bindings of a batch are read in one query
+        each, not per line or order."""
         self.env["oms.channel.product"].create(
             {
                 "channel_id": self.rest.id,
@@ -195,25 +196,43 @@ class TestBatchImport(OmsChannelsCommon):
                 "product_id": self.products["SKU-A"].id,
             }
         )
+        buyer = self.env["res.partner"].create({"name": "Bound Buyer"})
+        self.env["oms.channel.customer"].create(
+            {
+                "channel_id": self.rest.id,
+                "external_id": "batch-1",
+                "partner_id": buyer.id,
+            }
+        )
         batch = self._stage_all(
             self.rest, [self._body(f"G-{i}", qty=1) for i in range(3)]
         )
-        Binding = type(self.env["oms.channel.product"])
-        search = Binding.search
-        sku_searches = []
+        searches = {"external_sku": [], "external_id": []}
 
-        def counting_search(records, domain, *args, **kwargs):
-            if any(leaf[0] == "external_sku" for leaf in domain if len(leaf) == 3):
-                sku_searches.append(domain)
-            return search(records, domain, *args, **kwargs)
+        def counting(Model):
+            search = Model.search
 
-        with self._no_single_path(), patch.object(Binding, "search", counting_search):
+            def counting_search(records, domain, *args, **kwargs):
+                for leaf in domain:
+                    if len(leaf) == 3 and leaf[0] in searches:
+                        searches[leaf[0]].append(domain)
+                return search(records, domain, *args, **kwargs)
+
+            return patch.object(Model, "search", counting_search)
+
+        with (
+            self._no_single_path(),
+            counting(type(self.env["oms.channel.product"])),
+            counting(type(self.env["oms.channel.customer"])),
+        ):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported"] * 3)
-        self.assertEqual(len(sku_searches), 1, sku_searches)
+        self.assertEqual(len(searches["external_sku"]), 1, searches)
+        self.assertEqual(len(searches["external_id"]), 1, searches)
         self.assertEqual(
             batch.sale_order_id.order_line.product_id, self.products["SKU-A"]
         )
+        self.assertEqual(batch.sale_order_id.partner_id, buyer)
 
     def test_intake_chatter(self):
         """Intake (batch and single path) logs where each order came from and

@@ -16,6 +16,7 @@ from . import move_review
 from . import sale_order_fulfilment
 from . import account_res_partner
 from . import account_move
+from . import account_analytic_distribution_model
 from . import account_oms_order_type
 from . import stock_delivery_carrier
 from . import stock_location

@@ -40,14 +40,20 @@ class OmsPriorityRule(models.Model):
                 ) from error
 
     @api.model
-    def _get_score(self, order):
+    def _get_rules(self, company):
+        """The active rules of ``company`` (and of every company)."""
+        # sudo: rules are configuration, the score is computed for every user
+        return self.sudo().search([("company_id", "in", [False, company.id])])
+
+    @api.model
+    def _get_score(self, order, rules=None):
         """Sum of the points of the active rules matching ``order``.
 
+        :param rules: the result of ``_get_rules(order.company_id)`` when known
         :rtype: int
         """
-        rules = self.sudo().search(
-            [("company_id", "in", [False, order.company_id.id])]
-        )  # rules are configuration, the score is computed for every user
+        if rules is None:
+            rules = self._get_rules(order.company_id)
         order = order.sudo()
         return sum(
             rule.points

@@ -201,8 +201,12 @@ class SaleOrder(models.Model):
     )
     def _compute_oms_priority_score(self):
         Rule = self.env["oms.priority.rule"]
+        rules = {}  # per company, read once for all the orders
         for order in self:
-            order.oms_priority_score = Rule._get_score(order)
+            company = order.company_id
+            if company not in rules:
+                rules[company] = Rule._get_rules(company)
+            order.oms_priority_score = Rule._get_score(order, rules[company])
 
     @api.depends("oms_priority_score", "company_id")
     def _compute_oms_priority(self):

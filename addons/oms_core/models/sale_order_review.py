@@ -44,11 +44,51 @@ class SaleOrder(models.Model):
         """
         to_confirm = self._oms_run_review(auto_confirm=True)
         if to_confirm:
+            to_confirm._oms_subscribe_customers()
             to_confirm.with_context(oms_skip_review=True).action_confirm()
             touched = to_confirm.filtered("oms_touch_count")
             (to_confirm - touched).oms_auto_approved = True
             touched.oms_auto_approved = False
         return True
+
+    def _oms_subscribe_customers(self):
+        """Make each customer follow its orders, for all the orders at once.
+
+        `action_confirm` subscribes the customer of each order with queries of
+        its own, and skips the orders whose customer follows already.
+        """
+        self.check_access("write")
+        Followers = self.env["mail.followers"]
+        partners = self.partner_id.filtered("active")
+        if not partners:
+            return
+        subscriptions = Followers._get_subscription_data(
+            [(self._name, self.ids)], partners.ids
+        )
+        following = {
+            (res_id, partner_id) for _id, res_id, partner_id, _s in subscriptions
+        }
+        customer_ids = partners.filtered("partner_share").ids
+        values = []
+        for partner, orders in self.grouped("partner_id").items():
+            order_ids = [o.id for o in orders if (o.id, partner.id) not in following]
+            if partner not in partners or not order_ids:
+                continue
+            new, _update = Followers._add_default_followers(
+                self._name,
+                order_ids,
+                partner.ids,
+                customer_ids=customer_ids,
+                check_existing=False,
+            )
+            values += [
+                dict(vals, res_id=res_id)
+                for res_id, vals_list in new.items()
+                for vals in vals_list
+            ]
+        # sudo: as message_subscribe, once the user may write the orders
+        Followers.sudo().with_context(default_partner_id=False).create(values)
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
     def action_confirm(self):
         """Review before confirming (see readme).

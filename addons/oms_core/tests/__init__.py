@@ -18,3 +18,4 @@ from . import test_money_invoice
 from . import test_money_payment
 from . import test_return
 from . import test_review_batch
+from . import test_analytic_lookup

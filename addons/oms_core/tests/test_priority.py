@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import Form, tagged
 
 from .common import OmsCommon
@@ -34,6 +36,29 @@ class TestPriority(OmsCommon):
         self.assertEqual((order.oms_priority_score, order.oms_priority), (60, "1"))
         order.order_line.product_uom_qty = 10
         self.assertEqual((order.oms_priority_score, order.oms_priority), (110, "2"))
+
+    def test_scores_of_many_orders_read_the_rules_once(self):
+        """Scoring a batch of orders reads the rules once per company."""
+        self.customer.oms_tier = "vip"
+        Rule = type(self.env["oms.priority.rule"])
+        get_rules, companies = Rule._get_rules, []
+
+        def count_get_rules(rules, company):
+            companies.append(company)
+            return get_rules(rules, company)
+
+        with patch.object(Rule, "_get_rules", count_get_rules):
+            orders = self.env["sale.order"].create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "order_line": [(0, 0, {"product_id": self.product.id})],
+                    }
+                    for _i in range(3)
+                ]
+            )
+            self.assertEqual(orders.mapped("oms_priority_score"), [60, 60, 60])
+        self.assertEqual(companies, [self.company])
 
     def test_priority_in_form(self):
         """The level shows in the order form as the inputs change."""

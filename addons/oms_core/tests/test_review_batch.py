@@ -108,3 +108,34 @@ class TestReviewBatch(OmsCommon):
         self.assertEqual(calls["atp"], [set(expected)])
         self.assertEqual(orders.mapped("state"), ["sale", "sale", "sale", "draft"])
         self.assertIn("available 2", orders[3].oms_exception_ids.message)
+
+    def test_batch_subscribes_customers_at_once(self):
+        """The customers follow their orders as after Odoo's own confirmation,
+        without a subscription per order."""
+        other = self.customer.copy({"name": "OMS Other Customer"})
+        orders = self._create_order() | self._create_order()
+        orders |= self._create_order(partner_id=other.id)
+        reference = self._create_order()
+        reference.with_context(oms_skip_review=True).action_confirm()
+        SaleOrder = type(self.env["sale.order"])
+        subscribe = SaleOrder.message_subscribe
+        subscribed = []
+
+        def count_subscribe(records, *args, **kwargs):
+            subscribed.append(records.ids)
+            return subscribe(records, *args, **kwargs)
+
+        with patch.object(SaleOrder, "message_subscribe", count_subscribe):
+            orders.action_oms_review()
+        self.assertEqual(orders.mapped("state"), ["sale"] * 3)
+        self.assertEqual(subscribed, [])
+
+        def customer_subtypes(order):
+            follower = order.message_follower_ids.filtered(
+                lambda f: f.partner_id == order.partner_id
+            )
+            self.assertEqual(len(follower), 1)
+            return follower.subtype_ids
+
+        for order in orders:
+            self.assertEqual(customer_subtypes(order), customer_subtypes(reference))

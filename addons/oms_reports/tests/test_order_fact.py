@@ -58,6 +58,18 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._stored(order).qty_ordered, 3)
         self.assertEqual(self._row(order).read(fields), live)
 
+    def test_reservation_is_not_queued(self):
+        """Unreserving and reserving an open delivery changes no fact: the
+        order is not queued; shipping it is."""
+        picking = self.order.picking_ids
+        self.assertFalse(self._queued(self.order))
+        picking.do_unreserve()
+        picking.action_assign()
+        self.assertEqual(picking.state, "assigned")
+        self.assertFalse(self._queued(self.order))
+        self._ship(self.order, {self.product_a: 1}, "2026-03-04 08:00")
+        self.assertTrue(self._queued(self.order))
+
     def test_delivery_after_refresh(self):
         """Shipping an order shows at once, then is stored by the refresh."""
         self.assertEqual(self._kpis()["backorder_rate"], 0.0)
