@@ -207,8 +207,39 @@ class ChannelAdapter:
         """Yield raw order dicts updated since the ISO cursor ``since``."""
         raise NotImplementedError
 
-    def push_stock(self, sku_quantities):
-        """Set the available quantity of each {binding_ref: qty} on the platform."""
+    def push_stock(self, sku_quantities, on_pushed=None):
+        """Set the available quantity of each {binding_ref: qty} on the platform,
+        one call per chunk of :meth:`_stock_chunks`.
+
+        ``on_pushed(refs)`` is called with the refs of each chunk as soon as the
+        platform has accepted them, so that what was published is recorded even
+        when a later call fails. Items the platform refuses do not stop the other
+        chunks; a call that fails after its retries stops the push. Raises
+        :class:`ChannelError` with every refusal and failure at the end.
+        """
+        errors = []
+        for chunk in self._stock_chunks(sku_quantities):
+            try:
+                refused = self._push_stock_chunk(chunk)
+            except ChannelError as exc:
+                errors.append(str(exc))
+                break
+            accepted = [ref for ref in chunk if ref not in refused]
+            if accepted and on_pushed:
+                on_pushed(accepted)
+            errors.extend(dict.fromkeys(refused.values()))
+        if errors:
+            raise ChannelError("; ".join(errors))
+
+    def _stock_chunks(self, sku_quantities):
+        """Yield the {binding_ref: qty} dicts sent in one call each."""
+        raise NotImplementedError
+
+    def _push_stock_chunk(self, chunk):
+        """Send one chunk; {ref: message} of the items the platform refused.
+
+        Raises :class:`ChannelError` when the call itself fails.
+        """
         raise NotImplementedError
 
     def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):

@@ -163,7 +163,7 @@ class RestJsonAdapter(ChannelAdapter):
         )
         yield from self.extract_orders(response.json())
 
-    def push_stock(self, sku_quantities):
+    def push_stock(self, sku_quantities, on_pushed=None):
         raise ChannelError("this REST-JSON channel does not accept stock updates")
 
     def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):

@@ -192,40 +192,47 @@ class ShopifyAdapter(ChannelAdapter):
             url = parse_link_header(response.headers.get("Link")).get("next")
             params = None  # the next link carries page_info and limit only
 
-    def push_stock(self, sku_quantities):
+    def push_stock(self, sku_quantities, on_pushed=None):
         """``sku_quantities``: {inventory_item_id: qty}, set as *available* at
         ``location_ref``, up to 250 items per GraphQL call (the REST
         ``inventory_levels/set.json`` takes one item per call)."""
-        location = self.config.get("location_ref")
-        if not location:
+        if not self.config.get("location_ref"):
             raise ChannelError("Shopify location id missing on the channel")
-        location_gid = _gid("Location", location)
+        return super().push_stock(sku_quantities, on_pushed=on_pushed)
+
+    def _stock_chunks(self, sku_quantities):
         items = list(sku_quantities.items())
         for start in range(0, len(items), STOCK_CHUNK):
-            quantities = [
-                {
-                    "inventoryItemId": _gid("InventoryItem", ref),
-                    "locationId": location_gid,
-                    "quantity": int(qty),
+            yield dict(items[start : start + STOCK_CHUNK])
+
+    def _push_stock_chunk(self, chunk):
+        """One ``inventorySetQuantities`` call. Its userErrors count for every
+        item of the chunk: they are sent again on the next push, which is
+        harmless as the quantities are absolute."""
+        location_gid = _gid("Location", self.config["location_ref"])
+        data = self.graphql(
+            INVENTORY_SET_QUANTITIES,
+            {
+                "input": {
+                    "name": "available",
+                    "reason": "correction",
+                    "ignoreCompareQuantity": True,
+                    "quantities": [
+                        {
+                            "inventoryItemId": _gid("InventoryItem", ref),
+                            "locationId": location_gid,
+                            "quantity": int(qty),
+                        }
+                        for ref, qty in chunk.items()
+                    ],
                 }
-                for ref, qty in items[start : start + STOCK_CHUNK]
-            ]
-            data = self.graphql(
-                INVENTORY_SET_QUANTITIES,
-                {
-                    "input": {
-                        "name": "available",
-                        "reason": "correction",
-                        "ignoreCompareQuantity": True,
-                        "quantities": quantities,
-                    }
-                },
-            )
-            errors = (data.get("inventorySetQuantities") or {}).get("userErrors")
-            if errors:
-                raise ChannelError(
-                    "; ".join(str(error.get("message")) for error in errors)
-                )
+            },
+        )
+        errors = (data.get("inventorySetQuantities") or {}).get("userErrors")
+        if not errors:
+            return {}
+        message = "; ".join(str(error.get("message")) for error in errors)
+        return dict.fromkeys(chunk, message)
 
     def graphql(self, query, variables):
         """POST a GraphQL query; its ``data``. Throttled calls (HTTP 200 with a

@@ -181,45 +181,56 @@ class WooCommerceAdapter(ChannelAdapter):
                 return
             page += 1
 
-    def push_stock(self, sku_quantities):
+    @staticmethod
+    def _stock_item(ref):
+        """(batch path, item id) of a product id or "product/variation" ref;
+        (None, None) when the ref is not a WooCommerce id."""
+        product, _sep, variation = str(ref).partition("/")
+        item_id = variation or product
+        if not item_id.isdigit() or (variation and not product.isdigit()):
+            return None, None
+        if variation:
+            return f"/products/{product}/variations/batch", int(item_id)
+        return "/products/batch", int(item_id)
+
+    def _stock_chunks(self, sku_quantities):
         """``sku_quantities``: {product id (or "product/variation"): qty}, sent
         with the batch endpoints, 100 items per call: ``products/batch`` for
-        products, ``products/<id>/variations/batch`` for variations."""
+        products, ``products/<id>/variations/batch`` for variations. Refs that
+        are not WooCommerce ids come as one chunk of their own."""
         groups = {}
         for ref, qty in sku_quantities.items():
-            product, _sep, variation = str(ref).partition("/")
-            path = (
-                f"/products/{product}/variations/batch"
-                if variation
-                else ("/products/batch")
+            path, _item_id = self._stock_item(ref)
+            groups.setdefault(path, {})[ref] = qty
+        for items in groups.values():
+            items = list(items.items())
+            for start in range(0, len(items), BATCH_LIMIT):
+                yield dict(items[start : start + BATCH_LIMIT])
+
+    def _push_stock_chunk(self, chunk):
+        path, refs_by_id, updates = None, {}, []
+        for ref, qty in chunk.items():
+            path, item_id = self._stock_item(ref)
+            refs_by_id[item_id] = ref
+            updates.append(
+                {"id": item_id, "manage_stock": True, "stock_quantity": int(qty)}
             )
-            item_id = variation or product
-            if not item_id.isdigit():
-                raise ChannelError(f"not a WooCommerce product id: {ref}")
-            groups.setdefault(path, []).append(
-                {"id": int(item_id), "manage_stock": True, "stock_quantity": int(qty)}
+        if path is None:
+            return {ref: f"not a WooCommerce product id: {ref}" for ref in chunk}
+        response = self.request("POST", self._base() + path, json={"update": updates})
+        try:
+            answered = response.json().get("update") or []
+        except (ValueError, AttributeError) as exc:
+            raise ChannelError(
+                "WooCommerce answered something else than a batch"
+            ) from exc
+        return {
+            refs_by_id.get(item.get("id"), str(item.get("id"))): (
+                f"{item.get('id')}: {item['error'].get('message')}"
             )
-        errors = []
-        for path, updates in groups.items():
-            for start in range(0, len(updates), BATCH_LIMIT):
-                response = self.request(
-                    "POST",
-                    self._base() + path,
-                    json={"update": updates[start : start + BATCH_LIMIT]},
-                )
-                try:
-                    answered = response.json().get("update") or []
-                except (ValueError, AttributeError) as exc:
-                    raise ChannelError(
-                        "WooCommerce answered something else than a batch"
-                    ) from exc
-                errors += [
-                    f"{item.get('id')}: {item['error'].get('message')}"
-                    for item in answered
-                    if isinstance(item, dict) and isinstance(item.get("error"), dict)
-                ]
-        if errors:
-            raise ChannelError("; ".join(errors))
+            for item in answered
+            if isinstance(item, dict) and isinstance(item.get("error"), dict)
+        }
 
     def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
         url = self._base() + f"/orders/{external_ref}"

@@ -116,6 +116,12 @@ class OmsChannel(models.Model):
         string="Webhook URL",
     )
     last_sync_date = fields.Datetime("Orders Synced Until", copy=False)
+    stock_push_error = fields.Text(
+        copy=False,
+        readonly=True,
+        help="Why the last stock push did not publish every changed SKU; the SKUs "
+        "not published are sent again by the next push.",
+    )
     process_limit = fields.Integer(
         default=5, help="Automatic retries of a failed order."
     )
@@ -301,7 +307,12 @@ class OmsChannel(models.Model):
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):
-        """Publish ATP − buffer of the channel's SKUs (only the changed ones)."""
+        """Publish ATP − buffer of the channel's SKUs (only the changed ones).
+
+        What the platform accepted stays recorded when a part fails: the failure
+        is shown as a notification, not raised (raising would roll the record of
+        the published SKUs back).
+        """
         for channel in self:
             if channel.connector not in OMS_PUSH_CONNECTORS:
                 raise UserError(
@@ -310,8 +321,20 @@ class OmsChannel(models.Model):
                         name=channel.display_name,
                     )
                 )
-            channel._push_stock()
-        return True
+        errors = [error for error in map(type(self)._push_stock, self) if error]
+        if not errors:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Stock push incomplete"),
+                "message": "\n".join(errors),
+                "type": "danger",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _get_stock_to_push(self):
         """Hook: {binding: quantity to publish} of the changed SKUs of the channel."""
@@ -329,29 +352,48 @@ class OmsChannel(models.Model):
         return result
 
     def _push_stock(self):
+        """Send the changed SKUs; each chunk the platform accepts is recorded as
+        published at once, so a failure later in the push loses none of it and
+        the next push sends only what is still missing.
+
+        :return: the translated error of an incomplete push, or False
+        """
         self.ensure_one()
         to_push = self._get_stock_to_push()
         if not to_push:
-            return
+            return False
+        quantities, bindings = {}, {}
+        for binding, qty in to_push.items():
+            # two SKUs bound to one platform item: one update, both recorded
+            quantities[binding.external_stock_ref] = qty
+            bindings.setdefault(binding.external_stock_ref, []).append(binding.id)
+        now = fields.Datetime.now()
+
+        def record_pushed(refs):
+            by_qty = {}
+            for ref in refs:
+                by_qty.setdefault(quantities[ref], []).extend(bindings[ref])
+            # one write per published quantity, not per SKU (10k SKUs: a few writes)
+            for qty, ids in by_qty.items():
+                self.env["oms.channel.product"].browse(ids).write(
+                    {"last_pushed_qty": qty, "last_push_date": now}
+                )
+
         adapter = self._get_adapter()
         try:
-            adapter.push_stock({b.external_stock_ref: q for b, q in to_push.items()})
+            adapter.push_stock(quantities, on_pushed=record_pushed)
         except ChannelError as exc:
-            raise UserError(
-                _(
-                    "Pushing the stock of %(name)s failed: %(error)s",
-                    name=self.display_name,
-                    error=str(exc),
-                )
-            ) from exc
-        now = fields.Datetime.now()
-        by_qty = {}
-        for binding, qty in to_push.items():
-            by_qty.setdefault(qty, []).append(binding.id)
-        # one write per published quantity, not per SKU (10k SKUs: a few writes)
-        Binding = self.env["oms.channel.product"]
-        for qty, ids in by_qty.items():
-            Binding.browse(ids).write({"last_pushed_qty": qty, "last_push_date": now})
+            error = _(
+                "The stock push of %(name)s is incomplete: %(error)s",
+                name=self.display_name,
+                error=str(exc),
+            )
+            _logger.warning("%s", error)
+            self.stock_push_error = error
+            return error
+        if self.stock_push_error:
+            self.stock_push_error = False
+        return False
 
     @api.model
     def _cron_push_stock(self):
@@ -359,6 +401,7 @@ class OmsChannel(models.Model):
             [("connector", "in", OMS_PUSH_CONNECTORS), ("api_url", "!=", False)]
         )
         for channel in channels:
+            # an incomplete push is not raised but kept in stock_push_error
             try:
                 with self.env.cr.savepoint():
                     channel._push_stock()

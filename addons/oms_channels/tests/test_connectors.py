@@ -237,8 +237,9 @@ class TestConnectors(OmsChannelsCommon):
         self.assertEqual(set(bindings.mapped("last_pushed_qty")), {3})
 
     def test_shopify_push_stock_errors_are_reported(self):
-        """userErrors fail the push with the platform's message, nothing recorded
-        as pushed; a throttled call is retried."""
+        """userErrors make the push incomplete with the platform's message: shown
+        to the user, kept on the channel, nothing recorded as pushed; a throttled
+        call is retried and a complete push clears the error."""
         self.shopify.location_ref = "655441491"
         bindings = self._bind_shopify_skus(2)
         refused = {
@@ -260,32 +261,96 @@ class TestConnectors(OmsChannelsCommon):
             self._patched_atp(),
             FakePlatform() as platform,
             patch.object(adapter_class, "backoff", 0.0),
+            mute_logger("odoo.addons.oms_channels.models.oms_channel"),
         ):
             platform.add("POST", url, (200, {}, refused))
             self.shopify.api_url = platform.url
-            with self.assertRaisesRegex(UserError, "Location not found"):
-                self.shopify.action_push_stock()
+            action = self.shopify.action_push_stock()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertEqual(action["params"]["type"], "danger")
+            self.assertIn("Location not found", action["params"]["message"])
+            self.assertIn("Location not found", self.shopify.stock_push_error)
             self.assertFalse(any(bindings.mapped("last_push_date")))
             platform.add("POST", url, (200, {}, throttled), (200, {}, ok))
             platform.requests.clear()
-            self.shopify.action_push_stock()
+            self.assertIs(self.shopify.action_push_stock(), True)
             self.assertEqual(len(platform.requests), 2, "retried once")
         self.assertEqual(set(bindings.mapped("last_pushed_qty")), {3})
+        self.assertFalse(self.shopify.stock_push_error)
+
+    def test_shopify_push_stock_failure_keeps_accepted_chunks(self):
+        """A call failing after its retries stops the push, but the chunks the
+        platform accepted before stay recorded: the next push sends only the
+        rest. The cron does the same without raising."""
+        self.shopify.location_ref = "655441491"
+        bindings = self._bind_shopify_skus(260)
+        ok = {"data": {"inventorySetQuantities": {"userErrors": []}}}
+        url = "/admin/api/2024-10/graphql.json"
+        failing = [(500, {}, {"errors": "Internal Server Error"})] * (
+            1 + ChannelAdapter.max_retries
+        )
+        with (
+            self._patched_atp(),
+            FakePlatform() as platform,
+            mute_logger(
+                "odoo.addons.oms_channels.models.oms_channel",
+                "odoo.addons.oms_channels.adapters.base",
+            ),
+        ):
+            platform.add("POST", url, (200, {}, ok), *failing, (200, {}, ok))
+            self.shopify.api_url = platform.url
+            self.env["oms.channel"]._cron_push_stock()
+            self.assertIn("HTTP 500", self.shopify.stock_push_error)
+            self.assertNotIn("SHOPIFY-key", self.shopify.stock_push_error)
+            pushed = bindings.filtered("last_push_date")
+            self.assertEqual(len(pushed), 250, "the accepted chunk is recorded")
+            platform.requests.clear()
+            self.shopify.action_push_stock()
+        (call,) = [json.loads(r[3]) for r in platform.requests]
+        sent = {q["inventoryItemId"] for q in call["variables"]["input"]["quantities"]}
+        self.assertEqual(
+            sent,
+            {f"gid://shopify/InventoryItem/{b.external_stock_ref}" for b in bindings}
+            - {f"gid://shopify/InventoryItem/{b.external_stock_ref}" for b in pushed},
+        )
+        self.assertTrue(all(bindings.mapped("last_push_date")))
+        self.assertFalse(self.shopify.stock_push_error)
 
     def test_woocommerce_batch_item_error_is_reported(self):
-        """A WooCommerce batch answering an error for an item fails the push."""
-        self.env["oms.channel.product"].create(
-            {
-                "channel_id": self.woo.id,
-                "external_sku": "SKU-A",
-                "product_id": self.products["SKU-A"].id,
-                "external_stock_ref": "11",
-            }
+        """A WooCommerce batch refusing one item: the others are recorded, the
+        refused one is reported and sent again next time; a ref that is not a
+        WooCommerce id is refused without a call."""
+        Binding = self.env["oms.channel.product"]
+        refused, accepted, not_an_id = Binding.create(
+            [
+                {
+                    "channel_id": self.woo.id,
+                    "external_sku": sku,
+                    "product_id": self.products[product].id,
+                    "external_stock_ref": ref,
+                }
+                for sku, product, ref in [
+                    ("SKU-A", "SKU-A", "11"),
+                    ("SKU-B", "SKU-B", "12"),
+                    ("SKU-A2", "SKU-A", "shop-11"),
+                ]
+            ]
         )
         error = {"code": "woocommerce_rest_invalid_id", "message": "Invalid ID."}
-        answer = {"update": [{"id": 11, "error": error}]}
-        with self._patched_atp(), FakePlatform() as platform:
+        answer = {"update": [{"id": 11, "error": error}, {"id": 12}]}
+        with (
+            self._patched_atp(),
+            FakePlatform() as platform,
+            mute_logger("odoo.addons.oms_channels.models.oms_channel"),
+        ):
             platform.add("POST", "/wp-json/wc/v3/products/batch", (200, {}, answer))
             self.woo.api_url = platform.url
-            with self.assertRaisesRegex(UserError, "Invalid ID"):
-                self.woo.action_push_stock()
+            action = self.woo.action_push_stock()
+        message = action["params"]["message"]
+        self.assertIn("11: Invalid ID.", message)
+        self.assertIn("not a WooCommerce product id: shop-11", message)
+        self.assertEqual(len(platform.requests), 1)
+        self.assertEqual(
+            [bool(b.last_push_date) for b in (refused, accepted, not_an_id)],
+            [False, True, False],
+        )
