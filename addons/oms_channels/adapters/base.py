@@ -157,6 +157,8 @@ class ChannelAdapter:
     #: error codes of :class:`requests` answers that are worth retrying
     max_retries = 3
     backoff = 1.0
+    #: items per stock update call (the platform's batch limit)
+    stock_chunk_size = 100
 
     def __init__(self, config, session=None):
         self.config = config
@@ -232,8 +234,11 @@ class ChannelAdapter:
             raise ChannelError("; ".join(errors))
 
     def _stock_chunks(self, sku_quantities):
-        """Yield the {binding_ref: qty} dicts sent in one call each."""
-        raise NotImplementedError
+        """Yield the {binding_ref: qty} dicts sent in one call each, of at most
+        :attr:`stock_chunk_size` items."""
+        items = list(sku_quantities.items())
+        for start in range(0, len(items), self.stock_chunk_size):
+            yield dict(items[start : start + self.stock_chunk_size])
 
     def _push_stock_chunk(self, chunk):
         """Send one chunk; {ref: message} of the items the platform refused.

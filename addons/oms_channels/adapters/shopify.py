@@ -64,6 +64,7 @@ def _rates(tax_lines):
 class ShopifyAdapter(ChannelAdapter):
     signature_header = "X-Shopify-Hmac-Sha256"
     platform = "Shopify"
+    stock_chunk_size = STOCK_CHUNK
 
     def extract_orders(self, data):
         if isinstance(data, dict) and isinstance(data.get("orders"), list):
@@ -199,11 +200,6 @@ class ShopifyAdapter(ChannelAdapter):
         if not self.config.get("location_ref"):
             raise ChannelError("Shopify location id missing on the channel")
         return super().push_stock(sku_quantities, on_pushed=on_pushed)
-
-    def _stock_chunks(self, sku_quantities):
-        items = list(sku_quantities.items())
-        for start in range(0, len(items), STOCK_CHUNK):
-            yield dict(items[start : start + STOCK_CHUNK])
 
     def _push_stock_chunk(self, chunk):
         """One ``inventorySetQuantities`` call. Its userErrors count for every

@@ -47,6 +47,7 @@ def _rate(amount, tax):
 class WooCommerceAdapter(ChannelAdapter):
     signature_header = "X-WC-Webhook-Signature"
     platform = "WooCommerce"
+    stock_chunk_size = BATCH_LIMIT
 
     def _signing_secrets(self):
         # WooCommerce signs with wp_specialchars_decode(secret, ENT_QUOTES)
@@ -202,10 +203,8 @@ class WooCommerceAdapter(ChannelAdapter):
         for ref, qty in sku_quantities.items():
             path, _item_id = self._stock_item(ref)
             groups.setdefault(path, {})[ref] = qty
-        for items in groups.values():
-            items = list(items.items())
-            for start in range(0, len(items), BATCH_LIMIT):
-                yield dict(items[start : start + BATCH_LIMIT])
+        for group in groups.values():
+            yield from super()._stock_chunks(group)
 
     def _push_stock_chunk(self, chunk):
         path, refs_by_id, updates = None, {}, []

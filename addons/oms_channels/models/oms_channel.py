@@ -321,7 +321,7 @@ class OmsChannel(models.Model):
                         name=channel.display_name,
                     )
                 )
-        errors = [error for error in map(type(self)._push_stock, self) if error]
+        errors = [error for error in (c._push_stock() for c in self) if error]
         if not errors:
             return True
         return {
@@ -360,8 +360,26 @@ class OmsChannel(models.Model):
         """
         self.ensure_one()
         to_push = self._get_stock_to_push()
-        if not to_push:
-            return False
+        error = False
+        if to_push:
+            quantities, record_pushed = self._stock_push_recorder(to_push)
+            try:
+                self._get_adapter().push_stock(quantities, on_pushed=record_pushed)
+            except ChannelError as exc:
+                error = _(
+                    "The stock push of %(name)s is incomplete: %(error)s",
+                    name=self.display_name,
+                    error=str(exc),
+                )
+                _logger.warning("%s", error)
+        # nothing left to push also ends an earlier incomplete push
+        if self.stock_push_error != error:
+            self.stock_push_error = error
+        return error
+
+    def _stock_push_recorder(self, to_push):
+        """({platform ref: qty}, on_pushed) for the adapter's ``push_stock``:
+        on_pushed(refs) records those refs' bindings as published."""
         quantities, bindings = {}, {}
         for binding, qty in to_push.items():
             # two SKUs bound to one platform item: one update, both recorded
@@ -379,21 +397,7 @@ class OmsChannel(models.Model):
                     {"last_pushed_qty": qty, "last_push_date": now}
                 )
 
-        adapter = self._get_adapter()
-        try:
-            adapter.push_stock(quantities, on_pushed=record_pushed)
-        except ChannelError as exc:
-            error = _(
-                "The stock push of %(name)s is incomplete: %(error)s",
-                name=self.display_name,
-                error=str(exc),
-            )
-            _logger.warning("%s", error)
-            self.stock_push_error = error
-            return error
-        if self.stock_push_error:
-            self.stock_push_error = False
-        return False
+        return quantities, record_pushed
 
     @api.model
     def _cron_push_stock(self):

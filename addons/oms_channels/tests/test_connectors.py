@@ -354,3 +354,11 @@ class TestConnectors(OmsChannelsCommon):
             [bool(b.last_push_date) for b in (refused, accepted, not_an_id)],
             [False, True, False],
         )
+        self.assertTrue(self.woo.stock_push_error)
+        # the refused SKUs unmapped: nothing is left to push, the push is complete
+        (refused | not_an_id).unlink()
+        with self._patched_atp(), FakePlatform() as platform:
+            self.woo.api_url = platform.url
+            self.assertIs(self.woo.action_push_stock(), True)
+        self.assertFalse(platform.requests)
+        self.assertFalse(self.woo.stock_push_error)
