@@ -1,28 +1,36 @@
-from . import oms_cancel_reason
-from . import oms_order_type
-from . import oms_review_rule
-from . import oms_exception
-from . import oms_priority_rule
-from . import oms_stock_promise
+# settings and master data
 from . import res_company
 from . import res_config_settings
+from . import oms_order_type
 from . import res_partner
 from . import product_product
+
+# intake: the order
 from . import sale_order
-from . import sale_order_review
 from . import sale_order_line
-from . import picking_priority
-from . import move_review
-from . import sale_order_fulfilment
-from . import account_res_partner
-from . import account_move
-from . import account_analytic_distribution_model
-from . import account_oms_order_type
-from . import stock_delivery_carrier
+
+# review: rules, exceptions, cancellation
+from . import oms_order_domain_mixin
+from . import oms_review_rule
+from . import oms_exception
+from . import oms_cancel_reason
+from . import oms_stock_promise
+
+# priority
+from . import oms_priority_rule
+
+# fulfilment
+from . import stock_warehouse
 from . import stock_location
 from . import stock_move
 from . import stock_picking
-from . import stock_warehouse
+from . import delivery_carrier
+
+# money
+from . import account_move
+from . import account_analytic_distribution_model
+
+# returns
 from . import oms_return_reason
 from . import oms_return
 from . import oms_return_line

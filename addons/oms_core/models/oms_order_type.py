@@ -6,13 +6,25 @@ OMS_ORDER_TYPES = [
     ("bulk", "Bulk (B2B)"),
     ("custom", "Custom (made to order)"),
 ]
+OMS_INVOICE_POLICY = [
+    ("manual", "Manual (Odoo default)"),
+    ("order", "On order (prepaid)"),
+    ("delivery", "On delivery"),
+    ("periodic", "Periodic (consolidated)"),
+]
+OMS_PAYMENT_POLICY = [
+    ("terms", "Payment terms"),
+    ("prepaid", "Prepaid"),
+    ("cod", "Cash on delivery"),
+]
 
 
 class OmsOrderType(models.Model):
     """Defaults of an order type (`sale.order.oms_order_type`).
 
     One record per value of the selection; the review rules use them for their
-    applicability, the order for its shipping policy and route.
+    applicability, the order for its shipping, invoice and payment policies and
+    its route.
     """
 
     _name = "oms.order.type"
@@ -37,6 +49,16 @@ class OmsOrderType(models.Model):
         "stock.route",
         help="Route used by the lines of orders of this type that have no route, "
         "e.g. Replenish on Order (MTO) for custom orders.",
+    )
+    invoice_policy = fields.Selection(
+        OMS_INVOICE_POLICY,
+        help="Default invoice policy of orders of this type; a customer's own policy "
+        "wins. Empty: manual (Odoo's default).",
+    )
+    payment_policy = fields.Selection(
+        OMS_PAYMENT_POLICY,
+        help="Default payment policy of orders of this type; a customer's own policy "
+        "wins. Empty: payment terms.",
     )
 
     _sql_constraints = [

@@ -1,7 +1,4 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 
 class OmsPriorityRule(models.Model):
@@ -9,6 +6,7 @@ class OmsPriorityRule(models.Model):
     priority score, mapped to a level by the company thresholds."""
 
     _name = "oms.priority.rule"
+    _inherit = ["oms.order.domain.mixin"]
     _description = "Order Priority Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -19,25 +17,7 @@ class OmsPriorityRule(models.Model):
     company_id = fields.Many2one(
         "res.company", help="Leave empty to apply the rule in every company."
     )
-    domain = fields.Char(string="Condition", default="[]", required=True)
     points = fields.Integer(required=True, default=10)
-
-    @api.constrains("domain")
-    def _check_domain_valid(self):
-        for rule in self:
-            try:
-                self.env["sale.order"].search_count(
-                    literal_eval(rule.domain or "[]"), limit=1
-                )
-            except Exception as error:
-                raise ValidationError(
-                    self.env._(
-                        "The condition of rule %(rule)s is not a valid domain: "
-                        "%(error)s",
-                        rule=rule.name,
-                        error=error,
-                    )
-                ) from error
 
     @api.model
     def _get_rules(self, company):
@@ -56,7 +36,5 @@ class OmsPriorityRule(models.Model):
             rules = self._get_rules(order.company_id)
         order = order.sudo()
         return sum(
-            rule.points
-            for rule in rules
-            if order.filtered_domain(literal_eval(rule.domain or "[]"))
+            rule.points for rule in rules if order.filtered_domain(rule._get_domain())
         )

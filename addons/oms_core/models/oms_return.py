@@ -137,7 +137,10 @@ class OmsReturn(models.Model):
             quantities[line.move_id.id] = (
                 quantities.get(line.move_id.id, 0.0) + line.quantity
             )
-        wizard = self.env["stock.return.picking"].create({"picking_id": delivery.id})
+        destination = self._oms_get_disposition_location(delivery)
+        wizard = self.env["stock.return.picking"].create(
+            {"picking_id": delivery.id, "oms_location_dest_id": destination.id}
+        )
         for wiz_line in wizard.product_return_moves:
             wiz_line.quantity = quantities.get(wiz_line.move_id.id, 0.0)
             wiz_line.to_refund = self.resolution == "refund"
@@ -145,17 +148,13 @@ class OmsReturn(models.Model):
 
     def _oms_create_return_picking(self, delivery):
         self.ensure_one()
-        destination = self._oms_get_disposition_location(delivery)
-        wizard = self._prepare_return_wizard_vals(delivery).with_context(
-            oms_return_location_dest_id=destination.id
-        )
+        wizard = self._prepare_return_wizard_vals(delivery)
         before = self.order_id.picking_ids
         if self.resolution == "exchange":
             action = wizard.action_create_exchanges()
             picking = self.env["stock.picking"].browse(action["res_id"])
-            exchange = (self.order_id.picking_ids - before - picking).filtered(
-                lambda p: p.picking_type_code == "outgoing"
-            )
+            new_pickings = self.order_id.picking_ids - before - picking
+            exchange = new_pickings._oms_filter_customer_deliveries()
             self.exchange_picking_id = exchange[:1]
         else:
             picking = wizard._create_return()

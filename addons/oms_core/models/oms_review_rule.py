@@ -1,10 +1,6 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round, formatLang
-
-from ..review_batch import OmsReviewBatch
 
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
@@ -24,13 +20,15 @@ OMS_SEVERITIES = [("block", "Block"), ("warn", "Warning")]
 class OmsReviewRule(models.Model):
     """A check run on every order by the review (`sale.order.action_oms_review`).
 
-    The check is a named method ``_review_<check_type>(order)`` (dispatch by the
-    selection, like delivery carriers): it returns False when the order passes,
-    or the translated message of the failure, numbers included. Conditions are
-    Odoo domains, never Python.
+    The check is a named method ``_review_<check_type>(order, batch)`` (dispatch
+    by the selection, like delivery carriers): it returns False when the order
+    passes, or the translated message of the failure, numbers included. ``batch``
+    is the ``OmsReviewBatch`` of the review call (``models/review_batch.py``).
+    Conditions are Odoo domains, never Python.
     """
 
     _name = "oms.review.rule"
+    _inherit = ["oms.order.domain.mixin"]
     _description = "Order Review Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -56,9 +54,6 @@ class OmsReviewRule(models.Model):
         "Warning: the order goes on, the exception is only reported.",
     )
     domain = fields.Char(
-        string="Condition",
-        default="[]",
-        required=True,
         help="Orders matching this domain fail a 'Condition' rule; for the other "
         "checks it restricts the orders the rule applies to.",
     )
@@ -124,22 +119,6 @@ class OmsReviewRule(models.Model):
         for rule in self:
             rule.currency_id = (rule.company_id or self.env.company).currency_id
 
-    @api.constrains("domain")
-    def _check_domain_valid(self):
-        for rule in self:
-            try:
-                domain = literal_eval(rule.domain or "[]")
-                self.env["sale.order"].search_count(domain, limit=1)
-            except Exception as error:
-                raise ValidationError(
-                    self.env._(
-                        "The condition of rule %(rule)s is not a valid domain: "
-                        "%(error)s",
-                        rule=rule.name,
-                        error=error,
-                    )
-                ) from error
-
     @api.constrains("percent_limit", "deadline_hours", "hours_window")
     def _check_positive_values(self):
         for rule in self:
@@ -151,10 +130,6 @@ class OmsReviewRule(models.Model):
     # ------------------------------------------------------------------
     # Applicability and dispatch
     # ------------------------------------------------------------------
-    def _get_domain(self):
-        self.ensure_one()
-        return literal_eval(self.domain or "[]")
-
     def _applies_to(self, order):
         """Whether the rule applies to ``order`` (types, teams, company, domain).
 
@@ -175,14 +150,17 @@ class OmsReviewRule(models.Model):
             return bool(order.sudo().filtered_domain(self._get_domain()))
         return True
 
-    def _evaluate(self, order):
+    def _evaluate(self, order, batch):
         """Run the rule's check on ``order``.
 
+        :param order: sale.order record
+        :param OmsReviewBatch batch: the review call (stock read for the batch,
+            orders approved earlier in it)
         :return: the failure message, or False when the order passes
         :rtype: str | bool
         """
         self.ensure_one()
-        return getattr(self, f"_review_{self.check_type}")(order)
+        return getattr(self, f"_review_{self.check_type}")(order, batch)
 
     @api.model
     def _checks_stock(self, companies):
@@ -198,11 +176,10 @@ class OmsReviewRule(models.Model):
             )
         )
 
-    def _oms_promised_orders(self):
+    def _oms_promised_orders(self, batch):
         """Orders approved earlier in the same review batch, not confirmed yet:
         the checks count them as confirmed (see `sale.order._oms_run_review`)."""
-        ids = self.env.context.get("oms_promised_order_ids") or ()
-        return self.env["sale.order"].browse(ids)
+        return self.env["sale.order"].browse(batch.promised_orders.ids)
 
     def _fmt(self, order, amount):
         return formatLang(self.env, amount, currency_obj=order.currency_id)
@@ -210,7 +187,7 @@ class OmsReviewRule(models.Model):
     # ------------------------------------------------------------------
     # The checks: False when the order passes, else the message
     # ------------------------------------------------------------------
-    def _review_credit_limit(self, order):
+    def _review_credit_limit(self, order, batch):
         """Receivables + uninvoiced confirmed orders + this order vs credit limit."""
         company = order.company_id
         # credit fields are for accountants; the review reads them for everybody
@@ -227,7 +204,7 @@ class OmsReviewRule(models.Model):
             current = order.currency_id._convert(
                 order.amount_total, company.currency_id, company, fields.Date.today()
             )
-        for other in self._oms_promised_orders():
+        for other in self._oms_promised_orders(batch):
             if other.partner_id.commercial_partner_id == partner:
                 # confirmed with this batch: uninvoiced sales of the customer
                 current += other.currency_id._convert(
@@ -250,7 +227,7 @@ class OmsReviewRule(models.Model):
             exposure=formatLang(self.env, exposure, currency_obj=company.currency_id),
         )
 
-    def _review_stock(self, order):
+    def _review_stock(self, order, batch):
         """Available to promise in the order's warehouse covers every storable line."""
         if (
             order.oms_backorder_accepted
@@ -258,8 +235,6 @@ class OmsReviewRule(models.Model):
         ):
             return False
         warehouse = order.warehouse_id
-        # set by sale.order._oms_run_review, the only caller of the checks
-        batch = self.env.context.get("oms_review_batch") or OmsReviewBatch()
         needs = batch.stock_needs(order)
         if not needs or not warehouse:
             return False
@@ -290,7 +265,7 @@ class OmsReviewRule(models.Model):
             lines="; ".join(missing),
         )
 
-    def _review_address(self, order):
+    def _review_address(self, order, batch):
         """Delivery address complete and the customer reachable."""
         address = order.partner_shipping_id
         missing = []
@@ -311,7 +286,7 @@ class OmsReviewRule(models.Model):
             "Delivery address incomplete: missing %(fields)s", fields=", ".join(missing)
         )
 
-    def _review_price_floor(self, order):
+    def _review_price_floor(self, order, batch):
         """No unit price more than X % below the pricelist price."""
         failures = []
         for line in order._oms_get_product_lines():
@@ -339,7 +314,7 @@ class OmsReviewRule(models.Model):
             lines="; ".join(failures),
         )
 
-    def _review_discount_limit(self, order):
+    def _review_discount_limit(self, order, batch):
         """No line discount above X %."""
         failures = [
             self.env._(
@@ -369,7 +344,7 @@ class OmsReviewRule(models.Model):
             > 0
         )
 
-    def _review_amount_threshold(self, order):
+    def _review_amount_threshold(self, order, batch):
         """Order total above the threshold needs approval."""
         threshold = self._oms_amount_in(order)
         if not self._oms_total_exceeds(order, threshold):
@@ -380,7 +355,7 @@ class OmsReviewRule(models.Model):
             threshold=self._fmt(order, threshold),
         )
 
-    def _review_duplicate(self, order):
+    def _review_duplicate(self, order, batch):
         """Same external reference, or same customer, lines and amount recently."""
         # the review must see every order, also those of other salespeople
         Order = self.env["sale.order"].sudo()
@@ -398,7 +373,7 @@ class OmsReviewRule(models.Model):
             orders=", ".join(duplicates.mapped("name")),
         )
 
-    def _review_payment(self, order):
+    def _review_payment(self, order, batch):
         """Orders needing prepayment are not confirmed before payment."""
         required = order._oms_get_required_prepayment(self.payment_term_ids)
         if not required:
@@ -415,7 +390,7 @@ class OmsReviewRule(models.Model):
             paid=self._fmt(order, paid),
         )
 
-    def _review_new_customer(self, order):
+    def _review_new_customer(self, order, batch):
         """First order of a customer above the amount."""
         threshold = self._oms_amount_in(order)
         if not self._oms_total_exceeds(order, threshold):
@@ -434,7 +409,7 @@ class OmsReviewRule(models.Model):
                     ),
                     "|",
                     ("state", "=", "sale"),
-                    ("id", "in", self._oms_promised_orders().ids),
+                    ("id", "in", self._oms_promised_orders(batch).ids),
                 ],
                 limit=1,
             )
@@ -447,7 +422,7 @@ class OmsReviewRule(models.Model):
             threshold=self._fmt(order, threshold),
         )
 
-    def _review_domain(self, order):
+    def _review_domain(self, order, batch):
         """The order matches the rule's condition."""
         # managers' conditions are evaluated whoever triggers the review
         if not order.sudo().filtered_domain(self._get_domain()):

@@ -1,8 +1,16 @@
 import json
+import logging
+from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
 
-from .oms_order_type import OMS_ORDER_TYPES
+from .oms_order_type import OMS_INVOICE_POLICY, OMS_ORDER_TYPES, OMS_PAYMENT_POLICY
+from .review_batch import OmsReviewBatch
+
+_logger = logging.getLogger(__name__)
+
 
 OMS_STAGES = [
     ("draft", "Draft"),
@@ -17,9 +25,27 @@ OMS_STAGES = [
 ]
 OMS_PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
+OMS_PAYMENT_STATE = [
+    ("not_invoiced", "Not invoiced"),
+    ("not_paid", "Not paid"),
+    ("partial", "Partially paid"),
+    ("paid", "Paid"),
+]
+
+# fields of the order whose change after approval sends it back to review
+OMS_REVIEWED_ORDER_FIELDS = {
+    "partner_id",
+    "partner_shipping_id",
+    "pricelist_id",
+    "payment_term_id",
+    "warehouse_id",
+    "oms_order_type",
+}
+
 
 class SaleOrder(models.Model):
-    """OMS fields of the sales order: type, stage, priority and review results."""
+    """The order of the OMS: its type, review, priority and stage, fulfilment,
+    money and returns, in the order an order goes through them."""
 
     _inherit = "sale.order"
 
@@ -126,6 +152,70 @@ class SaleOrder(models.Model):
         precompute=True,
     )
 
+    oms_invoice_policy = fields.Selection(
+        OMS_INVOICE_POLICY,
+        string="Invoice Policy",
+        compute="_compute_oms_invoice_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="On order: invoiced and posted at confirmation (prepaid). On delivery: "
+        "invoiced and posted for the delivered quantities when a delivery is "
+        "validated. "
+        "Periodic: delivered quantities invoiced per customer by a scheduled action.",
+    )
+    oms_payment_policy = fields.Selection(
+        OMS_PAYMENT_POLICY,
+        string="Payment Policy",
+        compute="_compute_oms_payment_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Prepaid: not shipped before it is paid. Cash on delivery: the payment is "
+        "registered when the carrier confirms the delivery.",
+    )
+    oms_delivered_on_time = fields.Boolean(
+        string="Delivered on Time",
+        compute="_compute_oms_delivered_on_time",
+        store=True,
+        help="Delivered no later than the commitment date, or the expected date.",
+    )
+    oms_backorder_ids = fields.Many2many(
+        "stock.picking",
+        string="Back-orders",
+        compute="_compute_oms_backorder_ids",
+    )
+    oms_backorder_count = fields.Integer(
+        string="Back-order Count", compute="_compute_oms_backorder_ids"
+    )
+    oms_payment_ids = fields.Many2many(
+        "account.payment",
+        "oms_sale_order_payment_rel",
+        "order_id",
+        "payment_id",
+        string="Reported Payments",
+        copy=False,
+        readonly=True,
+    )
+    oms_amount_paid = fields.Monetary(
+        string="Amount Paid", compute="_compute_oms_payment_state"
+    )
+    oms_payment_state = fields.Selection(
+        OMS_PAYMENT_STATE, string="Payment Status", compute="_compute_oms_payment_state"
+    )
+    oms_is_paid = fields.Boolean(string="Is Paid", compute="_compute_oms_payment_state")
+
+    oms_return_ids = fields.One2many("oms.return", "order_id", string="Returns")
+    oms_return_count = fields.Integer(
+        string="Return Count", compute="_compute_oms_return_count"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
     @api.depends(
         "state",
         "oms_exception_ids.state",
@@ -145,47 +235,6 @@ class SaleOrder(models.Model):
             )
             order.oms_has_blocking_exception = blocked
             order.oms_stage = order._oms_get_stage(blocked)
-
-    def _oms_get_stage(self, blocked):
-        """Stage of the order from Odoo's states (hook).
-
-        :param bool blocked: whether a blocking exception is open
-        :rtype: str
-        """
-        self.ensure_one()
-        if self.state == "cancel":
-            return "cancel"
-        if blocked:
-            return "on_hold"
-        if self.oms_review_pending:
-            return "to_review"
-        if self.state in ("draft", "sent"):
-            return "approved" if self.oms_reviewed_date else "draft"
-        if self.oms_delivered_date:
-            return "done" if self._oms_is_paid() else "delivered"
-        deliveries = self.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
-        )
-        done = deliveries.filtered(lambda p: p.state == "done")
-        if done and done == deliveries:
-            return "shipped"
-        if done:
-            return "partially_shipped"
-        return "approved"
-
-    def _oms_is_paid(self):
-        """Fully invoiced and every customer invoice paid."""
-        self.ensure_one()
-        invoices = self.invoice_ids.filtered(
-            lambda m: m.move_type == "out_invoice" and m.state == "posted"
-        )
-        return (
-            self.invoice_status == "invoiced"
-            and bool(invoices)
-            and all(
-                m.payment_state in ("paid", "in_payment", "reversed") for m in invoices
-            )
-        )
 
     @api.depends(
         "partner_id.oms_tier",
@@ -233,13 +282,17 @@ class SaleOrder(models.Model):
                 order.oms_exception_ids.filtered(lambda e: e.state == "open")
             )
 
-    @api.depends("oms_order_type")
+    @api.depends("oms_order_type", "partner_id")
     def _compute_picking_policy(self):
+        """The customer's shipping policy wins over the order type's default."""
         types = self.env["oms.order.type"].search([])
         for order in self:
-            policy = types.filtered(
-                lambda t, o=order: t.code == o.oms_order_type
-            ).picking_policy
+            policy = (
+                order.partner_id.commercial_partner_id.oms_picking_policy
+                or types.filtered(
+                    lambda t, o=order: t.code == o.oms_order_type
+                ).picking_policy
+            )
             order.picking_policy = policy or order.picking_policy or "direct"
 
     @api.depends(
@@ -249,14 +302,576 @@ class SaleOrder(models.Model):
         for order in self:
             order.oms_changes_since_approval = order._oms_diff_snapshot()
 
+    @api.depends("partner_id", "oms_order_type")
+    def _compute_oms_invoice_policy(self):
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            order.oms_invoice_policy = (
+                partner.oms_invoice_policy or order._oms_get_default_invoice_policy()
+            )
+
+    @api.depends("partner_id", "oms_order_type")
+    def _compute_oms_payment_policy(self):
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            order.oms_payment_policy = (
+                partner.oms_payment_policy or order._oms_get_default_payment_policy()
+            )
+
+    @api.depends("oms_delivered_date", "commitment_date", "expected_date")
+    def _compute_oms_delivered_on_time(self):
+        for order in self:
+            promised = order.commitment_date or order.expected_date
+            order.oms_delivered_on_time = bool(
+                order.oms_delivered_date
+                and (not promised or order.oms_delivered_date <= promised)
+            )
+
+    @api.depends("picking_ids.backorder_id", "picking_ids.state")
+    def _compute_oms_backorder_ids(self):
+        for order in self:
+            backorders = order.picking_ids.filtered(
+                lambda p: p.backorder_id and p.state not in ("done", "cancel")
+            )
+            order.oms_backorder_ids = backorders
+            order.oms_backorder_count = len(backorders)
+
+    @api.depends(
+        "invoice_ids.state",
+        "invoice_ids.payment_state",
+        "invoice_ids.amount_residual",
+        "oms_payment_ids.state",
+        "amount_total",
+    )
+    def _compute_oms_payment_state(self):
+        for order in self:
+            invoices = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            paid = 0.0
+            for invoice in invoices:
+                sign = -1 if invoice.move_type == "out_refund" else 1
+                if invoice.payment_state in ("paid", "in_payment", "reversed"):
+                    paid += sign * invoice.amount_total
+                else:
+                    paid += sign * (invoice.amount_total - invoice.amount_residual)
+            advances = order._oms_get_advance_payments()
+            paid += sum(advances.mapped("amount"))
+            order.oms_amount_paid = paid
+            currency = order.currency_id
+            order.oms_is_paid = (
+                bool(order.amount_total)
+                and currency.compare_amounts(paid, order.amount_total) >= 0
+            )
+            if order.oms_is_paid:
+                order.oms_payment_state = "paid"
+            elif not invoices and not advances:
+                order.oms_payment_state = "not_invoiced"
+            elif currency.is_zero(paid):
+                order.oms_payment_state = "not_paid"
+            else:
+                order.oms_payment_state = "partial"
+
+    @api.depends("oms_return_ids")
+    def _compute_oms_return_count(self):
+        for order in self:
+            order.oms_return_count = len(order.oms_return_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        res = super().write(vals)
+        if OMS_REVIEWED_ORDER_FIELDS & set(vals):
+            self._oms_changed_after_approval()
+        return res
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_oms_review(self):
+        """Review the orders; confirm the clean ones when the policy allows.
+
+        Runs every applicable active `oms.review.rule`, creates/updates one
+        exception per failing rule, clears the ones that no longer apply.
+        Quotations without blocking exception are confirmed (Odoo's
+        `action_confirm`, once for all of them) when `_oms_can_auto_confirm()`
+        allows it, and flagged `oms_auto_approved` when nobody touched them.
+        Each order is reviewed as if the orders approved before it in the same
+        call were confirmed already (see `_oms_run_review`). Safe to call
+        repeatedly.
+
+        :return: True
+        """
+        to_confirm = self._oms_run_review(auto_confirm=True)
+        if to_confirm:
+            to_confirm._oms_subscribe_customers()
+            to_confirm.with_context(oms_skip_review=True).action_confirm()
+            touched = to_confirm.filtered("oms_touch_count")
+            (to_confirm - touched).oms_auto_approved = True
+            touched.oms_auto_approved = False
+        return True
+
+    def action_confirm(self):
+        """Review before confirming (see readme).
+
+        Orders with an open blocking exception are not confirmed: they stay on
+        hold with their exceptions, and the user gets a warning notification
+        (the method then returns that client action instead of True). With no
+        active rule, confirmation is exactly Odoo's. Context key
+        ``oms_skip_review``: confirm without reviewing (used by the review).
+        """
+        if self.env.context.get("oms_skip_review"):
+            return super().action_confirm()
+        self.filtered(lambda o: o.state in ("draft", "sent"))._oms_run_review()
+        blocked = self.filtered("oms_has_blocking_exception")
+        result = True
+        if self - blocked:
+            result = super(SaleOrder, self - blocked).action_confirm()
+        if blocked:
+            return blocked._oms_notify_blocked()
+        return result
+
+    def action_oms_open_exceptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_core.oms_exception_action"
+        )
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    def action_oms_open_cancel(self):
+        """Open the cancel wizard (a reason is required)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Order"),
+            "res_model": "oms.order.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    def action_oms_view_backorders(self):
+        """Open the open back-orders of the order."""
+        self.ensure_one()
+        return self.oms_backorder_ids._get_records_action(
+            name=self.env._("Back-orders")
+        )
+
+    def action_oms_create_return(self):
+        """Button: open a new return request for this delivered order."""
+        self.ensure_one()
+        deliveries = self._oms_get_customer_deliveries(include_returns=True)
+        if not self.order_line.move_ids.filtered(
+            lambda m: m.state == "done" and m.picking_id in deliveries
+        ):
+            raise UserError(self.env._("Nothing has been delivered on this order yet."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return"),
+            "res_model": "oms.return",
+            "view_mode": "form",
+            "context": {"default_order_id": self.id},
+        }
+
+    def action_oms_view_returns(self):
+        self.ensure_one()
+        return self.oms_return_ids._get_records_action(name=self.env._("Returns"))
+
+    # ------------------------------------------------------------------
+    # Review: rules -> exceptions -> approval
+    # ------------------------------------------------------------------
+
+    def _oms_subscribe_customers(self):
+        """Make each customer follow its orders, for all the orders at once.
+
+        `action_confirm` subscribes the customer of each order with queries of
+        its own, and skips the orders whose customer follows already.
+        """
+        self.check_access("write")
+        Followers = self.env["mail.followers"]
+        partners = self.partner_id.filtered("active")
+        if not partners:
+            return
+        subscriptions = Followers._get_subscription_data(
+            [(self._name, self.ids)], partners.ids
+        )
+        following = {
+            (res_id, partner_id) for _id, res_id, partner_id, _s in subscriptions
+        }
+        customer_ids = partners.filtered("partner_share").ids
+        values = []
+        for partner, orders in self.grouped("partner_id").items():
+            order_ids = [o.id for o in orders if (o.id, partner.id) not in following]
+            if partner not in partners or not order_ids:
+                continue
+            new, _update = Followers._add_default_followers(
+                self._name,
+                order_ids,
+                partner.ids,
+                customer_ids=customer_ids,
+                check_existing=False,
+            )
+            values += [
+                dict(vals, res_id=res_id)
+                for res_id, vals_list in new.items()
+                for vals in vals_list
+            ]
+        # sudo: as message_subscribe, once the user may write the orders
+        Followers.sudo().with_context(default_partner_id=False).create(values)
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
+
+    def _oms_notify_blocked(self):
+        messages = "\n".join(
+            f"{order.name}: {'; '.join(order._oms_get_blocking().mapped('message'))}"
+            for order in self
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Order on hold"),
+                "message": self.env._(
+                    "Not confirmed, blocking exceptions must be resolved "
+                    "first:\n%(messages)s",
+                    messages=messages,
+                ),
+                "type": "warning",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _oms_can_auto_confirm(self):
+        """Hook: whether a clean review may confirm the order by itself.
+
+        Default: the company setting *Auto-confirm Reviewed Orders*.
+        `oms_channels` overrides it with the channel's auto_confirm.
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return self.company_id.oms_auto_confirm
+
+    def _oms_add_exception(self, code, message, severity="warn"):
+        """Hook: raise an exception without rule (e.g. from a channel import).
+
+        Creates, or updates when one is open with the same code, an open
+        exception owned like the rule ones (reviewers, else the salesperson).
+        Never cleared by a re-review: a reviewer resolves it.
+
+        :param str code: short code, e.g. ``channel_total_mismatch``
+        :param str message: translated message for the reviewer
+        :param str severity: ``warn`` or ``block``
+        :return: the oms.exception
+        """
+        self.ensure_one()
+        # the review is a system action; only reviewers act on exceptions
+        OmsException = self.env["oms.exception"].sudo()
+        existing = self.sudo().oms_exception_ids.filtered(
+            lambda e: not e.rule_id and e.code == code and e.state == "open"
+        )[:1]
+        if existing:
+            existing.write({"message": message, "severity": severity})
+            return existing
+        no_rule = self.env["oms.review.rule"]
+        exception = OmsException.create(
+            {
+                "order_id": self.id,
+                "code": code,
+                "message": message,
+                "severity": severity,
+                "user_id": OmsException._get_owner(self, no_rule).id,
+                "deadline": OmsException._get_deadline(self, False),
+            }
+        )
+        exception._schedule_owner_activity()
+        return exception
+
+    def _oms_cancel(self, reason):
+        """Hook: cancel the orders for ``reason`` and release their reservations.
+
+        :param reason: oms.cancel.reason record
+        :raise UserError: once something has been shipped
+        """
+        if not reason:
+            raise UserError(self.env._("A cancellation reason is required."))
+        for order in self:
+            shipped = order._oms_get_customer_deliveries(include_returns=True).filtered(
+                lambda p: p.state == "done"
+            )
+            if shipped or any(line.qty_delivered for line in order.order_line):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s cannot be cancelled: goods have "
+                        "already been shipped.",
+                        order=order.name,
+                    )
+                )
+        self.filtered("locked").action_unlock()
+        self.write({"oms_cancel_reason_id": reason.id})
+        self.with_context(disable_cancel_warning=True).action_cancel()
+        now = fields.Datetime.now()
+        # closing the exceptions is a consequence of the cancellation
+        exceptions = self.sudo().oms_exception_ids.filtered(lambda e: e.state == "open")
+        exceptions.write(
+            {
+                "state": "resolved",
+                "resolution": "cancel",
+                "resolved_uid": self.env.uid,
+                "resolved_date": now,
+            }
+        )
+        exceptions._close_owner_activities()
+        for order in self:
+            order._oms_touch()
+            order.message_post(
+                body=self.env._("Cancelled: %(reason)s", reason=reason.name)
+            )
+        return True
+
+    def _oms_get_duplicate_domain(self, hours=24):
+        """Hook: domain of the orders that would duplicate this one.
+
+        Earlier orders with the same external reference (`client_order_ref`)
+        in the company, else of the same customer and total within ``hours``
+        (lines compared afterwards). The later order is the duplicate.
+        `oms_channels` may narrow it to the channel.
+
+        :param int hours: the window of the rule
+        :rtype: list
+        """
+        self.ensure_one()
+        domain = [
+            ("id", "<", self.id) if isinstance(self.id, int) else ("id", "!=", False),
+            ("company_id", "=", self.company_id.id),
+            ("state", "!=", "cancel"),
+        ]
+        if self.client_order_ref:
+            return domain + [("client_order_ref", "=", self.client_order_ref)]
+        since = (self.create_date or fields.Datetime.now()) - timedelta(hours=hours)
+        return domain + [
+            (
+                "partner_id.commercial_partner_id",
+                "=",
+                self.partner_id.commercial_partner_id.id,
+            ),
+            ("amount_total", "=", self.amount_total),
+            ("create_date", ">=", since),
+        ]
+
+    def _oms_get_review_rules(self):
+        """Active rules that may apply to the order's company (hook, called once
+        per company of a reviewed batch)."""
+        self.ensure_one()
+        # rules are configuration read for whoever triggers the review
+        return (
+            self.env["oms.review.rule"]
+            .sudo()
+            .search([("company_id", "in", [False, self.company_id.id])])
+        )
+
+    def _oms_run_review(self, auto_confirm=False):
+        """Evaluate the rules and synchronise the exceptions of the orders.
+
+        Orders are reviewed by priority, then date. With ``auto_confirm`` the
+        orders that pass and may confirm by themselves are returned, to be
+        confirmed together, and every later order of the batch is reviewed as
+        if they were confirmed already: the rules get the ``OmsReviewBatch`` of
+        the call, which knows them (their stock, credit and first order count),
+        so a batch decides exactly as one order at a time would.
+
+        :return: the orders to confirm (always empty without ``auto_confirm``)
+        """
+        batch = OmsReviewBatch(self)
+        if (
+            auto_confirm
+            and len(self) > 1
+            and self.env["oms.review.rule"]._checks_stock(self.company_id)
+        ):
+            batch.prefetch(self)
+        rules_by_company = {}
+        for order in self.sorted(
+            lambda o: (-int(o.oms_priority or 0), o.date_order or o.create_date, o.id)
+        ):
+            if order.state == "cancel":
+                continue
+            if order.company_id not in rules_by_company:
+                rules_by_company[order.company_id] = order._oms_get_review_rules()
+            results = [
+                (rule, rule._evaluate(order, batch))
+                for rule in rules_by_company[order.company_id]
+                if rule._applies_to(order)
+            ]
+            order._oms_sync_exceptions(results, batch)
+            blocked = bool(order._oms_get_blocking())
+            values = {
+                "oms_reviewed_date": fields.Datetime.now(),
+                "oms_review_pending": False,
+            }
+            if not blocked and not order.oms_approval_snapshot:
+                values["oms_approval_snapshot"] = order._oms_take_snapshot()
+            order.write(values)
+            if (
+                auto_confirm
+                and not blocked
+                and order.state in ("draft", "sent")
+                and order._oms_can_auto_confirm()
+            ):
+                batch.promise(order)
+        return batch.promised_orders
+
+    def _oms_get_blocking(self):
+        return self.oms_exception_ids.filtered(
+            lambda e: e.state == "open" and e.severity == "block"
+        )
+
+    def _oms_sync_exceptions(self, results, batch):
+        """Create, update and clear the rule exceptions of the order.
+
+        An override sticks as long as the rule fails with the same message: a
+        re-review re-checks only facts that changed.
+
+        :param list results: [(rule, message or False)] of the applicable rules
+        :param OmsReviewBatch batch: the review call the results come from
+        """
+        self.ensure_one()
+        # the review is a system action; only reviewers act on exceptions
+        OmsException = self.env["oms.exception"].sudo()
+        existing = self.sudo().oms_exception_ids.filtered("rule_id")
+        failing = self.env["oms.review.rule"]
+        created = OmsException
+        for rule, message in results:
+            if not message:
+                continue
+            failing |= rule
+            mine = existing.filtered(lambda e, r=rule: e.rule_id == r)
+            current = mine.filtered(lambda e: e.state == "open")[:1]
+            if current:
+                if (current.message, current.severity) != (message, rule.severity):
+                    current.write({"message": message, "severity": rule.severity})
+                continue
+            overridden = set(
+                mine.filtered(lambda e: e.state == "overridden").mapped("message")
+            )
+            if overridden and (
+                message in overridden
+                or overridden & self._oms_rule_messages(rule, batch)
+            ):
+                continue
+            created |= OmsException.create(
+                {
+                    "order_id": self.id,
+                    "rule_id": rule.id,
+                    "code": rule.check_type,
+                    "message": message,
+                    "severity": rule.severity,
+                    "user_id": OmsException._get_owner(self, rule).id,
+                    "deadline": OmsException._get_deadline(self, rule),
+                }
+            )
+        cleared = existing.filtered(
+            lambda e: e.state == "open" and e.rule_id not in failing
+        )
+        cleared._oms_resolve_by_system()
+        created._schedule_owner_activity()
+        if created:
+            self.message_post(
+                body=self.env._(
+                    "Review found: %(messages)s",
+                    messages="; ".join(created.mapped("message")),
+                )
+            )
+
+    def _oms_rule_messages(self, rule, batch):
+        """The message of a failing rule in every installed language: an
+        override sticks whoever re-reviews the order, in whatever language.
+
+        :param OmsReviewBatch batch: the review call evaluating the rule
+        :return: set of messages
+        """
+        self.ensure_one()
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        return {rule.with_context(lang=lang)._evaluate(self, batch) for lang in langs}
+
+    def _oms_touch(self):
+        """Count a manual intervention on the orders."""
+        for order in self:
+            order.sudo().oms_touch_count += (
+                1  # counter readonly for users, written for them
+            )
+
+    def _oms_get_stock_needs(self):
+        """Units still to promise per storable product, in the product UoM.
+
+        :return: {product_id: qty}
+        """
+        self.ensure_one()
+        needs = {}
+        for line in self._oms_get_product_lines():
+            product = line.product_id
+            if not product.is_storable:
+                continue
+            qty = line.product_uom._compute_quantity(
+                line.product_uom_qty - line.qty_delivered, product.uom_id
+            )
+            needs[product.id] = needs.get(product.id, 0.0) + qty
+        if self.state == "sale":
+            # already reserved for this order: out of the free quantity already
+            reserved = (
+                self.env["stock.move.line"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("move_id.sale_line_id.order_id", "=", self.id),
+                        ("move_id.state", "not in", ("done", "cancel")),
+                        ("location_dest_id.usage", "=", "customer"),
+                    ],
+                    ["product_id"],
+                    ["quantity_product_uom:sum"],
+                )
+            )
+            for product, qty in reserved:
+                if product.id in needs:
+                    needs[product.id] -= qty
+        return {pid: qty for pid, qty in needs.items() if qty > 0}
+
+    def _oms_get_required_prepayment(self, payment_terms):
+        """Amount to be paid before confirmation: all of it with a prepaid
+        payment term, the company's deposit share for presales. (Odoo's portal
+        "online payment" option is left to the portal.)
+
+        :param payment_terms: account.payment.term requiring full prepayment
+        :rtype: float
+        """
+        self.ensure_one()
+        percent = 0.0
+        if self.payment_term_id and self.payment_term_id in payment_terms:
+            percent = 1.0
+        if self.oms_order_type == "presale":
+            percent = max(percent, self.company_id.oms_presale_deposit_percent / 100.0)
+        return self.currency_id.round(self.amount_total * percent)
+
+    def _oms_get_paid_amount(self):
+        """Paid so far: online transactions, payments on posted invoices, and
+        what the channel reported paid before the order was invoiced."""
+        self.ensure_one()
+        order = self.sudo()  # payments are accounting data the review needs
+        invoices = order.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        )
+        paid = sum(invoices.mapped("amount_total")) - sum(
+            invoices.mapped("amount_residual")
+        )
+        advances = order._oms_get_advance_payments()
+        return order.amount_paid + paid + sum(advances.mapped("amount"))
+
     def _oms_get_order_type(self):
         """The oms.order.type record holding the defaults of the order's type."""
         self.ensure_one()
         return self.env["oms.order.type"]._get_by_code(self.oms_order_type)
 
-    # ------------------------------------------------------------------
-    # Approval snapshot: what changed since approval
-    # ------------------------------------------------------------------
     def _oms_take_snapshot(self):
         """The facts checked by the review, as approved."""
         self.ensure_one()
@@ -329,3 +944,411 @@ class SaleOrder(models.Model):
             for line in self._oms_get_product_lines()
         )
         return json.dumps([lines, self.currency_id.round(self.amount_total)])
+
+    def _oms_changed_after_approval(self):
+        """Send approved orders whose key facts changed back to review.
+
+        Approved: confirmed, or a quotation the review approved without
+        confirming it. The review runs again (it confirms nothing by itself).
+        """
+        if self.env.context.get("oms_skip_rereview"):
+            return
+        orders = self.filtered(
+            lambda o: (
+                o.state in ("draft", "sent", "sale")
+                and o.oms_reviewed_date
+                and o.oms_approval_snapshot
+            )
+        )
+        for order in orders:
+            changes = order._oms_diff_snapshot()
+            if not changes:
+                continue
+            order._oms_touch()
+            order.oms_review_pending = True
+            order.message_post(
+                body=self.env._(
+                    "Changed after approval, sent back to review: %(changes)s",
+                    changes=changes,
+                )
+            )
+        orders.filtered("oms_review_pending")._oms_run_review()
+
+    @api.model
+    def _oms_get_waiting_domain(self):
+        return [
+            ("state", "in", ("draft", "sent")),
+            (
+                "oms_exception_ids",
+                "any",
+                [("code", "=", "stock"), ("state", "=", "open")],
+            ),
+        ]
+
+    def _oms_release_waiting(self, products=None):
+        """Re-review orders waiting for stock (of ``products``), priority first."""
+        domain = self._oms_get_waiting_domain()
+        if products:
+            domain.append(("order_line.product_id", "in", products.ids))
+        # stock arrival is not done by the order's salesperson: review as system
+        orders = self.sudo().search(domain, order="oms_priority desc, date_order, id")
+        orders._oms_review_safely()
+        return orders
+
+    def _oms_review_safely(self):
+        """Review each order on its own savepoint: an order that cannot be
+        confirmed must not fail the receipt or the cron that released it."""
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    order.action_oms_review()
+            except UserError as error:
+                _logger.warning("OMS review of %s failed: %s", order.name, error)
+
+    @api.model
+    def _cron_oms_review(self):
+        """Release orders waiting for stock and review pending ones."""
+        self._oms_release_waiting()
+        pending = self.search(
+            [("oms_review_pending", "=", True), ("state", "!=", "cancel")]
+        )
+        pending._oms_review_safely()
+        return True
+
+    # ------------------------------------------------------------------
+    # Priority and stage
+    # ------------------------------------------------------------------
+
+    def _oms_get_stage(self, blocked):
+        """Stage of the order from Odoo's states (hook).
+
+        :param bool blocked: whether a blocking exception is open
+        :rtype: str
+        """
+        self.ensure_one()
+        if self.state == "cancel":
+            return "cancel"
+        if blocked:
+            return "on_hold"
+        if self.oms_review_pending:
+            return "to_review"
+        if self.state in ("draft", "sent"):
+            return "approved" if self.oms_reviewed_date else "draft"
+        if self.oms_delivered_date:
+            return "done" if self._oms_is_paid() else "delivered"
+        deliveries = self._oms_get_customer_deliveries(include_returns=True)
+        done = deliveries.filtered(lambda p: p.state == "done")
+        if done and done == deliveries:
+            return "shipped"
+        if done:
+            return "partially_shipped"
+        return "approved"
+
+    def _oms_is_paid(self):
+        """Fully invoiced and every customer invoice paid."""
+        self.ensure_one()
+        invoices = self.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        return (
+            self.invoice_status == "invoiced"
+            and bool(invoices)
+            and all(
+                m.payment_state in ("paid", "in_payment", "reversed") for m in invoices
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Fulfilment
+    # ------------------------------------------------------------------
+
+    def _oms_get_default_invoice_policy(self):
+        """Hook: invoice policy of an order whose customer has none: the order
+        type's, else manual (a channel addon overrides it for its channels).
+
+        :return: a key of ``OMS_INVOICE_POLICY``
+        """
+        self.ensure_one()
+        return self._oms_get_order_type().invoice_policy or "manual"
+
+    def _oms_get_default_payment_policy(self):
+        """Hook: payment policy of an order whose customer has none: the order
+        type's, else payment terms.
+
+        :return: a key of ``OMS_PAYMENT_POLICY``
+        """
+        self.ensure_one()
+        return self._oms_get_order_type().payment_policy or "terms"
+
+    def _action_confirm(self):
+        """Reserve stock at approval and invoice prepaid orders (extends sale_stock)."""
+        result = super()._action_confirm()
+        self._oms_reserve_stock()
+        self.filtered(lambda o: o.oms_invoice_policy == "order")._oms_invoice_and_post()
+        return result
+
+    def _oms_reserve_stock(self):
+        """Hook: reserve the deliveries of the orders now (冻结库存), whatever the
+        reservation method of the operation type, by priority then order date."""
+        pickings = self._oms_get_customer_deliveries(include_returns=True).filtered(
+            lambda p: p.state in ("confirmed", "waiting")
+        )
+        if pickings:
+            pickings.move_ids._oms_sorted_for_reservation()._action_assign()
+        self._oms_replenish_from_other_warehouse()
+
+    def _oms_replenish_from_other_warehouse(self):
+        """Hook: when the order's warehouse lacks stock and another warehouse of the
+        company has it, propose (activity) or create an inter-warehouse transfer,
+        as set on the warehouse."""
+        for order in self:
+            warehouse = order.warehouse_id
+            if warehouse.oms_interwarehouse_policy in (False, "none"):
+                continue
+            deliveries = order._oms_get_customer_deliveries(include_returns=True)
+            moves = deliveries.move_ids.filtered(
+                lambda m: (
+                    m.state in ("confirmed", "partially_available")
+                    and m.product_id.is_storable
+                )
+            )
+            for move in moves:
+                product = move.product_id
+                missing = move.product_uom._compute_quantity(
+                    move.product_uom_qty - move.quantity, product.uom_id
+                )
+                source = warehouse._oms_find_source_warehouse(product, missing)
+                if not source:
+                    continue
+                if warehouse.oms_interwarehouse_policy == "transfer":
+                    transfer = warehouse._oms_create_interwarehouse_transfer(
+                        source, product, missing, order.name
+                    )
+                    order.message_post(
+                        body=self.env._(
+                            "Transfer %(transfer)s brings %(qty)s %(product)s "
+                            "from %(from_wh)s.",
+                            transfer=transfer.name,
+                            qty=missing,
+                            product=product.display_name,
+                            from_wh=source.name,
+                        )
+                    )
+                else:
+                    order.activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        summary=self.env._("Stock available in another warehouse"),
+                        note=self.env._(
+                            "%(from_wh)s has %(qty)s %(product)s that "
+                            "%(warehouse)s lacks: "
+                            "transfer it or ship from there.",
+                            from_wh=source.name,
+                            qty=missing,
+                            product=product.display_name,
+                            warehouse=warehouse.name,
+                        ),
+                        user_id=order.user_id.id or self.env.uid,
+                    )
+
+    def _oms_get_customer_deliveries(self, include_returns=False):
+        """The deliveries of the orders to their customers, cancelled ones left
+        out (see ``stock.picking._oms_is_customer_delivery``).
+
+        :param bool include_returns: also the pickings that send a customer
+            return back to the customer (outgoing pickings with ``return_id``)
+        :rtype: stock.picking
+        """
+        return self.picking_ids._oms_filter_customer_deliveries(
+            include_returns=include_returns
+        ).filtered(lambda p: p.state != "cancel")
+
+    def _oms_update_delivered_date(self):
+        """Set the order's delivered date once every delivery reached the customer."""
+        for order in self:
+            deliveries = order._oms_get_customer_deliveries()
+            pending = any(
+                float_compare(
+                    line.qty_delivered,
+                    line.product_uom_qty,
+                    precision_rounding=line.product_uom.rounding,
+                )
+                < 0
+                for line in order.order_line
+                if line.product_id.type == "consu" and not line.display_type
+            )
+            dates = deliveries.mapped("oms_delivered_date")
+            if deliveries and all(dates) and not pending:
+                order.oms_delivered_date = max(dates)
+            else:
+                order.oms_delivered_date = False
+
+    # ------------------------------------------------------------------
+    # Money
+    # ------------------------------------------------------------------
+
+    def _oms_has_invoiceable_lines(self):
+        self.ensure_one()
+        precision = self.env["decimal.precision"].precision_get(
+            "Product Unit of Measure"
+        )
+        return any(
+            not line.display_type
+            and float_compare(line.qty_to_invoice, 0, precision_digits=precision) > 0
+            for line in self.order_line
+        )
+
+    def _oms_invoice_and_post(self):
+        """Create and post the invoices of what is invoiceable now under each
+        order's invoice policy, and reconcile reported payments with them.
+
+        :return: the posted invoices
+        :rtype: account.move
+        """
+        orders = self.filtered(
+            lambda o: o.state == "sale" and o._oms_has_invoiceable_lines()
+        )
+        if not orders:
+            return self.env["account.move"]
+        invoices = orders._create_invoices()
+        invoices.action_post()
+        orders._oms_reconcile_payments()
+        return invoices
+
+    @api.model
+    def _cron_oms_periodic_invoicing(self):
+        """Consolidated invoicing: one invoice per customer for the delivered,
+        uninvoiced quantities of its orders under the periodic policy."""
+        orders = self.search(
+            [
+                ("oms_invoice_policy", "=", "periodic"),
+                ("state", "=", "sale"),
+                ("invoice_status", "=", "to invoice"),
+            ]
+        )
+        return orders._oms_invoice_and_post()
+
+    def _oms_get_advance_payments(self):
+        """Reported payments not yet matched with an invoice."""
+        return self.oms_payment_ids.filtered(
+            lambda p: (
+                p.state not in ("draft", "canceled")
+                and not p.reconciled_invoice_ids
+                and not p.invoice_ids
+            )
+        )
+
+    def _oms_get_open_invoices(self):
+        return self.invoice_ids.filtered(
+            lambda m: (
+                m.state == "posted"
+                and m.move_type == "out_invoice"
+                and m.payment_state in ("not_paid", "partial")
+            )
+        )
+
+    def _oms_register_external_payment(self, journal, amount, date=None, ref=None):
+        """Register a payment that a channel (or a carrier, for cash on delivery)
+        reports for this order, and reconcile it with the order's invoices.
+
+        A prepaid order is invoiced first when its policy allows; a payment that
+        arrives before there is any invoice is kept on the order and reconciled
+        when the invoice is posted.
+
+        :param journal: ``account.journal`` (bank or cash) receiving the money
+        :param float amount: amount received, in the journal's currency
+        :param date: payment date (default: today)
+        :param str ref: the channel's payment reference (memo)
+        :return: the posted payment
+        :rtype: account.payment
+        """
+        self.ensure_one()
+        if float_is_zero(amount, precision_rounding=self.currency_id.rounding):
+            raise UserError(self.env._("The payment amount must not be zero."))
+        if self.state == "sale" and not self._oms_get_open_invoices():
+            self.filtered(
+                lambda o: o.oms_invoice_policy == "order"
+            )._oms_invoice_and_post()
+        payment = self.env["account.payment"].create(
+            self._prepare_oms_payment_vals(journal, amount, date=date, ref=ref)
+        )
+        payment.action_post()
+        self.oms_payment_ids = [Command.link(payment.id)]
+        self._oms_reconcile_payments()
+        self.message_post(
+            body=self.env._(
+                "Payment of %(amount)s registered on %(journal)s (reference %(ref)s).",
+                amount=amount,
+                journal=journal.display_name,
+                ref=ref or "-",
+            )
+        )
+        return payment
+
+    def _prepare_oms_payment_vals(self, journal, amount, date=None, ref=None):
+        """Hook: values of the payment of ``_oms_register_external_payment``."""
+        self.ensure_one()
+        return {
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": self.partner_invoice_id.commercial_partner_id.id,
+            "amount": amount,
+            "currency_id": (journal.currency_id or journal.company_id.currency_id).id,
+            "journal_id": journal.id,
+            "date": date or fields.Date.context_today(self),
+            "memo": ref or self.name,
+            "company_id": self.company_id.id,
+        }
+
+    def _oms_reconcile_payments(self):
+        """Reconcile the payments reported on the orders with their open invoices."""
+        for order in self:
+            invoices = order._oms_get_open_invoices()
+            payments = order.oms_payment_ids.filtered(
+                lambda p: (
+                    p.state in ("in_process", "paid")
+                    and not p.is_reconciled
+                    and not p.invoice_ids
+                )
+            )
+            if not invoices or not payments:
+                continue
+            for payment in payments:
+                if payment.move_id:
+                    lines = (payment.move_id.line_ids + invoices.line_ids).filtered(
+                        lambda ln: (
+                            ln.account_type == "asset_receivable" and not ln.reconciled
+                        )
+                    )
+                    lines.reconcile()
+                else:
+                    payment.invoice_ids = [Command.link(inv.id) for inv in invoices]
+
+    # ------------------------------------------------------------------
+    # Returns
+    # ------------------------------------------------------------------
+
+    def _prepare_oms_return_line_vals(self):
+        """Hook: proposed return lines: every delivered move of the order."""
+        self.ensure_one()
+        reason = self.env["oms.return.reason"].search(
+            [("company_id", "in", [self.company_id.id, False])], limit=1
+        )
+        vals_list = []
+        deliveries = self._oms_get_customer_deliveries(include_returns=True)
+        for move in self.order_line.move_ids.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.picking_id in deliveries
+                and not m.origin_returned_move_id  # a return's moves are not proposed
+            )
+        ):
+            vals_list.append(
+                {
+                    "product_id": move.product_id.id,
+                    "quantity": move.quantity,
+                    "sale_line_id": move.sale_line_id.id,
+                    "move_id": move.id,
+                    "reason_id": reason.id,
+                }
+            )
+        return vals_list

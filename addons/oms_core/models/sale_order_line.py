@@ -10,9 +10,11 @@ OMS_REVIEWED_LINE_FIELDS = {
 }
 
 
-# One file per concern: the invoicing policy on lines is in sale_order_fulfilment.
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"  # pylint: disable=consider-merging-classes-inherited
+    """Available to promise, invoiced quantity under the OMS invoice policy,
+    procurement values, and the re-review of lines changed after approval."""
+
+    _inherit = "sale.order.line"
 
     oms_atp_qty = fields.Float(
         string="Available to Promise",
@@ -34,6 +36,39 @@ class SaleOrderLine(models.Model):
             atp = wh_lines.product_id._oms_get_atp(warehouse)
             for line in wh_lines:
                 line.oms_atp_qty = atp[line.product_id.id]
+
+    @api.depends("order_id.oms_invoice_policy")
+    def _compute_qty_to_invoice(self):
+        """The order's OMS invoice policy overrides the product's: on order invoices
+        the ordered quantity, on delivery and periodic the delivered goods."""
+        res = super()._compute_qty_to_invoice()
+        for line in self:
+            policy = line.order_id.oms_invoice_policy
+            if line.state != "sale" or line.display_type or policy in (False, "manual"):
+                continue
+            if policy == "order":
+                line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+            elif line.product_id.type == "consu":
+                line.qty_to_invoice = line.qty_delivered - line.qty_invoiced
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._oms_changed_after_approval()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if OMS_REVIEWED_LINE_FIELDS & set(vals):
+            self.order_id._oms_changed_after_approval()
+        return res
+
+    def unlink(self):
+        orders = self.order_id
+        res = super().unlink()
+        orders.exists()._oms_changed_after_approval()
+        return res
 
     def _oms_get_pricelist_price(self):
         """Unit price the pricelist gives this line, in the order's currency."""
@@ -58,21 +93,3 @@ class SaleOrderLine(models.Model):
         if route and not self.route_id:
             values["route_ids"] = route
         return values
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.order_id._oms_changed_after_approval()
-        return lines
-
-    def write(self, vals):
-        res = super().write(vals)
-        if OMS_REVIEWED_LINE_FIELDS & set(vals):
-            self.order_id._oms_changed_after_approval()
-        return res
-
-    def unlink(self):
-        orders = self.order_id
-        res = super().unlink()
-        orders.exists()._oms_changed_after_approval()
-        return res

@@ -1,9 +1,11 @@
 from odoo import models
 
 
-# One file per concern: the re-review on stock arrival is in move_review.
 class StockMove(models.Model):
-    _inherit = "stock.move"  # pylint: disable=consider-merging-classes-inherited
+    """Reservation by order priority; stock arrival releases the orders
+    waiting for it (re-review)."""
+
+    _inherit = "stock.move"
 
     def _oms_sorted_for_reservation(self):
         """Moves in the order they are served: the order's OMS priority (or the
@@ -22,3 +24,17 @@ class StockMove(models.Model):
         return super(StockMove, self._oms_sorted_for_reservation())._action_assign(
             force_qty=force_qty
         )
+
+    def _action_done(self, cancel_backorder=False):
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        arrived = moves.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.location_dest_id.usage == "internal"
+                and m.location_id.usage != "internal"
+                and m.product_id.is_storable
+            )
+        )
+        if arrived:
+            self.env["sale.order"]._oms_release_waiting(arrived.product_id)
+        return moves

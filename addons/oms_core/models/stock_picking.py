@@ -4,11 +4,16 @@ from odoo.tools import float_compare
 
 
 class StockPicking(models.Model):
-    """OMS fulfilment on deliveries: shipping and payment policies, shipment
-    e-mail, delivered date, invoice on delivery, cash on delivery."""
+    """OMS fulfilment on deliveries: order priority, shipping and payment
+    policies, shipment e-mail, delivered date, invoice on delivery, cash on
+    delivery, picking lists."""
 
     _inherit = "stock.picking"
 
+    oms_priority = fields.Selection(
+        related="sale_id.oms_priority", store=True, string="Order Priority"
+    )
+    priority = fields.Selection(compute="_compute_priority", store=True, readonly=False)
     oms_delivered_date = fields.Datetime(
         string="Delivered on",
         copy=False,
@@ -18,16 +23,62 @@ class StockPicking(models.Model):
     )
     oms_shipment_mail_sent = fields.Boolean(string="Shipment E-mail Sent", copy=False)
 
+    @api.depends("sale_id.oms_priority")
+    def _compute_priority(self):
+        """Starred ('1') when the order is high or urgent; others unchanged."""
+        for picking in self:
+            if picking.state in ("done", "cancel") or not picking.sale_id:
+                picking.priority = picking.priority or "0"
+                continue
+            picking.priority = (
+                "1" if picking.sale_id.oms_priority in ("1", "2") else "0"
+            )
+
+    def write(self, vals):
+        """Propagate the delivered date to the sales order."""
+        result = super().write(vals)
+        if "oms_delivered_date" in vals:
+            self.sale_id._oms_update_delivered_date()
+        return result
+
+    def action_oms_mark_delivered(self):
+        """Button: the goods reached the customer now."""
+        self._oms_set_delivered()
+
+    # ------------------------------------------------------------------ deliveries
+
+    def _oms_is_customer_delivery(self, include_returns=False):
+        """Whether the picking sends the goods of a sales order to its customer:
+        an outgoing operation of an order (dropship and internal steps are not),
+        whatever its state.
+
+        :param bool include_returns: also a picking that sends a customer return
+            back to the customer (an outgoing picking with ``return_id``)
+        :rtype: bool
+        """
+        self.ensure_one()
+        return (
+            self.picking_type_code == "outgoing"
+            and bool(self.sale_id)
+            and (include_returns or not self.return_id)
+        )
+
+    def _oms_filter_customer_deliveries(self, include_returns=False):
+        """The pickings of ``self`` that are customer deliveries
+        (``_oms_is_customer_delivery``).
+
+        :rtype: stock.picking
+        """
+        return self.filtered(
+            lambda p: p._oms_is_customer_delivery(include_returns=include_returns)
+        )
+
     # ------------------------------------------------------------------ checks
 
     def _oms_check_can_ship(self):
         """Refuse to ship prepaid orders before payment, and incomplete deliveries
         of orders that wait until complete."""
-        for picking in self.filtered(
-            lambda p: (
-                p.picking_type_code == "outgoing" and p.sale_id and not p.return_id
-            )
-        ):
+        for picking in self._oms_filter_customer_deliveries():
             order = picking.sale_id
             if order.oms_payment_policy == "prepaid" and not order.oms_is_paid:
                 raise UserError(
@@ -70,12 +121,8 @@ class StockPicking(models.Model):
     def _action_done(self):
         """Invoice the delivered quantities of orders invoiced on delivery."""
         result = super()._action_done()
-        deliveries = self.filtered(
-            lambda p: (
-                p.state == "done"
-                and p.picking_type_code == "outgoing"
-                and not p.return_id
-            )
+        deliveries = self._oms_filter_customer_deliveries().filtered(
+            lambda p: p.state == "done"
         )
         orders = deliveries.sale_id.filtered(
             lambda o: o.oms_invoice_policy == "delivery"
@@ -95,14 +142,8 @@ class StockPicking(models.Model):
         )
         if not template:
             return
-        pickings = self.filtered(
-            lambda p: (
-                p.picking_type_code == "outgoing"
-                and p.sale_id
-                and not p.return_id
-                and p.carrier_tracking_ref
-                and not p.oms_shipment_mail_sent
-            )
+        pickings = self._oms_filter_customer_deliveries().filtered(
+            lambda p: p.carrier_tracking_ref and not p.oms_shipment_mail_sent
         )
         for picking in pickings:
             picking.message_post_with_source(
@@ -113,10 +154,6 @@ class StockPicking(models.Model):
         pickings.oms_shipment_mail_sent = True
 
     # ------------------------------------------------------------------ delivered
-
-    def action_oms_mark_delivered(self):
-        """Button: the goods reached the customer now."""
-        self._oms_set_delivered()
 
     def _oms_set_delivered(self, date=None):
         """Hook for carrier integrations: the carrier reports the delivery.
@@ -153,13 +190,6 @@ class StockPicking(models.Model):
                 order._oms_register_external_payment(
                     journal, amount, ref=picking.carrier_tracking_ref or picking.name
                 )
-
-    def write(self, vals):
-        """Propagate the delivered date to the sales order."""
-        result = super().write(vals)
-        if "oms_delivered_date" in vals:
-            self.sale_id._oms_update_delivered_date()
-        return result
 
     # ------------------------------------------------------------------ lists
 

@@ -197,7 +197,7 @@ class TestResolutions(OmsCommon):
             {"order_id": order.id, "name": "Line without product", "product_uom_qty": 1}
         )
         with self.assertLogs(
-            "odoo.addons.oms_core.models.sale_order_review", "WARNING"
+            "odoo.addons.oms_core.models.sale_order", "WARNING"
         ) as logs:
             receipt = self._receive(self.product, 100)
         self.assertEqual(receipt.state, "done")

@@ -1,4 +1,4 @@
 from . import oms_exception_override
 from . import oms_exception_substitute
 from . import oms_order_cancel
-from . import oms_return_picking
+from . import stock_return_picking

@@ -1,11 +1,16 @@
-"""Memo of one review batch (not a model: lives in the rules' context)."""
+"""State of one review call (plain Python, not a model): created by
+``sale.order._oms_run_review`` and passed to every check of ``oms.review.rule``."""
 
 from collections import defaultdict
 
 
 class OmsReviewBatch:
-    """What one `_oms_run_review` call remembers between its orders (context
-    key ``oms_review_batch`` of the rules).
+    """What one `_oms_run_review` call remembers between its orders.
+
+    The orders approved earlier in the call, not confirmed yet, are
+    ``promised_orders``: the checks count them as confirmed (their stock,
+    credit and first order), so a batch decides exactly as one order at a time
+    would.
 
     Nothing is reserved before the orders of a batch are confirmed, so the
     quantity available to promise read from the database does not change during
@@ -14,7 +19,9 @@ class OmsReviewBatch:
     running total instead of being recomputed for every later order.
     """
 
-    def __init__(self):
+    def __init__(self, orders):
+        """:param orders: the sale.order recordset under review"""
+        self.promised_orders = orders.browse()
         self.atp = {}  # (warehouse id, product id) -> ATP read from the database
         self.promised = defaultdict(float)  # (warehouse id, product id) -> qty
         self.needs = {}  # order id -> sale.order._oms_get_stock_needs()
@@ -53,6 +60,7 @@ class OmsReviewBatch:
 
     def promise(self, order):
         """The order is approved: its demand is promised to it."""
+        self.promised_orders |= order
         if order.warehouse_id:
             for product_id, qty in self.stock_needs(order).items():
                 self.promised[order.warehouse_id.id, product_id] += qty
