@@ -49,7 +49,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.oms_channels.adapters import ChannelError
 from odoo.addons.oms_channels.adapters.file_import import TEMPLATE_COLUMNS
-from odoo.addons.oms_channels.controllers.main import WEBHOOK_MAX_BYTES
+from odoo.addons.oms_channels.models.oms_channel import WEBHOOK_MAX_BYTES
 from odoo.addons.oms_channels.tests.common import OmsChannelsCommon, read_data
 
 SETTINGS = settings(
