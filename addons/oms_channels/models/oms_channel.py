@@ -133,6 +133,16 @@ class OmsChannel(models.Model):
     process_limit = fields.Integer(
         default=5, help="Automatic retries of a failed order."
     )
+    has_order_pull = fields.Boolean(
+        "Pulls Orders",
+        compute="_compute_connector_capabilities",
+        help="The connector's adapter can pull orders from the platform.",
+    )
+    has_stock_push = fields.Boolean(
+        "Publishes Stock",
+        compute="_compute_connector_capabilities",
+        help="The connector's adapter can publish stock levels to the platform.",
+    )
     staged_order_ids = fields.One2many("oms.channel.order", "channel_id")
     failed_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
@@ -163,6 +173,12 @@ class OmsChannel(models.Model):
             channel.webhook_url = (
                 channel.webhook_token and f"{base}/oms/webhook/{channel.webhook_token}"
             )
+
+    @api.depends("connector")
+    def _compute_connector_capabilities(self):
+        for channel in self:
+            channel.has_order_pull = channel._adapter_can("can_pull")
+            channel.has_stock_push = channel._adapter_can("can_push_stock")
 
     def _compute_counts(self):
         Order = self.env["sale.order"]
