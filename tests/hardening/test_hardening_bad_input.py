@@ -60,7 +60,7 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 QUIET = (
-    "odoo.addons.oms_channels.models.oms_channel_order",
+    "odoo.addons.oms_channels.models.oms_channel_order_queue",
     "odoo.addons.oms_channels.controllers.main",
 )
 UNICODE = st.text(

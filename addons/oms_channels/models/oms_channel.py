@@ -236,6 +236,26 @@ class OmsChannel(models.Model):
             values["alias_parent_thread_id"] = self.id
         return values
 
+    # -- actions ----------------------------------------------------------------
+    def action_regenerate_webhook_token(self):
+        for channel in self:
+            channel.webhook_token = secrets.token_urlsafe(24)
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("oms_channel_id", "=", self.id)]
+        action["context"] = {"default_oms_channel_id": self.id}
+        return action
+
+    def action_view_failed(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_channels.oms_channel_order_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id), ("state", "=", "failed")]
+        return action
+
     # -- adapter and mapper ---------------------------------------------------
     def _get_adapter_class(self):
         """Hook: the adapter class of the channel's connector, or None.
@@ -305,51 +325,6 @@ class OmsChannel(models.Model):
         self.ensure_one()
         return OrderMapper(self)
 
-    # -- import hooks (called by the importer for every staged order) ----------
-    def _create_sale_orders(self, vals_list, normalized_orders):
-        """Hook: create the draft sales orders of the channel's normalized
-        orders, in one ``create`` (a batch of one for a single order).
-
-        :param vals_list: their values (``OrderMapper.prepare_sale_order_vals``)
-        :param normalized_orders: the ``NormalizedOrder`` of each, same order
-        :return: the new ``sale.order`` records, in the same order
-        :rtype: recordset
-        """
-        self.ensure_one()
-        return self.env["sale.order"].with_company(self.company_id).create(vals_list)
-
-    def _after_import(self, orders, normalized_orders):
-        """Hook: after the orders are created (cancelled ones excepted): the
-        payment of prepaid orders, then one OMS review (which may confirm).
-
-        :param orders: the new ``sale.order`` records
-        :param normalized_orders: the ``NormalizedOrder`` of each, same order
-        """
-        self.ensure_one()
-        for order, normalized in zip(orders, normalized_orders, strict=True):
-            self._register_channel_payment(order, normalized)
-        orders.action_oms_review()
-
-    def _register_channel_payment(self, order, normalized):
-        """Hook: record the payment the platform collected for a prepaid order."""
-        self.ensure_one()
-        if normalized.is_paid and normalized.paid_amount > 0:
-            if not self.payment_journal_id:
-                raise UserError(
-                    self.env._(
-                        "The order is paid on the channel but the channel %(name)s "
-                        "has no "
-                        "payment journal.",
-                        name=self.display_name,
-                    )
-                )
-            order._oms_register_external_payment(
-                self.payment_journal_id,
-                float(normalized.paid_amount),
-                date=order.date_order.date(),
-                ref=normalized.name,
-            )
-
     # -- webhook --------------------------------------------------------------
     def _oms_receive_webhook(self, headers, raw_body, form=None):
         """Store the orders of a platform's webhook delivery to this channel.
@@ -412,25 +387,6 @@ class OmsChannel(models.Model):
         Staged._trigger_processing()
         return 200, "stored", staged.ids
 
-    def action_regenerate_webhook_token(self):
-        for channel in self:
-            channel.webhook_token = secrets.token_urlsafe(24)
-
-    def action_view_orders(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [("oms_channel_id", "=", self.id)]
-        action["context"] = {"default_oms_channel_id": self.id}
-        return action
-
-    def action_view_failed(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "oms_channels.oms_channel_order_action"
-        )
-        action["domain"] = [("channel_id", "=", self.id), ("state", "=", "failed")]
-        return action
-
     # -- pull -----------------------------------------------------------------
     def action_sync_orders(self):
         """Pull the orders changed since the channel's cursor into the staging table."""
@@ -479,6 +435,51 @@ class OmsChannel(models.Model):
                 # a concurrent webhook updated the same order: the cursor is kept,
                 # so the next run pulls these orders again
                 _logger.info("pull of channel %s met a concurrent update", channel.id)
+
+    # -- import hooks (called by the importer for every staged order) ----------
+    def _create_sale_orders(self, vals_list, normalized_orders):
+        """Hook: create the draft sales orders of the channel's normalized
+        orders, in one ``create`` (a batch of one for a single order).
+
+        :param vals_list: their values (``OrderMapper.prepare_sale_order_vals``)
+        :param normalized_orders: the ``NormalizedOrder`` of each, same order
+        :return: the new ``sale.order`` records, in the same order
+        :rtype: recordset
+        """
+        self.ensure_one()
+        return self.env["sale.order"].with_company(self.company_id).create(vals_list)
+
+    def _after_import(self, orders, normalized_orders):
+        """Hook: after the orders are created (cancelled ones excepted): the
+        payment of prepaid orders, then one OMS review (which may confirm).
+
+        :param orders: the new ``sale.order`` records
+        :param normalized_orders: the ``NormalizedOrder`` of each, same order
+        """
+        self.ensure_one()
+        for order, normalized in zip(orders, normalized_orders, strict=True):
+            self._register_channel_payment(order, normalized)
+        orders.action_oms_review()
+
+    def _register_channel_payment(self, order, normalized):
+        """Hook: record the payment the platform collected for a prepaid order."""
+        self.ensure_one()
+        if normalized.is_paid and normalized.paid_amount > 0:
+            if not self.payment_journal_id:
+                raise UserError(
+                    self.env._(
+                        "The order is paid on the channel but the channel %(name)s "
+                        "has no "
+                        "payment journal.",
+                        name=self.display_name,
+                    )
+                )
+            order._oms_register_external_payment(
+                self.payment_journal_id,
+                float(normalized.paid_amount),
+                date=order.date_order.date(),
+                ref=normalized.name,
+            )
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):

@@ -132,7 +132,7 @@ class TestBatchImport(OmsChannelsCommon):
             self.rest,
             [self._body("D-1"), self._body("D-2", paid=True), self._body("D-3")],
         )
-        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order"):
+        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
         self.assertIn("payment journal", batch[1].error)
