@@ -19,13 +19,12 @@ def main(config_file, database, pause_after):
     config.parse_config(["-c", config_file, "-d", database, "--log-level=warn"])
     odoo.modules.module.initialize_sys_path()
     odoo.service.server.load_server_wide_modules()
-    from odoo.addons.oms_channels.models.oms_channel_order import (  # noqa: PLC0415
-        OmsChannelOrder,
+    from odoo.addons.oms_channels.intake.importer import (  # noqa: PLC0415
+        OrderImporter,
     )
 
     registry = Registry(database)
-    original = OmsChannelOrder._import_order
-    original_batch = OmsChannelOrder._import_orders
+    original_batch = OrderImporter.import_batch
     imported = []
 
     def pause_once_enough(env, records):
@@ -36,19 +35,14 @@ def main(config_file, database, pause_after):
             print("MIDBATCH", env.cr.fetchone()[0], flush=True)
             sys.stdin.readline()
 
-    def import_then_pause(record):
-        result = original(record)
-        pause_once_enough(record.env, record)
-        return result
-
-    def import_batch_then_pause(records):
+    def import_batch_then_pause(importer, records):
         # the batch's orders exist, reviewed and confirmed, but nothing is committed
-        result = original_batch(records)
+        # (one by one, each record is a batch of one)
+        result = original_batch(importer, records)
         pause_once_enough(records.env, records)
         return result
 
-    OmsChannelOrder._import_order = import_then_pause
-    OmsChannelOrder._import_orders = import_batch_then_pause
+    OrderImporter.import_batch = import_batch_then_pause
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         env["oms.channel.order"]._cron_process()

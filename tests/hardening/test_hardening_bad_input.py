@@ -49,7 +49,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.oms_channels.adapters import ChannelError
 from odoo.addons.oms_channels.adapters.file_import import TEMPLATE_COLUMNS
-from odoo.addons.oms_channels.controllers.main import WEBHOOK_MAX_BYTES
+from odoo.addons.oms_channels.models.oms_channel import WEBHOOK_MAX_BYTES
 from odoo.addons.oms_channels.tests.common import OmsChannelsCommon, read_data
 
 SETTINGS = settings(
@@ -60,7 +60,7 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 QUIET = (
-    "odoo.addons.oms_channels.models.oms_channel_order",
+    "odoo.addons.oms_channels.models.oms_channel_order_queue",
     "odoo.addons.oms_channels.controllers.main",
 )
 UNICODE = st.text(

@@ -27,7 +27,10 @@ import requests
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.oms_channels.models.oms_channel_order import OmsChannelOrder
+from odoo.addons.oms_channels.intake.importer import OrderImporter
+from odoo.addons.oms_channels.models.oms_channel_order_queue import (
+    OmsChannelOrderQueue,
+)
 from odoo.addons.oms_channels.tests.common import FakePlatform
 
 from .common import RAISE_SERIALIZATION_FAILURE, CommittedChannelCase, order_payload
@@ -75,7 +78,7 @@ class TestHardeningConcurrency(CommittedChannelCase):
     def test_webhook_conflict_is_retried_not_500(self):
         """A serialization failure while the webhook stores: retried, answered 200."""
         body = json.dumps(order_payload(f"C{self.tag}", self.sku)).encode()
-        original = OmsChannelOrder._stage
+        original = OmsChannelOrderQueue._stage
         calls = []
 
         def conflicting(model, *args, **kwargs):
@@ -85,7 +88,7 @@ class TestHardeningConcurrency(CommittedChannelCase):
             return original(model, *args, **kwargs)
 
         with (
-            patch.object(OmsChannelOrder, "_stage", conflicting),
+            patch.object(OmsChannelOrderQueue, "_stage", conflicting),
             mute_logger(*QUIET),
         ):
             answer = requests.post(
@@ -175,17 +178,17 @@ class TestHardeningLastUnit(CommittedChannelCase):
         """A serialization failure while importing: the order stays queued, no error."""
         ref = f"S{self.tag}"
         self.stage(ref)
-        original = OmsChannelOrder._import_order
+        original = OrderImporter.import_batch
         calls = []
 
-        def conflicting(record):
+        def conflicting(importer, record):
             calls.append(record.id)
             if len(calls) == 1:
                 record.env.cr.execute(RAISE_SERIALIZATION_FAILURE)
-            return original(record)
+            return original(importer, record)
 
         with (
-            patch.object(OmsChannelOrder, "_import_order", conflicting),
+            patch.object(OrderImporter, "import_batch", conflicting),
             mute_logger(*QUIET),
         ):
             with self.committed_env() as env:

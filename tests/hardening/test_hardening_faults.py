@@ -36,7 +36,9 @@ from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
 from odoo.addons.oms_channels.adapters import base as adapter_base
-from odoo.addons.oms_channels.models.oms_channel_order import OmsChannelOrder
+from odoo.addons.oms_channels.models.oms_channel_order_queue import (
+    OmsChannelOrderQueue,
+)
 from odoo.addons.oms_channels.tests.common import FakePlatform, OmsChannelsCommon
 
 from .common import RAISE_SERIALIZATION_FAILURE, CommittedChannelCase
@@ -289,7 +291,7 @@ class TestHardeningApiFaults(OmsChannelsCommon):
 
     def test_pull_conflict_keeps_cursor(self):
         """A serialization failure during the pull: no cron error, nothing lost."""
-        original = OmsChannelOrder._stage
+        original = OmsChannelOrderQueue._stage
         calls = []
 
         def conflicting(model, *args, **kwargs):
@@ -302,7 +304,7 @@ class TestHardeningApiFaults(OmsChannelsCommon):
             platform.add("GET", "/orders", (200, {}, {"orders": [self.order]}))
             self.rest.api_url = platform.url + "/orders"
             with (
-                patch.object(OmsChannelOrder, "_stage", conflicting),
+                patch.object(OmsChannelOrderQueue, "_stage", conflicting),
                 mute_logger("odoo.sql_db"),
             ):
                 self.env["oms.channel"]._cron_sync_orders()  # never raises

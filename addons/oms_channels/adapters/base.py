@@ -154,6 +154,16 @@ class ChannelAdapter:
     """
 
     signature_header = None
+    #: what the platform supports; ``oms.channel`` reads these instead of a list
+    #: of connectors (see ``oms.channel._get_adapter_class``)
+    #: orders can be pulled from the platform (``fetch_orders``)
+    can_pull = False
+    #: the platform posts its orders to our webhook (``verify_signature``)
+    can_receive_webhooks = False
+    #: the platform takes stock levels (``push_stock``)
+    can_push_stock = False
+    #: the platform takes shipments (``push_fulfilment``)
+    can_push_fulfilment = False
     #: error codes of :class:`requests` answers that are worth retrying
     max_retries = 3
     backoff = 1.0
@@ -174,6 +184,11 @@ class ChannelAdapter:
 
     def _signing_secrets(self):
         return [self.config.get("api_secret"), self.config.get("api_secret_previous")]
+
+    def is_ping(self, body, form):
+        """True when a webhook delivery only tests the endpoint (answered, not
+        stored). ``form`` holds the fields of a form-encoded body."""
+        return False
 
     def extract_orders(self, data):
         """List of raw order dicts contained in a webhook body / API answer."""

@@ -43,6 +43,8 @@ def dig(data, path):
 
 class RestJsonAdapter(ChannelAdapter):
     signature_header = "X-OMS-Signature"
+    can_pull = True
+    can_receive_webhooks = True
 
     def _path(self, key):
         field_map = self.config.get("field_map") or {}

@@ -65,6 +65,10 @@ class ShopifyAdapter(ChannelAdapter):
     signature_header = "X-Shopify-Hmac-Sha256"
     platform = "Shopify"
     stock_chunk_size = STOCK_CHUNK
+    can_pull = True
+    can_receive_webhooks = True
+    can_push_stock = True
+    can_push_fulfilment = True
 
     def extract_orders(self, data):
         if isinstance(data, dict) and isinstance(data.get("orders"), list):

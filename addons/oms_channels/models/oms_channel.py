@@ -2,11 +2,20 @@ import json
 import logging
 import secrets
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..adapters import ADAPTERS, ChannelError
+from ..adapters import (
+    ChannelError,
+    FileAdapter,
+    NotAnOrder,
+    RestJsonAdapter,
+    ShopifyAdapter,
+    WooCommerceAdapter,
+)
+from ..adapters.base import loads
+from ..intake.mapper import OrderMapper
 
 _logger = logging.getLogger(__name__)
 
@@ -26,9 +35,8 @@ OMS_CHANNEL_CONNECTOR = [
     ("rest_json", "REST-JSON"),
     ("file", "File upload"),
 ]
-#: connectors that pull orders / accept stock and fulfilment pushes
-OMS_PULL_CONNECTORS = ("shopify", "woocommerce", "rest_json")
-OMS_PUSH_CONNECTORS = ("shopify", "woocommerce")
+#: largest webhook body processed (bytes); a platform's order is far smaller
+WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 
 
 class OmsChannel(models.Model):
@@ -125,6 +133,16 @@ class OmsChannel(models.Model):
     process_limit = fields.Integer(
         default=5, help="Automatic retries of a failed order."
     )
+    has_order_pull = fields.Boolean(
+        "Pulls Orders",
+        compute="_compute_connector_capabilities",
+        help="The connector's adapter can pull orders from the platform.",
+    )
+    has_stock_push = fields.Boolean(
+        "Publishes Stock",
+        compute="_compute_connector_capabilities",
+        help="The connector's adapter can publish stock levels to the platform.",
+    )
     staged_order_ids = fields.One2many("oms.channel.order", "channel_id")
     failed_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
@@ -155,6 +173,12 @@ class OmsChannel(models.Model):
             channel.webhook_url = (
                 channel.webhook_token and f"{base}/oms/webhook/{channel.webhook_token}"
             )
+
+    @api.depends("connector")
+    def _compute_connector_capabilities(self):
+        for channel in self:
+            channel.has_order_pull = channel._adapter_can("can_pull")
+            channel.has_stock_push = channel._adapter_can("can_push_stock")
 
     def _compute_counts(self):
         Order = self.env["sale.order"]
@@ -188,13 +212,16 @@ class OmsChannel(models.Model):
                 value = json.loads(channel.field_map)
             except ValueError as exc:
                 raise ValidationError(
-                    _("The field mapping must be valid JSON.")
+                    self.env._("The field mapping must be valid JSON.")
                 ) from exc
             if not isinstance(value, dict) or not all(
                 isinstance(v, str) for v in value.values()
             ):
                 raise ValidationError(
-                    _('The field mapping must be a JSON object of "key": "path" pairs.')
+                    self.env._(
+                        'The field mapping must be a JSON object of "key": '
+                        '"path" pairs.'
+                    )
                 )
 
     # -- mail alias (e-mail channels) -------------------------------------------
@@ -209,32 +236,7 @@ class OmsChannel(models.Model):
             values["alias_parent_thread_id"] = self.id
         return values
 
-    # -- adapters -------------------------------------------------------------
-    def _get_adapter(self):
-        """Hook: the adapter instance of the channel's connector.
-
-        :return: a :class:`~odoo.addons.oms_channels.adapters.ChannelAdapter`
-        """
-        self.ensure_one()
-        # sudo: the credentials are manager-only fields; the adapter needs them for
-        # webhooks and crons run by less privileged users; they are never logged.
-        channel = self.sudo()
-        adapter_class = ADAPTERS.get(self.connector)
-        if not adapter_class:
-            raise UserError(
-                _("The connector %(name)s has no adapter.", name=self.connector)
-            )
-        return adapter_class(
-            {
-                "api_url": channel.api_url,
-                "api_key": channel.api_key,
-                "api_secret": channel.api_secret,
-                "api_secret_previous": channel.api_secret_previous,
-                "location_ref": channel.location_ref,
-                "field_map": json.loads(channel.field_map) if channel.field_map else {},
-            }
-        )
-
+    # -- actions ----------------------------------------------------------------
     def action_regenerate_webhook_token(self):
         for channel in self:
             channel.webhook_token = secrets.token_urlsafe(24)
@@ -254,14 +256,145 @@ class OmsChannel(models.Model):
         action["domain"] = [("channel_id", "=", self.id), ("state", "=", "failed")]
         return action
 
+    # -- adapter and mapper ---------------------------------------------------
+    def _get_adapter_class(self):
+        """Hook: the adapter class of the channel's connector, or None.
+
+        A connector addon adds its value to ``connector`` (``selection_add``) and
+        overrides this method, returning its class for its value and
+        ``super()._get_adapter_class()`` otherwise. What a connector can do
+        (pull, webhooks, stock, shipments) is read from the class attributes of
+        its adapter (``can_pull``, ``can_receive_webhooks``, ``can_push_stock``,
+        ``can_push_fulfilment``).
+
+        :return: a :class:`~odoo.addons.oms_channels.adapters.ChannelAdapter`
+            subclass, or None when the connector has no adapter
+        """
+        self.ensure_one()
+        match self.connector:
+            case "shopify":
+                return ShopifyAdapter
+            case "woocommerce":
+                return WooCommerceAdapter
+            case "rest_json":
+                return RestJsonAdapter
+            case "file" | "manual":
+                return FileAdapter
+        return None
+
+    def _adapter_can(self, capability):
+        """True when the adapter of the channel's connector has ``capability``
+        (``"can_pull"``, ``"can_push_stock"``...)."""
+        self.ensure_one()
+        return bool(getattr(self._get_adapter_class(), capability, False))
+
+    def _get_adapter(self):
+        """Hook: the adapter instance of the channel's connector.
+
+        :return: a :class:`~odoo.addons.oms_channels.adapters.ChannelAdapter`
+        """
+        self.ensure_one()
+        # sudo: the credentials are manager-only fields; the adapter needs them for
+        # webhooks and crons run by less privileged users; they are never logged.
+        channel = self.sudo()
+        adapter_class = self._get_adapter_class()
+        if not adapter_class:
+            raise UserError(
+                self.env._(
+                    "The connector %(name)s has no adapter.", name=self.connector
+                )
+            )
+        return adapter_class(
+            {
+                "api_url": channel.api_url,
+                "api_key": channel.api_key,
+                "api_secret": channel.api_secret,
+                "api_secret_previous": channel.api_secret_previous,
+                "location_ref": channel.location_ref,
+                "field_map": json.loads(channel.field_map) if channel.field_map else {},
+            }
+        )
+
+    def _get_order_mapper(self):
+        """Hook: the mapper of the channel's orders, one per import batch (it
+        caches the batch's look-ups). A connector addon returns its subclass of
+        :class:`~odoo.addons.oms_channels.intake.mapper.OrderMapper`.
+
+        :rtype: OrderMapper
+        """
+        self.ensure_one()
+        return OrderMapper(self)
+
+    # -- webhook --------------------------------------------------------------
+    def _oms_receive_webhook(self, headers, raw_body, form=None):
+        """Store the orders of a platform's webhook delivery to this channel.
+
+        The caller found the channel by its secret webhook token (the HTTP
+        controller answers 404 itself when no channel has that token).
+
+        :param headers: the request headers (mapping)
+        :param bytes raw_body: the body exactly as received (signed byte for byte)
+        :param form: the fields of a form-encoded body, parsed before the body
+            was read (only a platform's test delivery is a form)
+        :return: (HTTP status, message, ids of the staged records): 200 stored
+            (or a test delivery), 401 bad signature (nothing stored), 400 not an
+            order and 413 larger than ``WEBHOOK_MAX_BYTES`` (both stored as
+            failed, the signature being valid)
+        :rtype: tuple
+        """
+        self.ensure_one()
+        adapter = self._get_adapter()
+        if adapter.is_ping(raw_body, form):
+            return 200, "pong", []
+        if not adapter.verify_signature(raw_body, headers):
+            return 401, "bad signature", []
+        text = raw_body.decode("utf-8", errors="replace")
+        Staged = self.env["oms.channel.order"].with_company(self.company_id)
+        if len(raw_body) > WEBHOOK_MAX_BYTES:
+            Staged._stage_invalid(
+                self,
+                text,
+                self.env._(
+                    "The delivery is %(size).1f MB, more than the %(limit)s MB a "
+                    "webhook accepts: it is not processed. Import the order from a "
+                    "file or let the scheduled pull fetch it.",
+                    size=len(raw_body) / 1024 / 1024,
+                    limit=WEBHOOK_MAX_BYTES // 1024 // 1024,
+                ),
+            )
+            return 413, "body too large", []
+        try:
+            with self.env.cr.savepoint():
+                orders = adapter.orders_of(loads(raw_body))
+                staged = Staged.browse()
+                for order in orders:
+                    staged |= Staged._stage(
+                        self,
+                        text if len(orders) == 1 else json.dumps(order),
+                        order=order,
+                        source="webhook",
+                        cancel=adapter.is_cancel_event(headers, order),
+                    )
+        except (NotAnOrder, ChannelError) as exc:
+            Staged._stage_invalid(
+                self,
+                text,
+                self.env._(
+                    "The channel's payload cannot be used: %(error)s", error=str(exc)
+                ),
+            )
+            return 400, "not an order", []
+        Staged._trigger_processing()
+        return 200, "stored", staged.ids
+
     # -- pull -----------------------------------------------------------------
     def action_sync_orders(self):
         """Pull the orders changed since the channel's cursor into the staging table."""
         staged = self.env["oms.channel.order"]
         for channel in self:
-            if channel.connector not in OMS_PULL_CONNECTORS:
+            if not channel._adapter_can("can_pull"):
                 raise UserError(
-                    _(
+                    self.env._(
                         "The channel %(name)s cannot pull orders.",
                         name=channel.display_name,
                     )
@@ -280,7 +413,7 @@ class OmsChannel(models.Model):
                 staged |= staged._stage(self, json.dumps(order), order=order)
         except ChannelError as exc:
             raise UserError(
-                _(
+                self.env._(
                     "Pulling the orders of %(name)s failed: %(error)s",
                     name=self.display_name,
                     error=str(exc),
@@ -291,10 +424,8 @@ class OmsChannel(models.Model):
 
     @api.model
     def _cron_sync_orders(self):
-        channels = self.search(
-            [("connector", "in", OMS_PULL_CONNECTORS), ("api_url", "!=", False)]
-        )
-        for channel in channels:
+        channels = self.search([("api_url", "!=", False)])
+        for channel in channels.filtered(lambda c: c._adapter_can("can_pull")):
             try:
                 with self.env.cr.savepoint():
                     channel._sync_orders()
@@ -305,6 +436,51 @@ class OmsChannel(models.Model):
                 # so the next run pulls these orders again
                 _logger.info("pull of channel %s met a concurrent update", channel.id)
 
+    # -- import hooks (called by the importer for every staged order) ----------
+    def _create_sale_orders(self, vals_list, normalized_orders):
+        """Hook: create the draft sales orders of the channel's normalized
+        orders, in one ``create`` (a batch of one for a single order).
+
+        :param vals_list: their values (``OrderMapper.prepare_sale_order_vals``)
+        :param normalized_orders: the ``NormalizedOrder`` of each, same order
+        :return: the new ``sale.order`` records, in the same order
+        :rtype: recordset
+        """
+        self.ensure_one()
+        return self.env["sale.order"].with_company(self.company_id).create(vals_list)
+
+    def _after_import(self, orders, normalized_orders):
+        """Hook: after the orders are created (cancelled ones excepted): the
+        payment of prepaid orders, then one OMS review (which may confirm).
+
+        :param orders: the new ``sale.order`` records
+        :param normalized_orders: the ``NormalizedOrder`` of each, same order
+        """
+        self.ensure_one()
+        for order, normalized in zip(orders, normalized_orders, strict=True):
+            self._register_channel_payment(order, normalized)
+        orders.action_oms_review()
+
+    def _register_channel_payment(self, order, normalized):
+        """Hook: record the payment the platform collected for a prepaid order."""
+        self.ensure_one()
+        if normalized.is_paid and normalized.paid_amount > 0:
+            if not self.payment_journal_id:
+                raise UserError(
+                    self.env._(
+                        "The order is paid on the channel but the channel %(name)s "
+                        "has no "
+                        "payment journal.",
+                        name=self.display_name,
+                    )
+                )
+            order._oms_register_external_payment(
+                self.payment_journal_id,
+                float(normalized.paid_amount),
+                date=order.date_order.date(),
+                ref=normalized.name,
+            )
+
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):
         """Publish ATP − buffer of the channel's SKUs (only the changed ones).
@@ -314,9 +490,9 @@ class OmsChannel(models.Model):
         the published SKUs back).
         """
         for channel in self:
-            if channel.connector not in OMS_PUSH_CONNECTORS:
+            if not channel._adapter_can("can_push_stock"):
                 raise UserError(
-                    _(
+                    self.env._(
                         "The channel %(name)s does not take stock updates.",
                         name=channel.display_name,
                     )
@@ -328,7 +504,7 @@ class OmsChannel(models.Model):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": _("Stock push incomplete"),
+                "title": self.env._("Stock push incomplete"),
                 "message": "\n".join(errors),
                 "type": "danger",
                 "sticky": True,
@@ -366,7 +542,7 @@ class OmsChannel(models.Model):
             try:
                 self._get_adapter().push_stock(quantities, on_pushed=record_pushed)
             except ChannelError as exc:
-                error = _(
+                error = self.env._(
                     "The stock push of %(name)s is incomplete: %(error)s",
                     name=self.display_name,
                     error=str(exc),
@@ -401,10 +577,8 @@ class OmsChannel(models.Model):
 
     @api.model
     def _cron_push_stock(self):
-        channels = self.search(
-            [("connector", "in", OMS_PUSH_CONNECTORS), ("api_url", "!=", False)]
-        )
-        for channel in channels:
+        channels = self.search([("api_url", "!=", False)])
+        for channel in channels.filtered(lambda c: c._adapter_can("can_push_stock")):
             # an incomplete push is not raised but kept in stock_push_error
             try:
                 with self.env.cr.savepoint():

@@ -27,14 +27,36 @@ class OmsChannelCustomer(models.Model):
     ]
 
     @api.model
+    def _to_internal(self, channel, external_ids):
+        """The bindings of these customer ids of ``channel`` (one query); their
+        ``partner_id`` is our customer.
+
+        :param channel: ``oms.channel`` record
+        :param external_ids: list of the platform's customer ids
+        :rtype: ``oms.channel.customer`` recordset
+        """
+        return self.search(
+            [("channel_id", "=", channel.id), ("external_id", "in", external_ids)]
+        )
+
+    @api.model
+    def _to_external(self, channel, partners):
+        """The bindings of these partners on ``channel`` (their ``external_id``).
+
+        :rtype: ``oms.channel.customer`` recordset
+        """
+        return self.search(
+            [("channel_id", "=", channel.id), ("partner_id", "in", partners.ids)]
+        )
+
+    @api.model
     def _bind(self, channel, external_id, partner):
-        binding = channel._get_customer_binding(external_id)
-        if not binding:
-            binding = self.create(
-                {
-                    "channel_id": channel.id,
-                    "external_id": external_id,
-                    "partner_id": partner.id,
-                }
-            )
-        return binding
+        """Bind the channel's customer ``external_id`` (not bound yet) to
+        ``partner``."""
+        return self.create(
+            {
+                "channel_id": channel.id,
+                "external_id": external_id,
+                "partner_id": partner.id,
+            }
+        )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class OmsChannelProduct(models.Model):
@@ -38,3 +38,25 @@ class OmsChannelProduct(models.Model):
             "A channel SKU is mapped to one product only.",
         ),
     ]
+
+    @api.model
+    def _to_internal(self, channel, external_ids, key="external_sku"):
+        """The bindings of these SKUs of ``channel`` (one query); their
+        ``product_id`` is our product.
+
+        :param channel: ``oms.channel`` record
+        :param external_ids: list of the platform's SKUs, or of its product ids
+            with ``key="external_product_ref"``
+        :rtype: ``oms.channel.product`` recordset
+        """
+        return self.search([("channel_id", "=", channel.id), (key, "in", external_ids)])
+
+    @api.model
+    def _to_external(self, channel, products):
+        """The bindings of these products on ``channel`` (their SKUs and stock ids).
+
+        :rtype: ``oms.channel.product`` recordset
+        """
+        return self.search(
+            [("channel_id", "=", channel.id), ("product_id", "in", products.ids)]
+        )

@@ -1,9 +1,8 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..adapters import ChannelError
-from .oms_channel import OMS_PUSH_CONNECTORS
 
 _logger = logging.getLogger(__name__)
 
@@ -34,8 +33,8 @@ class StockPicking(models.Model):
             lambda p: (
                 p.state == "done"
                 and p.picking_type_code == "outgoing"
-                and p.sale_id.oms_channel_id.connector in OMS_PUSH_CONNECTORS
                 and p.sale_id.oms_external_ref
+                and p.sale_id.oms_channel_id._adapter_can("can_push_fulfilment")
             )
         ).write({"oms_channel_sync_state": "pending", "oms_channel_sync_error": False})
 
@@ -60,7 +59,7 @@ class StockPicking(models.Model):
                     }
                 )
                 picking.message_post(
-                    body=_(
+                    body=self.env._(
                         "Sending the shipment to the channel failed: %(error)s",
                         error=str(exc),
                     )

@@ -6,6 +6,8 @@ import psycopg2
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..intake.importer import OrderImporter
+from ..intake.mapper import OrderMapper
 from .common import OmsChannelsCommon
 
 
@@ -55,9 +57,7 @@ class TestBatchImport(OmsChannelsCommon):
     def _no_single_path(self):
         """Fail the test if a record goes through the one-by-one path."""
         return patch.object(
-            type(self.env["oms.channel.order"]),
-            "_import_order",
-            side_effect=AssertionError("one by one"),
+            OrderImporter, "import_one", side_effect=AssertionError("one by one")
         )
 
     def test_batch_gives_the_single_path_result(self):
@@ -132,7 +132,7 @@ class TestBatchImport(OmsChannelsCommon):
             self.rest,
             [self._body("D-1"), self._body("D-2", paid=True), self._body("D-3")],
         )
-        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order"):
+        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
         self.assertIn("payment journal", batch[1].error)
@@ -168,17 +168,16 @@ class TestBatchImport(OmsChannelsCommon):
         """A mapping another worker just created (unique violation) leaves the order
         for the next run instead of failing it."""
         batch = self._stage_all(self.rest, [self._body("F-1"), self._body("F-2")])
-        Channel = type(self.env["oms.channel"])
-        prepare = Channel._prepare_sale_order_vals
+        prepare = OrderMapper.prepare_sale_order_vals
         raced = []
 
-        def racing_prepare(channel, normalized):
+        def racing_prepare(mapper, normalized):
             if normalized.external_ref == "F-1" and not raced:
                 raced.append(normalized.external_ref)
                 raise psycopg2.errors.UniqueViolation()
-            return prepare(channel, normalized)
+            return prepare(mapper, normalized)
 
-        with patch.object(Channel, "_prepare_sale_order_vals", racing_prepare):
+        with patch.object(OrderMapper, "prepare_sale_order_vals", racing_prepare):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["received", "imported"])
         self.assertEqual(batch[0].attempts, 1)

@@ -66,7 +66,7 @@ class TestBrokenPayloads(OmsChannelsCommon):
             return Staged._stage_invalid(channel, body, str(exc))
 
     def _check(self, staged):
-        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order"):
+        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
             self.env["oms.channel.order"]._cron_process(limit=500)
             staged.action_process()  # already processed: claims nothing
         self.assertIn(staged.state, ("failed", "imported", "duplicate"))

@@ -1,12 +1,12 @@
 import base64
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters import ChannelError
 from ..adapters.file_import import parse_file
-from ..models.oms_channel_order import BATCH_SIZE
+from ..models.oms_channel_order_queue import BATCH_SIZE
 
 
 class OmsChannelOrderImport(models.TransientModel):
@@ -39,7 +39,7 @@ class OmsChannelOrderImport(models.TransientModel):
             return parse_file(self.filename or "", base64.b64decode(self.file or b""))
         except ChannelError as exc:
             raise UserError(
-                _("The file cannot be read: %(error)s", error=str(exc))
+                self.env._("The file cannot be read: %(error)s", error=str(exc))
             ) from exc
 
     def _known_refs(self, refs):
@@ -53,12 +53,14 @@ class OmsChannelOrderImport(models.TransientModel):
         fmt, orders, errors = self._parse()
         known = self._known_refs([ref for _row, ref, _payload in orders])
         lines = [
-            _(
+            self.env._(
                 "Row %(row)s: order %(ref)s, %(count)s line(s)%(known)s",
                 row=row,
                 ref=ref,
                 count=len(payload["rows"]),
-                known=_(" (already imported, skipped)") if ref in known else "",
+                known=self.env._(" (already imported, skipped)")
+                if ref in known
+                else "",
             )
             for row, ref, payload in orders
         ]
@@ -72,7 +74,7 @@ class OmsChannelOrderImport(models.TransientModel):
                 "error_count": len(errors),
                 "preview": "\n".join(lines),
                 "row_errors": "\n".join(
-                    _("Row %(row)s: %(error)s", row=row, error=error)
+                    self.env._("Row %(row)s: %(error)s", row=row, error=error)
                     for row, error in errors
                 ),
             }
@@ -96,7 +98,7 @@ class OmsChannelOrderImport(models.TransientModel):
             staged.action_process()
         else:
             # large files: the cron imports them batch by batch (progress on the cron)
-            self.env.ref("oms_channels.ir_cron_oms_channel_order_process")._trigger()
+            Staged._trigger_processing()
         return self._reopen()
 
     def _reopen(self):
