@@ -29,10 +29,9 @@ class StockPicking(models.Model):
 
     def _oms_mark_channel_sync(self):
         """Queue the validated customer deliveries of channel orders for sync back."""
-        self.filtered(
+        self._oms_filter_customer_deliveries(include_returns=True).filtered(
             lambda p: (
                 p.state == "done"
-                and p.picking_type_code == "outgoing"
                 and p.sale_id.oms_external_ref
                 and p.sale_id.oms_channel_id._adapter_can("can_push_fulfilment")
             )
