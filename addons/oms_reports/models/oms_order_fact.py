@@ -148,7 +148,7 @@ class OmsOrderFact(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _get_fact_columns(self):
-        """Hook: the stored columns, in the order ``oms_live`` selects them.
+        """Hook: the stored columns, each selected by name from ``oms_live``.
 
         :rtype: list
         """
@@ -177,13 +177,12 @@ class OmsOrderFact(models.Model):
         stages = self._get_fact_stages()
         parts = [SQL("oms_scope AS MATERIALIZED (%s)", scope)]
         parts += [getattr(self, f"_with_fact_{stage}")() for stage in stages]
+        selects = [getattr(self, f"_select_fact_{stage}")() for stage in stages]
         parts.append(
             SQL(
                 "oms_live_base AS (SELECT so.id AS order_id, %s"
                 " FROM sale_order so JOIN oms_scope scope ON scope.id = so.id %s)",
-                SQL(", ").join(
-                    getattr(self, f"_select_fact_{stage}")() for stage in stages
-                ),
+                SQL(", ").join(part for part in selects if part.code),
                 SQL(" ").join(
                     getattr(self, f"_from_fact_{stage}")() for stage in stages
                 ),
