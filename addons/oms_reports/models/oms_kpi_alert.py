@@ -173,7 +173,8 @@ class OmsKpiAlert(models.Model):
                 )
             ) - self.env.ref("base.user_root")
             message = self.env._(
-                "%(alert)s: %(kpi)s is %(value)s, threshold %(operator)s %(threshold)s.",  # noqa: E501
+                "%(alert)s: %(kpi)s is %(value)s,"
+                " threshold %(operator)s %(threshold)s.",
                 alert=alert.name,
                 kpi=alert._get_kpi_label(),
                 value=alert._format_value(alert.last_value),
