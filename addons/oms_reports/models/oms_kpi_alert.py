@@ -116,7 +116,9 @@ class OmsKpiAlert(models.Model):
 
     def _get_value_low_stock_count(self):
         """Number of products whose open orders exceed the stock on hand."""
-        return float(len(self.env["oms.kpi"]._get_low_stock(self.company_id)))
+        return float(
+            len(self.env["oms.replenishment.suggest"]._get_low_stock(self.company_id))
+        )
 
     def _is_breach(self, value):
         self.ensure_one()
@@ -171,7 +173,8 @@ class OmsKpiAlert(models.Model):
                 )
             ) - self.env.ref("base.user_root")
             message = self.env._(
-                "%(alert)s: %(kpi)s is %(value)s, threshold %(operator)s %(threshold)s.",  # noqa: E501
+                "%(alert)s: %(kpi)s is %(value)s,"
+                " threshold %(operator)s %(threshold)s.",
                 alert=alert.name,
                 kpi=alert._get_kpi_label(),
                 value=alert._format_value(alert.last_value),

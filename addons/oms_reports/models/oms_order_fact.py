@@ -1,3 +1,4 @@
+import hashlib
 import logging
 
 import psycopg2.errors
@@ -24,6 +25,12 @@ QTY_EPSILON = 0.0001
 AMOUNT_EPSILON = 0.005
 # key of the transaction-level advisory lock that lets one refresh run at a time
 OMS_FACT_LOCK = 0x0F5FAC7
+# system parameter holding the hash of the facts' SQL the stored rows were built with
+OMS_FACT_HASH_PARAM = "oms_reports.order_fact_sql_hash"
+# an order's amounts in company currency: divided by its currency rate (alias so)
+OMS_FACT_RATE = SQL(
+    "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0 ELSE so.currency_rate END"
+)
 
 
 class OmsOrderFact(models.Model):
@@ -113,19 +120,35 @@ class OmsOrderFact(models.Model):
     ]
 
     def init(self):
-        """Rebuild every row when the module is installed or updated (its SQL
-        may have changed)."""
+        """Rebuild every row when the module is installed, and on an update
+        when the SQL of the facts changed (its hash is kept in the system
+        parameter ``OMS_FACT_HASH_PARAM``)."""
         res = super().init()
-        self.env.cr.execute("TRUNCATE oms_order_fact")
-        self._refresh()
+        digest = self._get_facts_hash()
+        params = self.env["ir.config_parameter"].sudo()
+        if params.get_param(OMS_FACT_HASH_PARAM) != digest:
+            _logger.info("Order facts: SQL changed, rebuilding every row")
+            self.env.cr.execute("TRUNCATE oms_order_fact")
+            self._refresh()
+            params.set_param(OMS_FACT_HASH_PARAM, digest)
         return res
+
+    @api.model
+    def _get_facts_hash(self):
+        """The hash of the SQL that computes the facts (columns included).
+
+        :rtype: str
+        """
+        sql = self._with_live_facts(SQL("SELECT 0 AS id"))
+        text = repr((self._get_fact_columns(), sql.code, sql.params))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     # ------------------------------------------------------------------
     # SQL
     # ------------------------------------------------------------------
     @api.model
     def _get_fact_columns(self):
-        """Hook: the stored columns, in the order ``oms_live`` selects them.
+        """Hook: the stored columns, each selected by name from ``oms_live``.
 
         :rtype: list
         """
@@ -140,13 +163,118 @@ class OmsOrderFact(models.Model):
         """Hook: CTEs computing the facts of the orders ``scope`` from the raw
         tables, ending with ``oms_live`` (``order_id`` + ``_get_fact_columns``).
 
+        Assembled from one part per stage of the flow, each overridable like
+        the parts of Odoo's report models: the CTEs (``_with_fact_<stage>``),
+        the columns of ``oms_live_base`` (``_select_fact_<stage>``) and their
+        joins (``_from_fact_<stage>``) for the stages ``order``, ``shipments``,
+        ``money`` and ``exceptions``, then the 0/1 measures and durations over
+        ``oms_live_base`` (``_select_fact_measures``).
+
         :param SQL scope: a query of the order ids to compute (column ``id``)
         :return: the ``WITH`` list, without the keyword
         :rtype: SQL
         """
+        stages = self._get_fact_stages()
+        parts = [SQL("oms_scope AS MATERIALIZED (%s)", scope)]
+        parts += [getattr(self, f"_with_fact_{stage}")() for stage in stages]
+        selects = [getattr(self, f"_select_fact_{stage}")() for stage in stages]
+        parts.append(
+            SQL(
+                "oms_live_base AS (SELECT so.id AS order_id, %s"
+                " FROM sale_order so JOIN oms_scope scope ON scope.id = so.id %s)",
+                SQL(", ").join(part for part in selects if part.code),
+                SQL(" ").join(
+                    getattr(self, f"_from_fact_{stage}")() for stage in stages
+                ),
+            )
+        )
+        parts.append(
+            SQL(
+                "oms_live AS (SELECT base.*, %s FROM oms_live_base base)",
+                self._select_fact_measures(),
+            )
+        )
+        return SQL(",").join(part for part in parts if part.code)
+
+    @api.model
+    def _get_fact_stages(self):
+        """Hook: the stages of the flow whose ``_with_fact_<stage>``,
+        ``_select_fact_<stage>`` and ``_from_fact_<stage>`` parts make up
+        ``oms_live_base``.
+
+        :rtype: list
+        """
+        return ["order", "shipments", "money", "exceptions"]
+
+    # order ------------------------------------------------------------
+    @api.model
+    def _with_fact_order(self):
+        """Hook: the CTEs of the order's own columns: the longest customer lead
+        time of its lines (``oms_lead``), for the promised date.
+
+        :rtype: SQL
+        """
         return SQL(
             """
-            oms_scope AS MATERIALIZED (%(scope)s),
+            oms_lead AS (
+                SELECT order_id, MAX(customer_lead) AS lead_days
+                  FROM sale_order_line sol
+                  JOIN oms_scope scope ON scope.id = sol.order_id
+                 WHERE sol.display_type IS NULL
+                 GROUP BY order_id
+            )
+            """
+        )
+
+    @api.model
+    def _select_fact_order(self):
+        """Hook: the columns copied from the order (alias ``so``), its amounts
+        in company currency and its review, confirmation and promised dates.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            so.company_id,
+            so.oms_channel_id AS channel_id,
+            so.user_id,
+            so.state,
+            so.oms_cancel_reason_id AS cancel_reason_id,
+            COALESCE(so.oms_auto_approved, FALSE) AS is_auto_approved,
+            COALESCE(so.oms_touch_count, 0) AS touch_count,
+            so.amount_untaxed / %(rate)s AS amount_untaxed,
+            so.amount_total / %(rate)s AS amount_total,
+            so.create_date AS date_ordered,
+            so.oms_reviewed_date AS date_reviewed,
+            CASE WHEN so.state = 'sale' THEN so.date_order END AS date_confirmed,
+            COALESCE(
+                so.commitment_date,
+                so.date_order + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
+            ) AS date_promised
+            """,
+            rate=OMS_FACT_RATE,
+        )
+
+    @api.model
+    def _from_fact_order(self):
+        """Hook: the joins of ``_select_fact_order``.
+
+        :rtype: SQL
+        """
+        return SQL("LEFT JOIN oms_lead lead ON lead.order_id = so.id")
+
+    # shipments --------------------------------------------------------
+    @api.model
+    def _with_fact_shipments(self):
+        """Hook: the CTEs of the shipments: the lines of goods (``oms_line``),
+        their done moves to and from customers (``oms_move``), the shipments
+        (``oms_ship``), the orders still to deliver (``oms_pending``) and the
+        quantities (``oms_qty``).
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
             oms_line AS (
                 SELECT sol.id, sol.order_id, sol.product_uom_qty
                   FROM sale_order_line sol
@@ -207,7 +335,61 @@ class OmsOrderFact(models.Model):
                        ) AS line_filled_count
                   FROM oms_line_qty
                  GROUP BY order_id
-            ),
+            )
+            """,
+            eps=QTY_EPSILON,
+        )
+
+    @api.model
+    def _select_fact_shipments(self):
+        """Hook: the shipment dates and quantities of the order.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            ship.date_first AS date_first_shipment,
+            CASE WHEN pending.order_id IS NULL THEN ship.date_last
+            END AS date_fully_shipped,
+            so.oms_delivered_date AS date_delivered,
+            CASE WHEN pending.order_id IS NULL AND ship.date_last IS NOT NULL
+                 THEN GREATEST(ship.date_last, so.oms_delivered_date)
+            END AS date_completed,
+            COALESCE(ship.delivery_count, 0) AS delivery_count,
+            COALESCE(qty.qty_ordered, 0) AS qty_ordered,
+            COALESCE(qty.qty_first, 0) AS qty_first_shipment,
+            COALESCE(qty.qty_out, 0) AS qty_delivered,
+            COALESCE(qty.qty_in, 0) AS qty_returned,
+            COALESCE(qty.line_count, 0) AS line_count,
+            COALESCE(qty.line_filled_count, 0) AS line_filled_count
+            """
+        )
+
+    @api.model
+    def _from_fact_shipments(self):
+        """Hook: the joins of ``_select_fact_shipments``.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            LEFT JOIN oms_ship ship ON ship.order_id = so.id
+            LEFT JOIN oms_pending pending ON pending.order_id = so.id
+            LEFT JOIN oms_qty qty ON qty.order_id = so.id
+            """
+        )
+
+    # money ------------------------------------------------------------
+    @api.model
+    def _with_fact_money(self):
+        """Hook: the CTEs of the money: the posted customer invoices and credit
+        notes (``oms_invoice``), their last payment (``oms_paid``), per order
+        (``oms_money``).
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
             oms_invoice AS (
                 SELECT DISTINCT sol.order_id, am.id, am.move_type, am.invoice_date,
                        am.amount_total_in_currency_signed AS amount, am.payment_state
@@ -242,7 +424,48 @@ class OmsOrderFact(models.Model):
                   FROM oms_invoice inv
                   LEFT JOIN oms_paid paid ON paid.move_id = inv.id
                  GROUP BY inv.order_id
-            ),
+            )
+            """
+        )
+
+    @api.model
+    def _select_fact_money(self):
+        """Hook: the invoice and payment dates and amounts of the order.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            money.date_invoiced,
+            money.date_paid AS date_last_payment,
+            CASE WHEN money.is_paid THEN money.date_paid END AS date_paid,
+            COALESCE(money.amount_invoiced, 0) / %(rate)s AS amount_invoiced,
+            COALESCE(money.refund_count, 0) = 0
+                AND ABS(COALESCE(money.amount_invoiced, 0) - so.amount_total)
+                    < %(amount_eps)s AS is_invoice_right
+            """,
+            rate=OMS_FACT_RATE,
+            amount_eps=AMOUNT_EPSILON,
+        )
+
+    @api.model
+    def _from_fact_money(self):
+        """Hook: the joins of ``_select_fact_money``.
+
+        :rtype: SQL
+        """
+        return SQL("LEFT JOIN oms_money money ON money.order_id = so.id")
+
+    # exceptions -------------------------------------------------------
+    @api.model
+    def _with_fact_exceptions(self):
+        """Hook: the CTE of the exceptions of the order by state and code
+        (``oms_exc``).
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
             oms_exc AS (
                 SELECT order_id,
                        COUNT(*) AS total,
@@ -262,118 +485,80 @@ class OmsOrderFact(models.Model):
                   FROM oms_exception exception
                   JOIN oms_scope scope ON scope.id = exception.order_id
                  GROUP BY order_id
-            ),
-            oms_lead AS (
-                SELECT order_id, MAX(customer_lead) AS lead_days
-                  FROM sale_order_line sol
-                  JOIN oms_scope scope ON scope.id = sol.order_id
-                 WHERE sol.display_type IS NULL
-                 GROUP BY order_id
-            ),
-            oms_live_base AS (
-                SELECT so.id AS order_id,
-                       so.company_id,
-                       so.oms_channel_id AS channel_id,
-                       so.user_id,
-                       so.state,
-                       so.oms_cancel_reason_id AS cancel_reason_id,
-                       COALESCE(so.oms_auto_approved, FALSE) AS is_auto_approved,
-                       COALESCE(so.oms_touch_count, 0) AS touch_count,
-                       so.amount_untaxed / %(rate)s AS amount_untaxed,
-                       so.amount_total / %(rate)s AS amount_total,
-                       so.create_date AS date_ordered,
-                       so.oms_reviewed_date AS date_reviewed,
-                       CASE WHEN so.state = 'sale' THEN so.date_order END
-                           AS date_confirmed,
-                       COALESCE(
-                           so.commitment_date,
-                           so.date_order
-                           + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
-                       ) AS date_promised,
-                       ship.date_first AS date_first_shipment,
-                       CASE WHEN pending.order_id IS NULL THEN ship.date_last
-                       END AS date_fully_shipped,
-                       so.oms_delivered_date AS date_delivered,
-                       CASE WHEN pending.order_id IS NULL AND ship.date_last IS NOT NULL
-                            THEN GREATEST(ship.date_last, so.oms_delivered_date)
-                       END AS date_completed,
-                       COALESCE(ship.delivery_count, 0) AS delivery_count,
-                       COALESCE(qty.qty_ordered, 0) AS qty_ordered,
-                       COALESCE(qty.qty_first, 0) AS qty_first_shipment,
-                       COALESCE(qty.qty_out, 0) AS qty_delivered,
-                       COALESCE(qty.qty_in, 0) AS qty_returned,
-                       COALESCE(qty.line_count, 0) AS line_count,
-                       COALESCE(qty.line_filled_count, 0) AS line_filled_count,
-                       money.date_invoiced,
-                       money.date_paid AS date_last_payment,
-                       CASE WHEN money.is_paid THEN money.date_paid END AS date_paid,
-                       COALESCE(money.amount_invoiced, 0) / %(rate)s AS amount_invoiced,
-                       COALESCE(money.refund_count, 0) = 0
-                           AND ABS(COALESCE(money.amount_invoiced, 0) - so.amount_total)
-                               < %(amount_eps)s AS is_invoice_right,
-                       COALESCE(exc.total, 0) AS exception_count,
-                       COALESCE(exc.open, 0) AS exception_open_count,
-                       COALESCE(exc.overridden, 0) AS exception_overridden_count,
-                       COALESCE(exc.credit_limit, 0) AS exception_credit_limit_count,
-                       COALESCE(exc.stock, 0) AS exception_stock_count,
-                       COALESCE(exc.address, 0) AS exception_address_count,
-                       COALESCE(exc.price, 0) AS exception_price_count,
-                       COALESCE(exc.amount, 0) AS exception_amount_count,
-                       COALESCE(exc.duplicate, 0) AS exception_duplicate_count,
-                       COALESCE(exc.payment, 0) AS exception_payment_count,
-                       COALESCE(exc.customer, 0) AS exception_customer_count,
-                       COALESCE(exc.other, 0) AS exception_other_count
-                  FROM sale_order so
-                  JOIN oms_scope scope ON scope.id = so.id
-                  LEFT JOIN oms_ship ship ON ship.order_id = so.id
-                  LEFT JOIN oms_pending pending ON pending.order_id = so.id
-                  LEFT JOIN oms_qty qty ON qty.order_id = so.id
-                  LEFT JOIN oms_lead lead ON lead.order_id = so.id
-                  LEFT JOIN oms_money money ON money.order_id = so.id
-                  LEFT JOIN oms_exc exc ON exc.order_id = so.id
-            )
-            ,
-            oms_live AS (
-                SELECT base.*,
-                       (state = 'sale')::int AS confirmed_count,
-                       (state = 'cancel')::int AS cancelled_count,
-                       (state = 'sale' AND date_first_shipment IS NOT NULL)::int
-                           AS shipped_count,
-                       (state = 'sale' AND date_completed IS NOT NULL)::int
-                           AS completed_count,
-                       COALESCE(state = 'sale' AND date_completed <= date_promised,
-                                FALSE)::int AS on_time_count,
-                       COALESCE(
-                           state = 'sale' AND date_completed <= date_promised
-                           AND line_filled_count >= line_count AND qty_returned = 0
-                           AND touch_count = 0 AND is_invoice_right,
-                           FALSE
-                       )::int AS perfect_count,
-                       (state = 'sale' AND is_auto_approved AND touch_count = 0)::int
-                           AS touchless_count,
-                       (touch_count > 0)::int AS touched_count,
-                       (exception_count > 0)::int AS exception_order_count,
-                       (state = 'sale' AND date_first_shipment IS NOT NULL
-                        AND line_filled_count < line_count)::int AS backorder_count,
-                       (state = 'sale' AND qty_returned > 0)::int AS returned_count,
-                       DATE_PART('epoch', date_reviewed - date_ordered) / 3600.0
-                           AS review_time_h,
-                       DATE_PART('epoch', date_first_shipment - date_ordered) / 3600.0
-                           AS order_to_ship_h,
-                       DATE_PART('epoch', date_completed - date_ordered) / 3600.0
-                           AS cycle_time_h,
-                       (date_last_payment - date_invoiced) * 24.0 AS invoice_to_pay_h
-                  FROM oms_live_base base
             )
             """,
-            scope=scope,
-            eps=QTY_EPSILON,
-            amount_eps=AMOUNT_EPSILON,
-            rate=SQL(
-                "CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
-                " ELSE so.currency_rate END"
-            ),
             known=OMS_REPORT_EXCEPTION_CODES,
+        )
+
+    @api.model
+    def _select_fact_exceptions(self):
+        """Hook: the exception counts of the order.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            COALESCE(exc.total, 0) AS exception_count,
+            COALESCE(exc.open, 0) AS exception_open_count,
+            COALESCE(exc.overridden, 0) AS exception_overridden_count,
+            COALESCE(exc.credit_limit, 0) AS exception_credit_limit_count,
+            COALESCE(exc.stock, 0) AS exception_stock_count,
+            COALESCE(exc.address, 0) AS exception_address_count,
+            COALESCE(exc.price, 0) AS exception_price_count,
+            COALESCE(exc.amount, 0) AS exception_amount_count,
+            COALESCE(exc.duplicate, 0) AS exception_duplicate_count,
+            COALESCE(exc.payment, 0) AS exception_payment_count,
+            COALESCE(exc.customer, 0) AS exception_customer_count,
+            COALESCE(exc.other, 0) AS exception_other_count
+            """
+        )
+
+    @api.model
+    def _from_fact_exceptions(self):
+        """Hook: the joins of ``_select_fact_exceptions``.
+
+        :rtype: SQL
+        """
+        return SQL("LEFT JOIN oms_exc exc ON exc.order_id = so.id")
+
+    # measures ---------------------------------------------------------
+    @api.model
+    def _select_fact_measures(self):
+        """Hook: the 0/1 measures and the durations that do not depend on the
+        time of reading, over the columns of ``oms_live_base``.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            (state = 'sale')::int AS confirmed_count,
+            (state = 'cancel')::int AS cancelled_count,
+            (state = 'sale' AND date_first_shipment IS NOT NULL)::int
+                AS shipped_count,
+            (state = 'sale' AND date_completed IS NOT NULL)::int AS completed_count,
+            COALESCE(state = 'sale' AND date_completed <= date_promised,
+                     FALSE)::int AS on_time_count,
+            COALESCE(
+                state = 'sale' AND date_completed <= date_promised
+                AND line_filled_count >= line_count AND qty_returned = 0
+                AND touch_count = 0 AND is_invoice_right,
+                FALSE
+            )::int AS perfect_count,
+            (state = 'sale' AND is_auto_approved AND touch_count = 0)::int
+                AS touchless_count,
+            (touch_count > 0)::int AS touched_count,
+            (exception_count > 0)::int AS exception_order_count,
+            (state = 'sale' AND date_first_shipment IS NOT NULL
+             AND line_filled_count < line_count)::int AS backorder_count,
+            (state = 'sale' AND qty_returned > 0)::int AS returned_count,
+            DATE_PART('epoch', date_reviewed - date_ordered) / 3600.0
+                AS review_time_h,
+            DATE_PART('epoch', date_first_shipment - date_ordered) / 3600.0
+                AS order_to_ship_h,
+            DATE_PART('epoch', date_completed - date_ordered) / 3600.0
+                AS cycle_time_h,
+            (date_last_payment - date_invoiced) * 24.0 AS invoice_to_pay_h
+            """
         )
 
     @api.model
@@ -475,6 +660,7 @@ class OmsOrderFact(models.Model):
         """
         cr = self.env.cr
         self.env.flush_all()
+        self.env["oms.order.fact.queue"]._forget_created()
         try:
             with cr.savepoint(flush=False):
                 cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", OMS_FACT_LOCK))

@@ -6,8 +6,6 @@ from odoo.addons.oms_core.models.oms_order_type import OMS_ORDER_TYPES
 from odoo.addons.oms_core.models.res_partner import OMS_TIERS
 from odoo.addons.oms_core.models.sale_order import OMS_PRIORITIES, OMS_STAGES
 
-from ..models.oms_order_fact import OMS_REPORT_EXCEPTION_CODES  # noqa: F401
-
 OMS_REPORT_STATES = [
     ("draft", "Quotation"),
     ("sent", "Quotation Sent"),

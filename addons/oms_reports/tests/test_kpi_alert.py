@@ -84,6 +84,6 @@ class TestKpiAlert(OmsReportsCommon):
             }
         )
         order.action_confirm()
-        low = self.env["oms.kpi"]._get_low_stock(self.company)
+        low = self.env["oms.replenishment.suggest"]._get_low_stock(self.company)
         self.assertEqual(low[short.id], (3.0, 0.0))
         self.assertNotIn(self.product_a.id, low)

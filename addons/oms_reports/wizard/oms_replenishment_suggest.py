@@ -2,7 +2,7 @@ import math
 from datetime import datetime, time, timedelta
 from statistics import NormalDist
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
@@ -39,7 +39,11 @@ def replenishment_levels(
 
 
 class OmsReplenishmentSuggest(models.TransientModel):
-    """Suggest reordering rules from the order history of a warehouse."""
+    """Suggest reordering rules from the order history of a warehouse.
+
+    Also home of the stock figures (``_get_low_stock``,
+    ``_get_inventory_turnover``) that the KPIs and the alerts read.
+    """
 
     _name = "oms.replenishment.suggest"
     _description = "Replenishment Suggestions"
@@ -67,6 +71,139 @@ class OmsReplenishmentSuggest(models.TransientModel):
     )
     line_ids = fields.One2many("oms.replenishment.suggest.line", "wizard_id")
 
+    # ------------------------------------------------------------------
+    # Stock figures (also read by the KPIs and the alerts)
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_low_stock(self, company, warehouse=None):
+        """Storable products whose confirmed, undelivered orders need more than
+        the quantity on hand (in the warehouse, else the company).
+
+        :return: {product_id: (open_qty, on_hand_qty)} in the product's unit
+        :rtype: dict
+        """
+        self.env.flush_all()
+        order_filter = SQL("TRUE")
+        stock_filter = SQL("TRUE")
+        if warehouse:
+            order_filter = SQL("so.warehouse_id = %s", warehouse.id)
+            stock_filter = SQL(
+                "loc.parent_path LIKE %s", f"{warehouse.view_location_id.parent_path}%"
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH demand AS (
+                    SELECT sol.product_id,
+                           SUM((sol.product_uom_qty - sol.qty_delivered)
+                               / line_uom.factor * product_uom.factor) AS qty
+                      FROM sale_order_line sol
+                      JOIN sale_order so ON so.id = sol.order_id
+                      JOIN product_product pp ON pp.id = sol.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      JOIN uom_uom line_uom ON line_uom.id = sol.product_uom
+                      JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
+                     WHERE so.state = 'sale' AND so.company_id = %(company)s
+                       AND pt.is_storable AND sol.product_uom_qty > sol.qty_delivered
+                       AND %(order_filter)s
+                     GROUP BY sol.product_id
+                ), stock AS (
+                    SELECT q.product_id, SUM(q.quantity) AS qty
+                      FROM stock_quant q
+                      JOIN stock_location loc ON loc.id = q.location_id
+                     WHERE loc.usage = 'internal' AND q.company_id = %(company)s
+                       AND q.product_id IN (SELECT product_id FROM demand)
+                       AND %(stock_filter)s
+                     GROUP BY q.product_id
+                )
+                SELECT demand.product_id, demand.qty, COALESCE(stock.qty, 0)
+                  FROM demand LEFT JOIN stock ON stock.product_id = demand.product_id
+                 WHERE COALESCE(stock.qty, 0) < demand.qty
+                """,
+                company=company.id,
+                order_filter=order_filter,
+                stock_filter=stock_filter,
+            )
+        )
+        return {
+            product_id: (open_qty, on_hand)
+            for product_id, open_qty, on_hand in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _get_inventory_turnover(self, date_from, date_to, company_ids):
+        """Inventory turnover per product category over the period, in units:
+        quantity delivered to customers / average on-hand quantity, where the
+        on-hand quantity at the start and at the end of the period is rebuilt
+        from today's stock and the moves done since.
+
+        :return: [{categ_id, name, shipped_qty, average_stock, turnover}]
+        """
+        start = datetime.combine(date_from, time.min)
+        stop = datetime.combine(date_to + timedelta(days=1), time.min)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH moves AS (
+                    SELECT pt.categ_id, sm.date, sm.product_qty,
+                           (src.usage = 'internal')::int - (dst.usage = 'internal')::int
+                               AS sign_out,
+                           dst.usage = 'customer' AND src.usage = 'internal' AS is_sale
+                      FROM stock_move sm
+                      JOIN stock_location src ON src.id = sm.location_id
+                      JOIN stock_location dst ON dst.id = sm.location_dest_id
+                      JOIN product_product pp ON pp.id = sm.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE sm.state = 'done' AND sm.company_id IN %(companies)s
+                       AND sm.date >= %(start)s
+                       AND (src.usage = 'internal') <> (dst.usage = 'internal')
+                ), flows AS (
+                    SELECT categ_id,
+                           SUM(product_qty) FILTER (WHERE is_sale AND date < %(stop)s)
+                               AS shipped,
+                           SUM(product_qty * sign_out) AS out_since_start,
+                           SUM(product_qty * sign_out) FILTER (WHERE date >= %(stop)s)
+                               AS out_since_stop
+                      FROM moves GROUP BY categ_id
+                ), stock AS (
+                    SELECT pt.categ_id, SUM(q.quantity) AS qty
+                      FROM stock_quant q
+                      JOIN stock_location loc ON loc.id = q.location_id
+                      JOIN product_product pp ON pp.id = q.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE loc.usage = 'internal' AND q.company_id IN %(companies)s
+                     GROUP BY pt.categ_id
+                )
+                SELECT COALESCE(flows.categ_id, stock.categ_id),
+                       COALESCE(flows.shipped, 0),
+                       (2 * COALESCE(stock.qty, 0) + COALESCE(flows.out_since_start, 0)
+                        + COALESCE(flows.out_since_stop, 0)) / 2.0
+                  FROM flows FULL JOIN stock ON stock.categ_id = flows.categ_id
+                 WHERE COALESCE(flows.shipped, 0) > 0
+                 ORDER BY 1
+                """,
+                companies=tuple(company_ids),
+                start=start,
+                stop=stop,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        categories = self.env["product.category"].browse([r[0] for r in rows])
+        names = {categ.id: categ.display_name for categ in categories}
+        return [
+            {
+                "categ_id": categ_id,
+                "name": names.get(categ_id, ""),
+                "shipped_qty": float(shipped),
+                "average_stock": float(average),
+                "turnover": float(shipped / average) if average > 0 else 0.0,
+            }
+            for categ_id, shipped, average in rows
+        ]
+
+    # ------------------------------------------------------------------
+    # Suggestions
+    # ------------------------------------------------------------------
     def _get_demand_history(self):
         """Hook: total and sum of squares of the daily demand per product.
 
@@ -119,9 +256,7 @@ class OmsReplenishmentSuggest(models.TransientModel):
         if self.history_days < 2:
             raise UserError(self.env._("The history must cover at least two days."))
         history = self._get_demand_history()
-        low_stock = self.env["oms.kpi"]._get_low_stock(
-            self.company_id, self.warehouse_id
-        )
+        low_stock = self._get_low_stock(self.company_id, self.warehouse_id)
         products = self.env["product.product"].browse(
             sorted(set(history) | set(low_stock))
         )
