@@ -5,10 +5,11 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 
-class OmsKpi(models.AbstractModel):
+class OmsKpiDemo(models.AbstractModel):
     """Demo history for the dashboards (called by demo/oms_reports_demo.xml only)."""
 
-    _inherit = "oms.kpi"
+    _name = "oms.kpi.demo"
+    _description = "KPI Demo History"
 
     @api.model
     def _demo_build_history(self, count=60, days=60):
