@@ -151,9 +151,8 @@ class OmsKpiDemo(models.AbstractModel):
 
     @api.model
     def _demo_ship(self, order, when, partial):
-        picking = order.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-            and p.state not in ("done", "cancel")
+        picking = order._oms_get_customer_deliveries(include_returns=True).filtered(
+            lambda p: p.state != "done"
         )[:1]
         if not picking:
             return picking
