@@ -1,7 +1,8 @@
 /** @odoo-module **/
 /**
  * Salesperson: a phone order for a VIP customer shows the urgent priority, and
- * the review result once reviewed. Data: tests/tours/test_tour_salesperson.py
+ * the review result once reviewed. Data (a channel: needs oms_channels):
+ * oms_channels/tests/test_tour_salesperson.py
  */
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
