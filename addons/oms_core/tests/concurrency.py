@@ -12,6 +12,7 @@ import contextlib
 import threading
 
 from odoo import SUPERUSER_ID, api
+from odoo.api import Transaction
 from odoo.tests import TransactionCase
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
@@ -53,6 +54,9 @@ class CommittedCase(TransactionCase):
     def committed_env(self, context=None):
         """A superuser env on a new registry cursor, committed on a clean exit."""
         with self.registry.cursor() as cr:
+            # the transaction gets its registry here: Registry(dbname) would wait
+            # in a thread for the registry lock odoo-bin holds while testing
+            cr.transaction = Transaction(self.registry)
             yield api.Environment(
                 cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT, **(context or {}))
             )
