@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make screenshots: run the browser tours of tests/tours/ against a fresh database (addons
+# make screenshots: run the browser tours (addons/*/tests/test_tour_*.py) against a fresh database (addons
 # installed without demo data; every tour creates its own data) and save the PNG
-# screenshots they take into docs/images/ (OMS_SCREENSHOTS, see tests/tours/common.py).
+# screenshots they take into docs/images/ (OMS_SCREENSHOTS, see
+# addons/oms_core/tests/common.py).
 # Chinese screens need a CJK font: as root, Debian's fonts-noto-cjk is installed when
 # missing. Extra arguments go to pytest (e.g. setup/screenshots.sh -k manager).
 source "$(dirname "$0")/common.sh"
@@ -26,6 +27,6 @@ say "running the tours, screenshots into $OUT"
 cd "$OMS_ROOT"
 OMS_SCREENSHOTS="$OUT" "$OMS_VENV/bin/pytest" \
     --odoo-config="$OMS_LOCAL/odoo.conf" --odoo-database="$DB" --odoo-http \
-    --odoo-log-level=warn tests/tours "$@"
+    --odoo-log-level=warn addons/*/tests/test_tour_*.py "$@"
 "$OMS_ROOT/setup/db.sh" drop "$DB"
 ls -l "$OUT"/*.png

@@ -1,1 +1,1 @@
-"""Hardening suites of issue #7: see README.md for the map of requirements."""
+"""Robustness suites across the addons: see README.md for what each test guards."""

@@ -11,3 +11,5 @@ from . import test_mail_alias
 from . import test_security
 from . import test_channel
 from . import test_batch_import
+from . import test_tour_salesperson
+from . import test_tour_channel_webhook

@@ -1,16 +1,31 @@
+"""Fixtures of the oms_channels tests, built on oms_core's.
+
+:class:`OmsChannelsCommon` adds channels of each connector, their products and
+taxes to :class:`~odoo.addons.oms_core.tests.common.OmsCommon`;
+:class:`CommittedChannelCase` commits a channel for the tests of concurrent workers
+(:class:`~odoo.addons.oms_core.tests.concurrency.CommittedCase`); :class:`FakePlatform`
+is the platforms' HTTP API, answering with the payloads of ``tests/data``.
+"""
+
+import contextlib
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from odoo import Command
-from odoo.tests import TransactionCase
+from odoo.tools import config, mute_logger
 
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from odoo.addons.oms_core.tests.common import OmsCommon
+from odoo.addons.oms_core.tests.concurrency import CommittedCase
 
+from ..adapters import ChannelError
 from ..adapters.base import hmac_b64
 
 DATA = Path(__file__).parent / "data"
+#: webhook secret of the committed channel
+COMMITTED_SECRET = "committed-secret"
 
 
 def read_data(name):
@@ -18,12 +33,59 @@ def read_data(name):
     return (DATA / name).read_bytes()
 
 
+def rest_order_payload(ref, sku, quantity=1, **values):
+    """A REST-JSON order document (our normalized format) of ``quantity`` ``sku``."""
+    return dict(
+        {
+            "id": ref,
+            "customer": {
+                "id": f"cust-{ref}",
+                "name": f"Buyer {ref}",
+                "email": f"{ref.lower()}@buyer.example.com",
+            },
+            "shipping": {
+                "name": f"Buyer {ref}",
+                "street": "1 Main St",
+                "city": "Springfield",
+                "country": "US",
+            },
+            "lines": [{"sku": sku, "quantity": quantity, "price": "5.00"}],
+            "currency": "USD",
+        },
+        **values,
+    )
+
+
+def json_paths(data, prefix=()):
+    """Every key path of a JSON document (tuples of keys and list indexes)."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return
+    for key, value in items:
+        yield prefix + (key,)
+        yield from json_paths(value, prefix + (key,))
+
+
+def set_json_path(document, path, value):
+    """Set ``value`` at ``path`` (see :func:`json_paths`) of ``document``, in place."""
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
 class FakePlatform:
     """A real HTTP server on 127.0.0.1 answering with queued responses.
 
-    ``routes`` maps ``(method, path)`` to a list of ``(status, headers, body)``
-    answers served in order (the last one repeats); every request is recorded in
-    ``requests`` as ``(method, path_with_query, headers, body)``.
+    ``add(method, path, *answers)`` queues ``(status, headers, body)`` answers, or
+    ``(status, headers, body, delay)`` for an answer sent after ``delay`` seconds
+    (a slow or timing-out platform), served in order (the last one repeats); a
+    header value may contain ``{base}``, replaced by the server's URL. Every
+    request is recorded in ``requests`` as ``(method, path_with_query, headers,
+    body)``.
     """
 
     def __init__(self):
@@ -42,17 +104,22 @@ class FakePlatform:
                 answers = platform.routes.get((self.command, path)) or [
                     (404, {}, b"{}")
                 ]
-                status, headers, payload = (
+                status, headers, payload, *delay = (
                     answers.pop(0) if len(answers) > 1 else answers[0]
                 )
+                if delay:
+                    # not time.sleep: the tests patch it to record the back-off
+                    threading.Event().wait(delay[0])
                 if isinstance(payload, (dict, list)):
                     payload = json.dumps(payload).encode()
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value.replace("{base}", platform.url))
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                # OSError: the client gave up waiting (timeout)
+                with contextlib.suppress(OSError):
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value.replace("{base}", platform.url))
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
 
             do_GET = do_POST = do_PUT = _serve
 
@@ -70,19 +137,18 @@ class FakePlatform:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+        self.thread.join(10)
 
     def add(self, method, path, *answers):
         self.routes[(method, path)] = list(answers)
 
 
-class OmsChannelsCommon(TransactionCase):
-    """Company, channels, products and taxes shared by the oms_channels tests."""
+class OmsChannelsCommon(OmsCommon):
+    """Channels of each connector, their products, taxes, journal and carrier."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
-        cls.company = cls.env.company
         cls.usd = cls.env.ref("base.USD")
         cls.usd.active = True
         cls.pricelist = cls.env["product.pricelist"].create(
@@ -91,9 +157,6 @@ class OmsChannelsCommon(TransactionCase):
                 "currency_id": cls.usd.id,
                 "company_id": cls.company.id,
             }
-        )
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
         )
         cls.team = cls.env["crm.team"].create(
             {"name": "Web team", "company_id": cls.company.id}
@@ -155,7 +218,7 @@ class OmsChannelsCommon(TransactionCase):
             "SKU-A",
             "SKU-B",
         ):
-            cls.products[sku] = cls._create_product(sku)
+            cls.products[sku] = cls._create_sku_product(sku)
 
     @classmethod
     def _create_channel(cls, name, code, connector, **values):
@@ -179,25 +242,27 @@ class OmsChannelsCommon(TransactionCase):
         )
 
     @classmethod
-    def _create_product(cls, sku, **values):
-        return cls.env["product.product"].create(
-            dict(
-                {
-                    "name": f"Product {sku}",
-                    "default_code": sku,
-                    "type": "consu",
-                    "is_storable": True,
-                    "list_price": 1.0,
-                    "taxes_id": [Command.clear()],
-                },
-                **values,
-            )
+    def _create_sku_product(cls, sku, **values):
+        """A product sold on the channels as ``sku``, without taxes."""
+        return cls._create_storable(
+            f"Product {sku}",
+            1.0,
+            **dict({"default_code": sku, "taxes_id": [Command.clear()]}, **values),
         )
 
     def _stage(self, channel, payload, source="webhook"):
         if isinstance(payload, bytes):
             payload = payload.decode()
         return self.env["oms.channel.order"]._stage(channel, payload, source=source)
+
+    def _stage_as_webhook(self, channel, body):
+        """Stage as the webhook does: a body that is no order is kept as failed."""
+        Staged = self.env["oms.channel.order"]
+        try:
+            with self.env.cr.savepoint():
+                return Staged._stage(channel, body)
+        except ChannelError as exc:
+            return Staged._stage_invalid(channel, body, str(exc))
 
     def _import(self, channel, payload):
         staged = self._stage(channel, payload)
@@ -207,3 +272,191 @@ class OmsChannelsCommon(TransactionCase):
     @staticmethod
     def _sign(secret, body):
         return hmac_b64(secret, body)
+
+
+class CommittedChannelCase(CommittedCase):
+    """A REST-JSON channel, a product with stock and a stock review rule, committed.
+
+    ``self.channel_id``, ``self.product_id``, ``self.sku`` are ids usable from any
+    cursor; everything the test's orders create is removed in the cleanup.
+    """
+
+    #: units of the product in stock
+    stock_qty = 100
+    #: the channel confirms clean orders (review then confirmation with pickings)
+    auto_confirm = True
+    #: reservation method of the deliveries during the test (None: unchanged)
+    reservation_method = None
+
+    def setUp(self):
+        super().setUp()
+        self.tag = uuid.uuid4().hex[:8].upper()
+        self.sku = f"RACE-{self.tag}"
+        with self.committed_env() as env:
+            company = env.company
+            usd = env.ref("base.USD")
+            self.usd_was_active = usd.active
+            usd.active = True
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            self.warehouse_id = warehouse.id
+            self.reservation_method_was = warehouse.out_type_id.reservation_method
+            if self.reservation_method:
+                warehouse.out_type_id.reservation_method = self.reservation_method
+            pricelist = env["product.pricelist"].create(
+                {"name": f"Committed {self.tag}", "currency_id": usd.id}
+            )
+            product = env["product.product"].create(
+                {
+                    "name": f"Committed product {self.tag}",
+                    "default_code": self.sku,
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": 5.0,
+                    "taxes_id": [Command.clear()],
+                }
+            )
+            if self.stock_qty:
+                env["stock.quant"]._update_available_quantity(
+                    product, warehouse.lot_stock_id, self.stock_qty
+                )
+            channel = env["oms.channel"].create(
+                {
+                    "name": f"Committed {self.tag}",
+                    "code": f"RACE-{self.tag}",
+                    "connector": "rest_json",
+                    "kind": "api",
+                    "pricelist_id": pricelist.id,
+                    "warehouse_id": warehouse.id,
+                    "auto_confirm": self.auto_confirm,
+                    "api_key": f"{self.tag}-key",
+                    "api_secret": COMMITTED_SECRET,
+                }
+            )
+            rule = env["oms.review.rule"].create(
+                {
+                    "name": f"Committed stock {self.tag}",
+                    "check_type": "stock",
+                    "severity": "block",
+                    "domain": repr([("oms_channel_id", "=", channel.id)]),
+                }
+            )
+            self.pricelist_id = pricelist.id
+            self.product_id = product.id
+            self.channel_id = channel.id
+            self.rule_id = rule.id
+            self.webhook_token = channel.webhook_token
+            triggers = env["ir.cron.trigger"].search([], order="id desc", limit=1)
+            self.last_trigger_id = triggers.id or 0
+        self.addCleanup(self._cleanup_committed)
+
+    # -- helpers ---------------------------------------------------------------
+    def stage(self, *refs, quantity=1):
+        """Stage one REST-JSON order per reference (committed); the staged ids."""
+        with self.committed_env() as env:
+            channel = env["oms.channel"].browse(self.channel_id)
+            staged = env["oms.channel.order"]
+            for ref in refs:
+                staged |= staged._stage(
+                    channel, json.dumps(rest_order_payload(ref, self.sku, quantity))
+                )
+            return staged.ids
+
+    def webhook_url(self, token=None):
+        """URL of the channel's webhook on the test server."""
+        return (
+            f"http://127.0.0.1:{config['http_port']}/oms/webhook/"
+            f"{token or self.webhook_token}"
+        )
+
+    @staticmethod
+    def signed(body, secret=COMMITTED_SECRET):
+        """Headers of a REST-JSON delivery of ``body`` signed with ``secret``."""
+        return {
+            "X-OMS-Signature": hmac_b64(secret, body),
+            "Content-Type": "application/json",
+        }
+
+    def drain_queue(self):
+        """One worker draining the queue batch by batch, as Odoo's cron runner does.
+
+        :return: the ids of the staged orders it processed
+        """
+        processed = []
+        while True:
+            with self.committed_env() as env:
+                records = env["oms.channel.order"]._cron_process(limit=2)
+                processed += records.ids
+            if not records:
+                return processed
+
+    def staged_states(self):
+        """{external reference: state} of the channel's staged orders (committed)."""
+        return {
+            r["external_ref"]: r["state"]
+            for r in self.read_committed(
+                "oms.channel.order",
+                [("channel_id", "=", self.channel_id)],
+                ["external_ref", "state"],
+            )
+        }
+
+    def sale_orders(self):
+        """The channel's sales orders (committed), as ``search_read`` dicts."""
+        return self.read_committed(
+            "sale.order",
+            [("oms_channel_id", "=", self.channel_id)],
+            ["oms_external_ref", "state", "order_line"],
+        )
+
+    # -- cleanup -----------------------------------------------------------------
+    def _cleanup_committed(self):
+        with (
+            mute_logger("odoo.models.unlink", "odoo.sql_db"),
+            self.committed_env() as env,
+        ):
+            orders = env["sale.order"].search(
+                [("oms_channel_id", "=", self.channel_id)]
+            )
+            partners = (
+                orders.partner_id
+                | orders.partner_invoice_id
+                | orders.partner_shipping_id
+            )
+            pickings = orders.picking_ids
+            groups = env["procurement.group"].search([("sale_id", "in", orders.ids)])
+            moves = pickings.move_ids | orders.order_line.move_ids
+            moves.move_line_ids.unlink()
+            moves._action_cancel()
+            moves.unlink()
+            pickings.unlink()
+            orders.with_context(disable_cancel_warning=True)._action_cancel()
+            env["oms.channel.order"].search(
+                [("channel_id", "=", self.channel_id)]
+            ).unlink()
+            orders.unlink()
+            groups.unlink()
+            env["oms.channel.customer"].search(
+                [("channel_id", "=", self.channel_id)]
+            ).unlink()
+            env["oms.channel.product"].search(
+                [("channel_id", "=", self.channel_id)]
+            ).unlink()
+            env["oms.review.rule"].browse(self.rule_id).unlink()
+            env["oms.channel"].browse(self.channel_id).unlink()
+            env["stock.quant"].search([("product_id", "=", self.product_id)]).unlink()
+            env["oms.stock.promise"].search(
+                [("product_id", "=", self.product_id)]
+            ).unlink()
+            product = env["product.product"].browse(self.product_id)
+            template = product.product_tmpl_id
+            product.unlink()
+            template.unlink()
+            (partners | partners.child_ids).exists().unlink()
+            env["product.pricelist"].browse(self.pricelist_id).unlink()
+            env.ref("base.USD").active = self.usd_was_active
+            warehouse = env["stock.warehouse"].browse(self.warehouse_id)
+            warehouse.out_type_id.reservation_method = self.reservation_method_was
+            # the processing cron was scheduled by the webhook and by conflicts
+            env["ir.cron.trigger"].search([("id", ">", self.last_trigger_id)]).unlink()

@@ -125,8 +125,8 @@ class TestBatchImport(OmsChannelsCommon):
         )
 
     def test_failing_batch_falls_back_to_one_by_one(self):
-        """An error after the orders are created rolls the batch back; each order
-        is then imported on its own, so only the bad one fails."""
+        """A batch failing late is imported one by one: only the bad order fails."""
+        # an error after the orders are created rolls the batch back
         self.rest.payment_journal_id = False
         batch = self._stage_all(
             self.rest,
@@ -165,8 +165,8 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertEqual(batch[2].sale_order_id.state, "sale")
 
     def test_mapping_race_defers_the_order(self):
-        """A mapping another worker just created (unique violation) leaves the order
-        for the next run instead of failing it."""
+        """A mapping another worker just created leaves the order for later."""
+        # unique violation: deferred, not failed
         batch = self._stage_all(self.rest, [self._body("F-1"), self._body("F-2")])
         prepare = OrderMapper.prepare_sale_order_vals
         raced = []
@@ -186,8 +186,8 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertEqual(batch[0].state, "imported")
 
     def test_batch_reads_bindings_once(self):
-        """The product and customer bindings of a batch are read in one query
-        each, not per line or order."""
+        """A batch reads its product and customer bindings in one query each."""
+        # not per line or order
         self.env["oms.channel.product"].create(
             {
                 "channel_id": self.rest.id,
@@ -233,10 +233,9 @@ class TestBatchImport(OmsChannelsCommon):
         )
         self.assertEqual(batch.sale_order_id.partner_id, buyer)
 
-    def test_intake_chatter(self):
-        """Intake (batch and single path) logs where each order came from and
-        that the review confirmed it, without Odoo's field tracking; the
-        salesperson and the customer follow the order."""
+    def test_intake_logs_origin_and_confirmation(self):
+        """Intake logs each order's origin and confirmation, without field tracking."""
+        # the salesperson and the customer follow the order
         salesperson = self.env["res.users"].create(
             {"name": "Channel rep", "login": "channel.rep@example.com"}
         )
@@ -267,8 +266,8 @@ class TestBatchImport(OmsChannelsCommon):
             self.assertIn(salesperson.partner_id, order.message_partner_ids)
 
     def test_cron_skips_a_channel_another_worker_processes(self):
-        """Two cron workers never process one channel at once: while another
-        worker holds a channel, the cron takes the orders of the next one."""
+        """While another worker holds a channel, the cron takes the next channel."""
+        # two cron workers never process one channel at once
         first = self._stage_all(self.rest, [self._body("W-1"), self._body("W-2")])
         second = self._stage(self.rest_alone, self._body("W-3"))
         Staged = self.env["oms.channel.order"]

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..adapters import ChannelError
-from .common import OmsChannelsCommon, read_data
+from .common import OmsChannelsCommon, json_paths, read_data, set_json_path
 
 JSON_LEAVES = (
     st.none()
@@ -32,39 +31,14 @@ SETTINGS = settings(
 )
 
 
-def _paths(data, prefix=()):
-    """Every key path of a JSON document."""
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    else:
-        return
-    for key, value in items:
-        yield prefix + (key,)
-        yield from _paths(value, prefix + (key,))
-
-
 def _replace(data, path, value):
     data = json.loads(json.dumps(data))
-    target = data
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    set_json_path(data, path, value)
     return data
 
 
 @tagged("post_install", "-at_install", "oms")
 class TestBrokenPayloads(OmsChannelsCommon):
-    def _stage_like_webhook(self, channel, body):
-        """Stage as the webhook does: non-orders are kept as failed records."""
-        Staged = self.env["oms.channel.order"]
-        try:
-            with self.env.cr.savepoint():
-                return Staged._stage(channel, body)
-        except ChannelError as exc:
-            return Staged._stage_invalid(channel, body, str(exc))
-
     def _check(self, staged):
         with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
             self.env["oms.channel.order"]._cron_process(limit=500)
@@ -88,7 +62,7 @@ class TestBrokenPayloads(OmsChannelsCommon):
     def test_arbitrary_bodies_fail_cleanly(self, body):
         """Any JSON or text that is not an order ends `failed` with an error."""
         for channel in (self.shopify, self.woo, self.rest):
-            staged = self._check(self._stage_like_webhook(channel, body))
+            staged = self._check(self._stage_as_webhook(channel, body))
             self.assertEqual(staged.state, "failed", body)
 
     @SETTINGS
@@ -105,6 +79,6 @@ class TestBrokenPayloads(OmsChannelsCommon):
             )
         )
         document = json.loads(read_data(fixture))
-        path = data.draw(st.sampled_from(list(_paths(document))))
+        path = data.draw(st.sampled_from(list(json_paths(document))))
         broken = _replace(document, path, data.draw(JSON_VALUES))
-        self._check(self._stage_like_webhook(channel, json.dumps(broken)))
+        self._check(self._stage_as_webhook(channel, json.dumps(broken)))

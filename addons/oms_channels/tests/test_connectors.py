@@ -208,8 +208,8 @@ class TestConnectors(OmsChannelsCommon):
         )
 
     def test_shopify_push_stock_graphql_in_chunks(self):
-        """Shopify stock push: GraphQL inventorySetQuantities, 250 items a call,
-        available quantities set at the channel's location."""
+        """Shopify stock push: inventorySetQuantities, 250 items a call."""
+        # GraphQL; available quantities set at the channel's location
         self.shopify.location_ref = "655441491"
         bindings = self._bind_shopify_skus(260)
         ok = {"data": {"inventorySetQuantities": {"userErrors": []}}}
@@ -237,9 +237,9 @@ class TestConnectors(OmsChannelsCommon):
         self.assertEqual(set(bindings.mapped("last_pushed_qty")), {3})
 
     def test_shopify_push_stock_errors_are_reported(self):
-        """userErrors make the push incomplete with the platform's message: shown
-        to the user, kept on the channel, nothing recorded as pushed; a throttled
-        call is retried and a complete push clears the error."""
+        """Shopify userErrors make the push incomplete, shown, kept on the channel."""
+        # nothing recorded as pushed; a throttled call is retried and a complete
+        # push clears the error
         self.shopify.location_ref = "655441491"
         bindings = self._bind_shopify_skus(2)
         refused = {
@@ -279,9 +279,8 @@ class TestConnectors(OmsChannelsCommon):
         self.assertFalse(self.shopify.stock_push_error)
 
     def test_shopify_push_stock_failure_keeps_accepted_chunks(self):
-        """A call failing after its retries stops the push, but the chunks the
-        platform accepted before stay recorded: the next push sends only the
-        rest. The cron does the same without raising."""
+        """A failed push keeps the chunks accepted before; the next sends the rest."""
+        # the cron does the same without raising
         self.shopify.location_ref = "655441491"
         bindings = self._bind_shopify_skus(260)
         ok = {"data": {"inventorySetQuantities": {"userErrors": []}}}
@@ -317,9 +316,9 @@ class TestConnectors(OmsChannelsCommon):
         self.assertFalse(self.shopify.stock_push_error)
 
     def test_woocommerce_batch_item_error_is_reported(self):
-        """A WooCommerce batch refusing one item: the others are recorded, the
-        refused one is reported and sent again next time; a ref that is not a
-        WooCommerce id is refused without a call."""
+        """A WooCommerce batch refusing one item records the others, reports it."""
+        # the refused one is sent again next time; a ref that is not a WooCommerce
+        # id is refused without a call
         Binding = self.env["oms.channel.product"]
         refused, accepted, not_an_id = Binding.create(
             [

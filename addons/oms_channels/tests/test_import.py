@@ -376,7 +376,7 @@ class TestImport(OmsChannelsCommon):
             self.env["sale.order"].search([("oms_channel_id", "=", self.shopify.id)])
         )
 
-    def test_currency_without_pricelist(self):
+    def test_currency_without_pricelist_imports_only_company_currency(self):
         """No pricelist: company currency imports, another currency fails clearly."""
         self.shopify.pricelist_id = False
         self.env["product.pricelist"].search([("currency_id", "=", self.usd.id)]).write(

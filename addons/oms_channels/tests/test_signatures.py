@@ -49,7 +49,7 @@ class TestSignatures(TransactionCase):
         headers = {"X-WC-Webhook-Signature": vector["expected_header"]}
         self.assertTrue(adapter.verify_signature(vector["raw_body"].encode(), headers))
 
-    def test_link_header_pagination(self):
+    def test_link_header_pagination_finds_the_next_page(self):
         """Shopify Link headers: next only, both, quoted and unquoted rel."""
         header = (
             "<https://s.myshopify.com/admin/api/2019-07/orders.json?page_info=abc&limit=3>;"

@@ -64,7 +64,7 @@ class TestAccess(OmsCommon):
             order.oms_exception_ids.with_user(self.salesman).write({"note": "x"})
         order.oms_exception_ids.with_user(self.reviewer).write({"note": "x"})
 
-    def test_multi_company_rules(self):
+    def test_other_company_rules_and_exceptions_are_invisible(self):
         """Rules and exceptions of a company not allowed are invisible."""
         other_company = self.env["res.company"].create({"name": "OMS Other"})
         self.manager.company_ids = [(4, other_company.id)]

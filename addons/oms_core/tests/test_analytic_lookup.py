@@ -26,12 +26,14 @@ class TestAnalyticLookup(OmsCommon):
         }
 
     def test_no_model_no_query(self):
+        """Without an analytic model, order lines look none up (no query)."""
         self.Model._get_applicable_models(self._lookup_vals())  # fills the cache
         with self.assertQueryCount(0):
             self.assertFalse(self.Model._get_applicable_models(self._lookup_vals()))
         self.assertFalse(self._create_order().order_line.analytic_distribution)
 
     def test_new_model_applies_at_once(self):
+        """A new analytic model applies to the next order line at once."""
         self.Model._get_applicable_models(self._lookup_vals())  # cached: no model
         distribution = {str(self.account.id): 100}
         model = self.Model.create(

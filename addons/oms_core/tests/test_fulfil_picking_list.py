@@ -1,10 +1,10 @@
 from odoo.tests import tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestFulfilPickingList(OmsFulfilCommon):
+class TestFulfilPickingList(OmsAccountingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -15,8 +15,8 @@ class TestFulfilPickingList(OmsFulfilCommon):
         cls.shelf_a = Location.create(
             {"name": "Shelf A", "location_id": cls.stock_location.id}
         )
-        cls._put_in_stock(cls.goods, 10, cls.shelf_b)
-        cls._put_in_stock(cls.goods_b, 10, cls.shelf_a)
+        cls._set_stock(cls.goods, 10, cls.shelf_b)
+        cls._set_stock(cls.goods_b, 10, cls.shelf_a)
 
     def test_pickings_sorted_by_priority_then_location(self):
         """Urgent pickings first; then by the first location of their lines."""

@@ -3,11 +3,11 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestFulfilReservation(OmsFulfilCommon):
+class TestFulfilReservation(OmsAccountingCommon):
     def _receive(self, product, quantity):
         receipt = self.env["stock.picking"].create(
             {
@@ -37,15 +37,15 @@ class TestFulfilReservation(OmsFulfilCommon):
     def test_confirmation_reserves_stock_at_once(self):
         """Approval reserves the stock even if the operation type reserves manually."""
         self.warehouse.out_type_id.reservation_method = "manual"
-        self._put_in_stock(self.goods, 5)
-        order = self._create_order()
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         self.assertEqual(order.picking_ids.state, "assigned")
         self.assertEqual(order.picking_ids.move_ids.quantity, 5)
 
     def test_arriving_stock_serves_urgent_before_high(self):
-        """Stock arriving for a high and an urgent order goes to the urgent one first,
-        although Odoo alone (same star, earlier date) would serve the high one."""
+        """Stock arriving for a high and an urgent order serves the urgent first."""
+        # Odoo alone (same star, earlier date) would serve the high one
         now = fields.Datetime.now()
         high = self._create_order(lines=[(self.goods, 4)], oms_priority="1")
         urgent = self._create_order(
@@ -81,25 +81,25 @@ class TestFulfilReservation(OmsFulfilCommon):
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestFulfilInterWarehouse(OmsFulfilCommon):
+class TestFulfilInterWarehouse(OmsAccountingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.other = cls.env["stock.warehouse"].create(
             {"name": "OMS North", "code": "OMSN"}
         )
-        cls._put_in_stock(cls.goods, 10, cls.other.lot_stock_id)
+        cls._set_stock(cls.goods, 10, cls.other.lot_stock_id)
 
     def test_no_proposal_by_default(self):
         """Without the warehouse setting, nothing is proposed (plain Odoo)."""
-        order = self._create_order()
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         self.assertFalse(order.activity_ids)
 
     def test_proposes_transfer_from_other_warehouse(self):
         """The order's warehouse lacks stock, another has it: an activity says so."""
         self.warehouse.oms_interwarehouse_policy = "propose"
-        order = self._create_order()
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         self.assertEqual(len(order.activity_ids), 1)
         self.assertIn("OMS North", order.activity_ids.note)
@@ -107,7 +107,7 @@ class TestFulfilInterWarehouse(OmsFulfilCommon):
     def test_creates_transfer_that_serves_the_order(self):
         """With 'create the transfer', done transfer lets the delivery be reserved."""
         self.warehouse.oms_interwarehouse_policy = "transfer"
-        order = self._create_order()
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         transfer = self.env["stock.picking"].search(
             [("origin", "=", order.name), ("picking_type_code", "=", "internal")]

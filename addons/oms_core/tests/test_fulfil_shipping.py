@@ -4,11 +4,11 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestFulfilShipping(OmsFulfilCommon):
+class TestFulfilShipping(OmsAccountingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -27,15 +27,15 @@ class TestFulfilShipping(OmsFulfilCommon):
     def test_customer_policy_waits_until_complete(self):
         """A 'wait until complete' customer gets orders and deliveries that wait."""
         self.customer.oms_picking_policy = "one"
-        order = self._create_order()
+        order = self._create_order(product=self.goods, qty=5)
         self.assertEqual(order.picking_policy, "one")
         order.action_confirm()
         self.assertEqual(order.picking_ids.move_type, "one")
 
     def test_ship_available_now_backorders_the_rest(self):
         """Ship 3 of 5 now: a back-order of 2 is created and shown on the order."""
-        self._put_in_stock(self.goods, 3)
-        order = self._create_order()
+        self._set_stock(self.goods, 3)
+        order = self._create_order(product=self.goods, qty=5)
         self.assertEqual(order.picking_policy, "direct")
         order.action_confirm()
         picking = order.picking_ids
@@ -50,14 +50,14 @@ class TestFulfilShipping(OmsFulfilCommon):
 
     def test_wait_complete_refuses_partial_shipment(self):
         """Wait until complete: 3 of 5 cannot ship; it ships once complete."""
-        self._put_in_stock(self.goods, 3)
-        order = self._create_order(picking_policy="one")
+        self._set_stock(self.goods, 3)
+        order = self._create_order(product=self.goods, qty=5, picking_policy="one")
         order.action_confirm()
         picking = order.picking_ids
         with self.assertRaises(UserError):
             self._ship(picking, {self.goods: 3})
         self.assertEqual(picking.state, "confirmed")
-        self._put_in_stock(self.goods, 2)
+        self._set_stock(self.goods, 2)
         picking.action_assign()
         self._ship(picking)
         self.assertEqual(picking.state, "done")
@@ -65,8 +65,8 @@ class TestFulfilShipping(OmsFulfilCommon):
 
     def test_tracking_email_sent_with_number_and_link(self):
         """Validating a tracked delivery e-mails the customer the number and link."""
-        self._put_in_stock(self.goods, 5)
-        order = self._create_order()
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         picking = order.picking_ids
         picking.write(
@@ -82,17 +82,19 @@ class TestFulfilShipping(OmsFulfilCommon):
 
     def test_no_tracking_email_without_tracking_number(self):
         """Without a tracking number, no shipment e-mail is sent."""
-        self._put_in_stock(self.goods, 5)
-        order = self._create_order()
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         self._ship(order.picking_ids)
         self.assertFalse(order.picking_ids.oms_shipment_mail_sent)
 
     def test_delivered_date_reaches_order(self):
         """Marking the delivery delivered dates the order, on time."""
-        self._put_in_stock(self.goods, 5)
+        self._set_stock(self.goods, 5)
         order = self._create_order(
-            commitment_date=fields.Datetime.now() + timedelta(days=2)
+            product=self.goods,
+            qty=5,
+            commitment_date=fields.Datetime.now() + timedelta(days=2),
         )
         order.action_confirm()
         picking = order.picking_ids
@@ -105,9 +107,11 @@ class TestFulfilShipping(OmsFulfilCommon):
 
     def test_late_delivery_set_by_hand_is_not_on_time(self):
         """Delivered after the commitment date is late; clearing it clears it."""
-        self._put_in_stock(self.goods, 5)
+        self._set_stock(self.goods, 5)
         order = self._create_order(
-            commitment_date=fields.Datetime.now() - timedelta(days=3)
+            product=self.goods,
+            qty=5,
+            commitment_date=fields.Datetime.now() - timedelta(days=3),
         )
         order.action_confirm()
         picking = order.picking_ids
@@ -120,8 +124,8 @@ class TestFulfilShipping(OmsFulfilCommon):
 
     def test_partial_delivery_does_not_date_order(self):
         """The order is delivered only when all of it reached the customer."""
-        self._put_in_stock(self.goods, 3)
-        order = self._create_order()
+        self._set_stock(self.goods, 3)
+        order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         picking = order.picking_ids
         self._ship(picking, {self.goods: 3})

@@ -18,7 +18,7 @@ class TestHoldQueue(OmsCommon):
         order.action_oms_review()
         return self.env["oms.exception"].browse(order.oms_exception_ids.ids)
 
-    def test_overdue_first(self):
+    def test_queue_lists_overdue_exceptions_first(self):
         """The queue lists overdue exceptions before the others."""
         later = self._held_exception(deadline_hours=48)
         overdue = self._create_order(qty=2, user=self.salesman)
@@ -54,7 +54,7 @@ class TestHoldQueue(OmsCommon):
         )
         self.assertTrue(groups)
 
-    def test_escalation_to_managers(self):
+    def test_overdue_exception_escalates_once_to_managers(self):
         """An overdue exception escalates once, with an activity for a manager."""
         exception = self._held_exception()
         exception.deadline = fields.Datetime.now() - timedelta(hours=1)

@@ -1,14 +1,16 @@
 from odoo.tests import tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestMoneyInvoice(OmsFulfilCommon):
+class TestMoneyInvoice(OmsAccountingCommon):
     def test_invoice_on_delivery_posts_delivered_quantities_only(self):
         """Shipping 3 of 5 creates and posts an invoice for the 3 delivered."""
-        self._put_in_stock(self.goods, 3)
-        order = self._create_order(oms_invoice_policy="delivery")
+        self._set_stock(self.goods, 3)
+        order = self._create_order(
+            product=self.goods, qty=5, oms_invoice_policy="delivery"
+        )
         order.action_confirm()
         self.assertFalse(order.invoice_ids)
         self._ship(order.picking_ids, {self.goods: 3})
@@ -19,7 +21,7 @@ class TestMoneyInvoice(OmsFulfilCommon):
         self.assertEqual(invoice.amount_total, 300.0)
         self.assertEqual(order.oms_payment_state, "not_paid")
         # the back-order, once shipped, is invoiced on its own
-        self._put_in_stock(self.goods, 2)
+        self._set_stock(self.goods, 2)
         backorder = order.oms_backorder_ids
         backorder.action_assign()
         self._ship(backorder)
@@ -29,15 +31,17 @@ class TestMoneyInvoice(OmsFulfilCommon):
 
     def test_invoice_on_order_posts_at_confirmation(self):
         """An on-order (prepaid) order is invoiced in full at confirmation."""
-        order = self._create_order(oms_invoice_policy="order")
+        order = self._create_order(
+            product=self.goods, qty=5, oms_invoice_policy="order"
+        )
         order.action_confirm()
         self.assertEqual(order.invoice_ids.state, "posted")
         self.assertEqual(order.invoice_ids.invoice_line_ids.quantity, 5)
 
     def test_manual_policy_behaves_like_odoo(self):
         """With the default manual policy nothing is invoiced automatically."""
-        self._put_in_stock(self.goods, 5)
-        order = self._create_order()
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
         self.assertEqual(order.oms_invoice_policy, "manual")
         order.action_confirm()
         self._ship(order.picking_ids)
@@ -48,7 +52,7 @@ class TestMoneyInvoice(OmsFulfilCommon):
     def test_periodic_invoicing_consolidates_per_customer(self):
         """The periodic cron invoices a customer's delivered orders at once."""
         self.customer.oms_invoice_policy = "periodic"
-        self._put_in_stock(self.goods, 10)
+        self._set_stock(self.goods, 10)
         first = self._create_order(lines=[(self.goods, 2)])
         second = self._create_order(lines=[(self.goods, 3)])
         undelivered = self._create_order(lines=[(self.goods_b, 1)])
@@ -70,12 +74,14 @@ class TestMoneyInvoice(OmsFulfilCommon):
         """Order types set the invoice/payment policy; a customer's own policy wins."""
         bulk = self.env["oms.order.type"].search([("code", "=", "bulk")])
         bulk.write({"invoice_policy": "periodic", "payment_policy": "cod"})
-        order = self._create_order(oms_order_type="bulk")
+        order = self._create_order(product=self.goods, qty=5, oms_order_type="bulk")
         self.assertEqual(order.oms_invoice_policy, "periodic")
         self.assertEqual(order.oms_payment_policy, "cod")
-        standard = self._create_order(oms_order_type="standard")
+        standard = self._create_order(
+            product=self.goods, qty=5, oms_order_type="standard"
+        )
         self.assertEqual(standard.oms_invoice_policy, "manual")
         self.assertEqual(standard.oms_payment_policy, "terms")
         self.customer.oms_invoice_policy = "delivery"
-        own = self._create_order(oms_order_type="bulk")
+        own = self._create_order(product=self.goods, qty=5, oms_order_type="bulk")
         self.assertEqual(own.oms_invoice_policy, "delivery")

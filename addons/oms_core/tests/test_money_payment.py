@@ -4,17 +4,17 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestMoneyPayment(OmsFulfilCommon):
+class TestMoneyPayment(OmsAccountingCommon):
     def _prepaid_order(self):
-        self._put_in_stock(self.goods, 5)
+        self._set_stock(self.goods, 5)
         self.customer.write(
             {"oms_payment_policy": "prepaid", "oms_invoice_policy": "order"}
         )
-        order = self._create_order()
+        order = self._create_order(product=self.goods, qty=5)
         self.assertEqual(order.oms_payment_policy, "prepaid")
         return order
 
@@ -89,9 +89,12 @@ class TestMoneyPayment(OmsFulfilCommon):
                 "oms_cod_journal_id": self.cash_journal.id,
             }
         )
-        self._put_in_stock(self.goods, 5)
+        self._set_stock(self.goods, 5)
         order = self._create_order(
-            oms_payment_policy="cod", oms_invoice_policy="delivery"
+            product=self.goods,
+            qty=5,
+            oms_payment_policy="cod",
+            oms_invoice_policy="delivery",
         )
         order.action_confirm()
         picking = order.picking_ids
@@ -106,7 +109,9 @@ class TestMoneyPayment(OmsFulfilCommon):
 
     def test_overdue_invoice_raises_activity_and_counts_for_credit(self):
         """An overdue invoice gets an accountant to-do and counts as overdue."""
-        order = self._create_order(oms_invoice_policy="order")
+        order = self._create_order(
+            product=self.goods, qty=5, oms_invoice_policy="order"
+        )
         order.action_confirm()
         invoice = order.invoice_ids
         self.assertEqual(self.customer._oms_get_overdue_amount(), 0.0)
@@ -128,8 +133,8 @@ class TestMoneyPayment(OmsFulfilCommon):
         self.assertEqual(self.customer._oms_get_overdue_amount(), 500.0)
 
     def test_channel_payment_lets_the_review_confirm_a_prepaid_quotation(self):
-        """The review's payment check holds a quotation needing prepayment until the
-        channel reports it paid; then the review confirms it."""
+        """A prepaid quotation is held until the channel reports it paid."""
+        # then the review confirms it
         self.env.company.oms_auto_confirm = True
         prepaid_term = self.env["account.payment.term"].create({"name": "Prepaid"})
         self.env["oms.review.rule"].create(

@@ -37,8 +37,7 @@ class TestOrderTypes(OmsCommon):
         )
 
     def test_type_lookup_follows_changes(self):
-        """The order's type record is cached by code, and the cache follows
-        archiving and reactivation."""
+        """The order type cache by code follows archiving and reactivation."""
         order = self._create_order(oms_order_type="presale")
         presale = order._oms_get_order_type()
         self.assertEqual(presale.code, "presale")

@@ -60,7 +60,7 @@ class TestPriority(OmsCommon):
             self.assertEqual(orders.mapped("oms_priority_score"), [60, 60, 60])
         self.assertEqual(companies, [self.company])
 
-    def test_priority_in_form(self):
+    def test_priority_level_follows_the_form_inputs(self):
         """The level shows in the order form as the inputs change."""
         self.customer.oms_tier = "vip"
         form = Form(self.env["sale.order"].with_user(self.salesman))

@@ -51,13 +51,13 @@ class TestResolutions(OmsCommon):
         order.action_oms_review()
         self.assertEqual(order.oms_exception_ids, exception)
 
-    def test_override_requires_reason(self):
+    def test_override_requires_a_reason(self):
         """No reason, no override."""
         _order, exception, _rule = self._held_order()
         with self.assertRaises(UserError):
             exception.with_user(self.reviewer).action_override("  ")
 
-    def test_no_self_approval(self):
+    def test_creator_cannot_override_own_exceptions(self):
         """The order's creator cannot override its exceptions, even as a reviewer."""
         _order, exception, _rule = self._held_order(user=self.reviewer)
         with self.assertRaises(UserError):
@@ -95,7 +95,7 @@ class TestResolutions(OmsCommon):
         self.assertEqual(order.state, "sale")
         self.assertTrue(order.oms_auto_approved)
 
-    def test_substitute_product(self):
+    def test_substitute_swaps_product_and_reviews_again(self):
         """The substitute wizard swaps the short product and re-reviews the order."""
         order, exception, _rule = self._held_order("stock")
         self._set_stock(self.product_alt, 100)
@@ -125,7 +125,7 @@ class TestResolutions(OmsCommon):
         picking.action_assign()
         self.assertEqual(picking.move_ids.quantity, 10)
 
-    def test_contact_customer(self):
+    def test_contact_customer_schedules_call_and_opens_mail(self):
         """Contacting the customer schedules a call and opens the e-mail composer."""
         order, exception, _rule = self._held_order()
         action = exception.with_user(self.reviewer).action_contact_customer()
@@ -138,7 +138,7 @@ class TestResolutions(OmsCommon):
         self.assertTrue(call)
         self.assertEqual(order.oms_touch_count, 1)
 
-    def test_cancel_with_reason(self):
+    def test_cancel_needs_reason_and_closes_exceptions(self):
         """Cancelling needs a reason, releases reservations and closes exceptions."""
         reason = self.env["oms.cancel.reason"].create({"name": "Test reason"})
         order, exception, _rule = self._held_order()
@@ -155,7 +155,7 @@ class TestResolutions(OmsCommon):
         self.assertEqual(order.oms_cancel_reason_id, reason)
         self.assertEqual(exception.resolution, "cancel")
 
-    def test_cancel_releases_reservation(self):
+    def test_cancel_of_confirmed_order_frees_the_stock(self):
         """Cancelling a confirmed order cancels its delivery and frees the stock."""
         reason = self.env["oms.cancel.reason"].create({"name": "Test reason"})
         order = self._create_order(qty=4)
@@ -184,7 +184,7 @@ class TestResolutions(OmsCommon):
         with self.assertRaises(UserError):
             order._oms_cancel(reason)
 
-    def test_only_reviewers_act(self):
+    def test_salesperson_cannot_act_on_exceptions(self):
         """A salesperson cannot act on exceptions."""
         _order, exception, _rule = self._held_order("stock")
         with self.assertRaises(AccessError):

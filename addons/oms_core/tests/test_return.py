@@ -2,17 +2,19 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
-from .fulfil_common import OmsFulfilCommon
+from .common import OmsAccountingCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestReturn(OmsFulfilCommon):
+class TestReturn(OmsAccountingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.reason = cls.env["oms.return.reason"].create({"name": "Broken on arrival"})
-        cls._put_in_stock(cls.goods, 5)
-        cls.order = cls._create_order(oms_invoice_policy="delivery")
+        cls._set_stock(cls.goods, 5)
+        cls.order = cls._create_order(
+            product=cls.goods, qty=5, oms_invoice_policy="delivery"
+        )
         cls.order.action_confirm()
 
     def _request(self, quantity, **values):
@@ -52,7 +54,7 @@ class TestReturn(OmsFulfilCommon):
         self.assertEqual(self.order.order_line.qty_invoiced, 3)
         self.assertEqual(ret.state, "done")
 
-    def test_return_to_quarantine(self):
+    def test_quarantined_return_goes_to_quarantine(self):
         """Quarantined returns are received in the warehouse's quarantine location."""
         ret = self._request(1, disposition="quarantine")
         ret.action_confirm()
@@ -62,7 +64,7 @@ class TestReturn(OmsFulfilCommon):
         self.assertEqual(self._stock(quarantine), 1)
         self.assertEqual(self._stock(self.stock_location), 0)
 
-    def test_return_to_scrap(self):
+    def test_scrapped_return_goes_to_scrap(self):
         """Scrapped returns go to the company's scrap location, not back to stock."""
         ret = self._request(1, disposition="scrap")
         ret.action_confirm()

@@ -75,9 +75,9 @@ class TestReviewBatch(OmsCommon):
             )
 
     def test_batch_reads_stock_once(self):
-        """A batch locks and reads the stock of its products once (one sorted
-        lock statement for the batch), not once per order; orders it cannot
-        serve still see the stock the earlier orders took."""
+        """A batch locks and reads its products' stock once, not once per order."""
+        # one sorted lock statement; orders it cannot serve still see the stock
+        # the earlier orders took
         self._create_rule("stock")
         second = self.env["product.product"].create(
             {"name": "Batch second", "is_storable": True, "list_price": 10.0}
@@ -110,8 +110,8 @@ class TestReviewBatch(OmsCommon):
         self.assertIn("available 2", orders[3].oms_exception_ids.message)
 
     def test_batch_subscribes_customers_at_once(self):
-        """The customers follow their orders as after Odoo's own confirmation,
-        without a subscription per order."""
+        """A batch subscribes its customers at once, as Odoo's confirmation does."""
+        # without a subscription per order
         other = self.customer.copy({"name": "OMS Other Customer"})
         orders = self._create_order() | self._create_order()
         orders |= self._create_order(partner_id=other.id)

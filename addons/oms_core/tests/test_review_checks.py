@@ -28,7 +28,7 @@ class TestReviewChecks(OmsCommon):
         self.assertFalse(self._review(order))
         self.assertEqual(order.state, "sale")
 
-    def test_credit_limit(self):
+    def test_credit_limit_exceeded_fails(self):
         """Receivables + open orders + this order above the partner's limit fail."""
         self.company.account_use_credit_limit = True
         self._create_rule("credit_limit")
@@ -46,7 +46,7 @@ class TestReviewChecks(OmsCommon):
         self.customer.with_company(self.company).sudo().credit_limit = 1.0
         self.assertPasses(self._create_order(qty=10))
 
-    def test_stock(self):
+    def test_stock_short_of_promise_fails(self):
         """Ordering more than available to promise fails, with the quantities."""
         self._create_rule("stock")
         self.assertFails(self._create_order(qty=11), "stock", "11", "10")
@@ -65,7 +65,7 @@ class TestReviewChecks(OmsCommon):
         self._create_rule("stock")
         self.assertPasses(self._create_order(qty=500, oms_order_type="presale"))
 
-    def test_address(self):
+    def test_incomplete_address_fails(self):
         """A delivery address without street, city or contact fails."""
         self._create_rule("address")
         incomplete = self.env["res.partner"].create(
@@ -78,7 +78,7 @@ class TestReviewChecks(OmsCommon):
         self.assertIn("phone or e-mail", exceptions.message)
         self.assertPasses(self._create_order())
 
-    def test_price_floor(self):
+    def test_price_below_floor_fails(self):
         """A unit price more than X % below the pricelist price fails."""
         self._create_rule("price_floor", percent_limit=10.0)
         order = self._create_order()
@@ -88,7 +88,7 @@ class TestReviewChecks(OmsCommon):
         order.order_line.price_unit = 95.0
         self.assertPasses(order)
 
-    def test_discount_limit(self):
+    def test_discount_above_limit_fails(self):
         """A discount above X % fails."""
         self._create_rule("discount_limit", percent_limit=10.0)
         order = self._create_order()
@@ -98,13 +98,13 @@ class TestReviewChecks(OmsCommon):
         order.order_line.discount = 5.0
         self.assertPasses(order)
 
-    def test_amount_threshold(self):
+    def test_amount_above_threshold_needs_approval(self):
         """An order total above the threshold needs approval."""
         self._create_rule("amount_threshold", amount_limit=500.0)
         self.assertFails(self._create_order(qty=10), "amount_threshold", "500")
         self.assertPasses(self._create_order(qty=1))
 
-    def test_duplicate_same_lines(self):
+    def test_duplicate_within_window_fails(self):
         """Same customer, lines and total within the window fails."""
         self._create_rule("duplicate", hours_window=24)
         first = self._create_order(qty=2)
@@ -121,7 +121,7 @@ class TestReviewChecks(OmsCommon):
         )
         self.assertPasses(self._create_order(qty=5, client_order_ref="EXT-2"))
 
-    def test_duplicate_outside_window(self):
+    def test_identical_order_outside_window_passes(self):
         """An identical order older than the window is no duplicate."""
         self._create_rule("duplicate", hours_window=24)
         first = self._create_order(qty=2)
@@ -132,7 +132,7 @@ class TestReviewChecks(OmsCommon):
         first.invalidate_recordset(["create_date"])
         self.assertPasses(self._create_order(qty=2))
 
-    def test_payment(self):
+    def test_prepaid_order_is_held_until_paid(self):
         """Orders with a prepaid payment term are held until paid."""
         term = self.env["account.payment.term"].create({"name": "Prepaid"})
         self._create_rule("payment", payment_term_ids=[Command.set(term.ids)])
@@ -140,7 +140,7 @@ class TestReviewChecks(OmsCommon):
         self.assertFails(order, "payment", "paid")
         self.assertPasses(self._create_order())
 
-    def test_payment_presale_deposit(self):
+    def test_presale_is_held_until_deposit_paid(self):
         """A presale needs its deposit (company %) before confirmation."""
         self._create_rule("payment")
         self.company.oms_presale_deposit_percent = 30.0
@@ -149,14 +149,14 @@ class TestReviewChecks(OmsCommon):
         # 30 % of 115.00 (100.00 + the default 15 % tax)
         self.assertIn("34.50", exceptions.message)
 
-    def test_new_customer(self):
+    def test_first_large_order_of_new_customer_fails(self):
         """The first order of a customer above the amount fails; later ones pass."""
         self._create_rule("new_customer", amount_limit=500.0)
         self.assertFails(self._create_order(qty=10), "new_customer", "500")
         self._create_order(qty=1).action_confirm()
         self.assertPasses(self._create_order(qty=10))
 
-    def test_domain(self):
+    def test_order_matching_rule_domain_fails(self):
         """An order matching the rule's condition fails with the rule's message."""
         self._create_rule(
             "domain", domain="[('amount_untaxed', '>', 500)]", message="Big order"
@@ -165,7 +165,7 @@ class TestReviewChecks(OmsCommon):
         self.assertEqual(exceptions.message, "Big order")
         self.assertPasses(self._create_order(qty=1))
 
-    def test_messages_are_translated(self):
+    def test_exception_messages_are_translated(self):
         """Exception messages come in the user's language, numbers included."""
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search(

@@ -135,7 +135,7 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(activity.user_id, exception.user_id)
         self.assertEqual(activity.res_id, order.id)
 
-    def test_add_exception_hook(self):
+    def test_add_exception_keeps_one_open_per_code(self):
         """_oms_add_exception: one open exception per code, kept by re-review."""
         order = self._create_order(qty=1)
         order._oms_add_exception(

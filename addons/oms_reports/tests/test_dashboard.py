@@ -5,7 +5,7 @@ from .common import OmsReportsCommon
 
 @tagged("post_install", "-at_install", "oms")
 class TestDashboard(OmsReportsCommon):
-    def test_dashboard_loads(self):
+    def test_dashboard_opens_for_managers_only(self):
         """The 订单管理 KPI dashboard opens for managers and only uses real fields."""
         dashboard = self.env.ref("oms_reports.spreadsheet_dashboard_oms_kpi")
         self.assertEqual(dashboard.name, "订单管理 KPI")

@@ -23,54 +23,54 @@ class TestKpi(OmsReportsCommon):
             {"name": "KPI changed mind"}
         )
 
-        cls.o1 = cls._create_order(
+        cls.o1 = cls._create_past_order(
             [(A, 2)],
             "2026-01-05 08:00",
             user=cls.salesman,
             commitment="2026-01-08 00:00",
         )
         cls._confirm(cls.o1, "2026-01-05 09:00")
-        cls._ship(cls.o1, {A: 2}, "2026-01-06 08:00")
-        cls._set(cls.o1, "oms_delivered_date", dt("2026-01-07 08:00"))
+        cls._ship_on(cls.o1, {A: 2}, "2026-01-06 08:00")
+        cls._set_history(cls.o1, "oms_delivered_date", dt("2026-01-07 08:00"))
         cls._invoice_and_pay(cls.o1, "2026-01-06 08:00", "2026-01-16 08:00")
         cls._set_review(cls.o1, "2026-01-05 09:00")
 
-        cls.o2 = cls._create_order(
+        cls.o2 = cls._create_past_order(
             [(A, 1)], "2026-01-10 00:00", commitment="2026-01-11 00:00"
         )
         cls._confirm(cls.o2)
-        cls._ship(cls.o2, {A: 1}, "2026-01-12 00:00")
+        cls._ship_on(cls.o2, {A: 1}, "2026-01-12 00:00")
         cls._set_review(cls.o2, "2026-01-10 02:00")
 
-        cls.o3 = cls._create_order(
+        cls.o3 = cls._create_past_order(
             [(A, 2), (B, 2)], "2026-01-12 00:00", commitment="2026-01-20 00:00"
         )
         cls._confirm(cls.o3)
-        cls._ship(cls.o3, {A: 2, B: 1}, "2026-01-13 00:00")
-        cls._ship(cls.o3, {B: 1}, "2026-01-15 00:00")
+        cls._ship_on(cls.o3, {A: 2, B: 1}, "2026-01-13 00:00")
+        cls._ship_on(cls.o3, {B: 1}, "2026-01-15 00:00")
         cls._set_review(cls.o3, "2026-01-12 01:00")
 
-        cls.o4 = cls._create_order(
+        cls.o4 = cls._create_past_order(
             [(B, 2)], "2026-01-15 00:00", commitment="2026-01-18 00:00"
         )
         cls._confirm(cls.o4)
-        picking = cls._ship(cls.o4, {B: 2}, "2026-01-16 00:00")
+        picking = cls._ship_on(cls.o4, {B: 2}, "2026-01-16 00:00")
         cls._return(picking, B, 1, "2026-01-17 00:00")
         cls._set_review(cls.o4, "2026-01-15 00:30")
 
-        cls.o5 = cls._create_order([(A, 1)], "2026-01-20 00:00")
+        cls.o5 = cls._create_past_order([(A, 1)], "2026-01-20 00:00")
         cls.o5._action_cancel()
-        cls._set(cls.o5, "oms_cancel_reason_id", cls.reason_mind.id)
+        cls._set_history(cls.o5, "oms_cancel_reason_id", cls.reason_mind.id)
         cls._set_review(cls.o5, None, auto=False)
 
-        cls.o6 = cls._create_order(
+        cls.o6 = cls._create_past_order(
             [(A, 1)], "2026-01-22 00:00", commitment="2026-01-30 00:00"
         )
         cls._confirm(cls.o6)
-        cls._ship(cls.o6, {A: 1}, "2026-01-23 00:00")
+        cls._ship_on(cls.o6, {A: 1}, "2026-01-23 00:00")
         cls._set_review(cls.o6, "2026-01-22 05:00", auto=False, touches=2)
 
-        cls.o7 = cls._create_order(
+        cls.o7 = cls._create_past_order(
             [(B, 1)],
             "2026-01-25 00:00",
             channel=cls.channel_b,
@@ -79,10 +79,10 @@ class TestKpi(OmsReportsCommon):
         cls._confirm(cls.o7)
         cls._set_review(cls.o7, "2026-01-25 00:00")
 
-        cls.o8 = cls._create_order([(A, 1)], "2026-01-28 00:00")
+        cls.o8 = cls._create_past_order([(A, 1)], "2026-01-28 00:00")
         cls._set_review(cls.o8, None, auto=False)
 
-        cls.o9 = cls._create_order(
+        cls.o9 = cls._create_past_order(
             [(A, 1)], "2025-12-20 00:00", commitment="2025-12-25 00:00"
         )
         cls._confirm(cls.o9)
@@ -129,7 +129,7 @@ class TestKpi(OmsReportsCommon):
         for key, value in expected.items():
             self.assertAlmostEqual(kpis[key], value, places=6, msg=key)
 
-    def test_report_rows(self):
+    def test_report_row_carries_order_history(self):
         """The report row of each order carries its history."""
         Report = self.env["oms.order.report"]
 
@@ -204,7 +204,7 @@ class TestKpi(OmsReportsCommon):
         self.assertEqual(row7.late_count, 1)
         self.assertEqual(row7.channel_id, self.channel_b)
 
-    def test_breakdowns(self):
+    def test_breakdowns_list_most_frequent_first(self):
         """Cancellation reasons and the exception Pareto, most frequent first."""
         kpis = self.env["oms.kpi"].get_kpis("2026-01-01", "2026-01-31")
         self.assertEqual(

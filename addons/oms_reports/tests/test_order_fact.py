@@ -16,11 +16,11 @@ class TestOrderFact(OmsReportsCommon):
     def setUpClass(cls):
         super().setUpClass()
         A, B = cls.product_a, cls.product_b
-        cls.order = cls._create_order(
+        cls.order = cls._create_past_order(
             [(A, 2)], "2026-03-02 08:00", commitment="2026-03-10 00:00"
         )
         cls._confirm(cls.order, "2026-03-02 09:00")
-        cls.quote = cls._create_order([(B, 1)], "2026-03-03 08:00")
+        cls.quote = cls._create_past_order([(B, 1)], "2026-03-03 08:00")
         cls.orders = cls.order | cls.quote
         cls.env["oms.exception"].search([("order_id", "in", cls.orders.ids)]).unlink()
         cls.env["oms.order.fact"]._refresh()
@@ -46,7 +46,7 @@ class TestOrderFact(OmsReportsCommon):
 
     def test_refresh_stores_the_live_facts(self):
         """A new order is computed live until the refresh stores the same row."""
-        order = self._create_order([(self.product_a, 3)], "2026-03-04 08:00")
+        order = self._create_past_order([(self.product_a, 3)], "2026-03-04 08:00")
         self._confirm(order)
         self.assertFalse(self._stored(order))
         self.assertTrue(self._queued(order))
@@ -59,21 +59,20 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._row(order).read(fields), live)
 
     def test_reservation_is_not_queued(self):
-        """Unreserving and reserving an open delivery changes no fact: the
-        order is not queued; shipping it is."""
+        """Unreserving and reserving a delivery queues no fact; shipping does."""
         picking = self.order.picking_ids
         self.assertFalse(self._queued(self.order))
         picking.do_unreserve()
         picking.action_assign()
         self.assertEqual(picking.state, "assigned")
         self.assertFalse(self._queued(self.order))
-        self._ship(self.order, {self.product_a: 1}, "2026-03-04 08:00")
+        self._ship_on(self.order, {self.product_a: 1}, "2026-03-04 08:00")
         self.assertTrue(self._queued(self.order))
 
-    def test_delivery_after_refresh(self):
+    def test_delivery_after_refresh_shows_at_once(self):
         """Shipping an order shows at once, then is stored by the refresh."""
         self.assertEqual(self._kpis()["backorder_rate"], 0.0)
-        self._ship(self.order, {self.product_a: 1}, "2026-03-04 08:00")
+        self._ship_on(self.order, {self.product_a: 1}, "2026-03-04 08:00")
         # the stored row is stale, the report is not
         self.assertFalse(self._stored(self.order).date_first_shipment)
         self.assertRecordValues(
@@ -94,7 +93,7 @@ class TestOrderFact(OmsReportsCommon):
 
     def test_invoice_and_payment_after_refresh(self):
         """Invoicing and paying an order show at once in the report and DSO."""
-        self._ship(self.order, {self.product_a: 2}, "2026-03-04 08:00")
+        self._ship_on(self.order, {self.product_a: 2}, "2026-03-04 08:00")
         self.env["oms.order.fact"]._refresh()
         self._invoice_and_pay(self.order, "2026-03-05 08:00")
         self.assertFalse(self._stored(self.order).date_invoiced)
@@ -111,7 +110,7 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._row(self.order).date_paid, dt("2026-03-09 08:00").date())
         self.assertAlmostEqual(self._kpis()["dso_days"], 4.0)
 
-    def test_cancel_after_refresh(self):
+    def test_cancel_after_refresh_counts_at_once(self):
         """Cancelling an order counts at once in the cancellation rate."""
         self.assertEqual(self._kpis()["cancellation_rate"], 0.0)
         self.quote._action_cancel()
@@ -119,9 +118,9 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._row(self.quote).cancelled_count, 1)
         self.assertEqual(self._kpis()["cancellation_rate"], 0.5)
 
-    def test_return_after_refresh(self):
+    def test_return_after_refresh_counts_at_once(self):
         """A return after the refresh counts at once in the return rate."""
-        picking = self._ship(self.order, {self.product_a: 2}, "2026-03-04 08:00")
+        picking = self._ship_on(self.order, {self.product_a: 2}, "2026-03-04 08:00")
         self.env["oms.order.fact"]._refresh()
         self.assertEqual(self._kpis()["return_rate"], 0.0)
         self._return(picking, self.product_a, 1, "2026-03-06 08:00")
@@ -141,8 +140,8 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(kpis["exception_pareto"][0]["code"], "address")
 
     def test_long_queue_is_stored_by_get_kpis(self):
-        """Past the threshold of queued entries, get_kpis stores the facts first
-        rather than computing them live at every call."""
+        """Past the queue threshold, get_kpis stores the facts first."""
+        # rather than computing them live at every call
         self.order.oms_touch_count = 1
         queue = self.env["oms.order.fact.queue"]
         queue._enqueue(self.quote)
@@ -154,8 +153,8 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._stored(self.order).touch_count, 1)
 
     def test_orders_without_facts_are_counted(self):
-        """An order with neither a stored row nor a queue entry (inserted by SQL
-        since the last refresh) is still counted, computed live."""
+        """An order with no stored fact nor queue entry is counted, live."""
+        # inserted by SQL since the last refresh
         self.assertEqual(self._kpis()["orders"], 2)
         self.env.cr.execute(
             "DELETE FROM oms_order_fact WHERE order_id = %s", [self.quote.id]
@@ -166,9 +165,8 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(kpis["revenue"], 200.0)
 
     def test_queue_and_refresh_never_wait(self):
-        """Two transactions queue the same order without waiting for each other,
-        and a refresh skips instead of waiting while another one runs (this
-        test's transaction refreshed in setUpClass and is still open)."""
+        """Two transactions queue one order at once; a busy refresh is skipped."""
+        # this test's transaction refreshed in setUpClass and is still open
         with (
             db_connect(self.env.cr.dbname).cursor() as cr1,
             db_connect(self.env.cr.dbname).cursor() as cr2,

@@ -24,19 +24,9 @@ class TestReplenishment(OmsReportsCommon):
             hour=10, minute=0, second=0, microsecond=0
         )
         for days_ago, qty in ((1, 4), (2, 6)):
-            order = cls.env["sale.order"].create(
-                {
-                    "partner_id": cls.customer.id,
-                    "warehouse_id": cls.warehouse.id,
-                    "order_line": [
-                        Command.create(
-                            {"product_id": cls.product.id, "product_uom_qty": qty}
-                        )
-                    ],
-                }
-            )
+            order = cls._create_order([(cls.product, qty)])
             order.action_confirm()
-            cls._set(order, "date_order", today - timedelta(days=days_ago))
+            cls._set_history(order, "date_order", today - timedelta(days=days_ago))
 
     def test_suggestion_from_known_history(self):
         """10 days of history: 4 and 6 units on two days, lead time 4 days, 95 %."""

@@ -2,7 +2,7 @@
 /**
  * Integrator (runs in zh_CN): an order posted to the channel's webhook is in
  * the staged list; processed, it is a confirmed sales order.
- * Data and the signed HTTP POST: tests/tours/test_tour_channel_webhook.py
+ * Data and the signed HTTP POST: oms_channels/tests/test_tour_channel_webhook.py
  */
 import {registry} from "@web/core/registry";
 import {

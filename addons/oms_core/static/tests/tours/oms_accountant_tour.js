@@ -1,7 +1,7 @@
 /** @odoo-module **/
 /**
  * Accountant: the invoice created for what was delivered (3 of 5), paid.
- * Data: tests/tours/test_tour_accountant.py
+ * Data: oms_core/tests/test_tour_accountant.py
  */
 import {registry} from "@web/core/registry";
 import {omsScreenshot, openMenu, omsSteps} from "./oms_tour_utils";

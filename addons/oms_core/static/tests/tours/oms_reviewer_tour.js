@@ -1,7 +1,7 @@
 /** @odoo-module **/
 /**
  * Reviewer (runs in zh_CN): hold queue -> order held for credit -> override
- * with a reason -> the order is confirmed. Data: tests/tours/test_tour_reviewer.py
+ * with a reason -> the order is confirmed. Data: oms_core/tests/test_tour_reviewer.py
  */
 import {registry} from "@web/core/registry";
 import {omsScreenshot, openMenu, stageIs, omsSteps} from "./oms_tour_utils";

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 /**
- * Steps shared by the OMS tours (run by tests/tours/ of the project).
+ * Steps shared by the OMS tours (run by the tests/test_tour_*.py of the addons).
  *
  * The tours never depend on translated labels: they use field names, button
  * names, menu xmlids and the data the Python test created, so that they run in
@@ -55,7 +55,7 @@ export function openMenu(appXmlid, sectionXmlid, menuXmlid) {
 
 /**
  * Ask the Python test for a screenshot of the page as it is once ``trigger``
- * is shown, and wait for its answer (tests/tours/common.py answers at once
+ * is shown, and wait for its answer (OmsTourCase of oms_core/tests/common.py answers at once
  * when no screenshot is wanted).
  */
 export function omsScreenshot(name, trigger = "body") {

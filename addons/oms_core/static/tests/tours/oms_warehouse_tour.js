@@ -1,7 +1,7 @@
 /** @odoo-module **/
 /**
  * Warehouse: the deliveries come sorted by priority; the urgent one is shipped
- * with a tracking number. Data: tests/tours/test_tour_warehouse.py
+ * with a tracking number. Data: oms_core/tests/test_tour_warehouse.py
  */
 import {registry} from "@web/core/registry";
 import {omsScreenshot, openMenu, stageIs, omsSteps} from "./oms_tour_utils";

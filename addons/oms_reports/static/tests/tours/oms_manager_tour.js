@@ -2,7 +2,7 @@
 /**
  * Manager (runs in zh_CN): the 订单管理 KPI dashboard, then a click on the
  * on-time figure drills down to the late orders.
- * Data: tests/tours/test_tour_manager.py
+ * Data: oms_reports/tests/test_tour_manager.py
  */
 import {registry} from "@web/core/registry";
 import {

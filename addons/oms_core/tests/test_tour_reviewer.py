@@ -27,25 +27,27 @@ class TestTourReviewer(OmsTourCase):
             cls.env["oms.review.rule"].create(
                 {"name": name, "check_type": check_type, "severity": severity}
             )
-        cls.salesman = cls._create_user(
+        cls.salesman = cls._create_tour_user(
             "tour_sales_li", "sales_team.group_sale_salesman", "李娜", lang="zh_CN"
         )
-        cls.reviewer = cls._create_user(
+        cls.reviewer = cls._create_tour_user(
             "tour_reviewer_wang", "oms_core.group_oms_reviewer", "王审核", lang="zh_CN"
         )
-        cls.customer = cls._create_customer("华东贸易有限公司")
+        cls.customer = cls._create_tour_customer("华东贸易有限公司")
         cls.customer.with_company(cls.company).sudo().credit_limit = 1000.0
-        cls.product = cls._create_product("不锈钢保温杯", 800.0)
+        cls.product = cls._create_tour_product("不锈钢保温杯", 800.0)
         cls.order = cls._create_order(
-            cls.customer, [(cls.product, 2)], user=cls.salesman
+            [(cls.product, 2)], customer=cls.customer, user=cls.salesman
         )
         # more of the queue: an order short of stock, one without street
-        teapot = cls._create_product("紫砂茶壶", 300.0, qty=1)
+        teapot = cls._create_tour_product("紫砂茶壶", 300.0, qty=1)
         cls.other_orders = cls._create_order(
-            cls._create_customer("北方百货有限公司"), [(teapot, 5)], user=cls.salesman
+            [(teapot, 5)],
+            customer=cls._create_tour_customer("北方百货有限公司"),
+            user=cls.salesman,
         ) | cls._create_order(
-            cls._create_customer("西南物流有限公司", street=False),
             [(cls.product, 1)],
+            customer=cls._create_tour_customer("西南物流有限公司", street=False),
             user=cls.salesman,
         )
         cls.other_orders.with_user(cls.salesman).with_context(
@@ -55,8 +57,7 @@ class TestTourReviewer(OmsTourCase):
         cls.order.with_user(cls.salesman).with_context(lang="zh_CN").action_oms_review()
 
     def test_reviewer_overrides_a_credit_hold(self):
-        """The reviewer opens the hold queue, overrides the credit exception with
-        a reason and sees the order confirmed."""
+        """The reviewer overrides a credit hold with a reason: order confirmed."""
         exception = self.order.oms_exception_ids
         self.assertEqual(self.order.oms_stage, "on_hold")
         self.assertEqual(
@@ -81,10 +82,9 @@ class TestTourReviewer(OmsTourCase):
         )
 
     def test_override_survives_a_review_in_another_language(self):
-        """An exception raised in English and overridden by a zh_CN reviewer
-        stays overridden when the order is reviewed again: it is confirmed."""
+        """An override in zh_CN survives a review in English: order confirmed."""
         order = self._create_order(
-            self.customer, [(self.product, 2)], user=self.salesman
+            [(self.product, 2)], customer=self.customer, user=self.salesman
         )
         order.with_user(self.salesman).with_context(lang="en_US").action_oms_review()
         exception = order.oms_exception_ids.filtered(lambda e: e.state == "open")

@@ -1,6 +1,6 @@
 """Access: every OMS model for every group, secrets, webhook signatures.
 
-Requirement of issue #7, then its test(s):
+What each test guards:
 
 - every model x group x read/write/create/unlink, against MATRIX (the spec:
   a change of an ir.model.access.csv or a new model must change it too):
@@ -12,7 +12,7 @@ Requirement of issue #7, then its test(s):
   test_secret_fields_are_manager_only
 - webhook unusable without the right signature (missing, wrong, other
   channel's secret, other platform's header, replay with a changed body):
-  TestHardeningWebhookSignatures
+  TestWebhookSignatures
 
 Record rules (own orders, multi-company) are addons/oms_core/tests/test_access.py
 and addons/oms_channels/tests/test_security.py.
@@ -22,10 +22,11 @@ import json
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.oms_channels.tests.common import OmsChannelsCommon, read_data
+from odoo.addons.oms_core.tests.common import OmsCommon
 
 OMS_ADDONS = ("oms_core", "oms_channels", "oms_reports")
 GROUPS = {
@@ -90,12 +91,14 @@ SECRET_WORDS = ("key", "secret", "token", "password", "webhook_url")
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningAccess(TransactionCase):
+class TestAccessRights(OmsCommon):
+    """Rights of every group on every OMS model, and on the credentials."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.users = {
-            name: new_test_user(cls.env, login=f"hardening_{name}", groups=groups)
+            name: cls._create_user(f"access_{name}", groups)
             for name, groups in GROUPS.items()
         }
 
@@ -218,7 +221,7 @@ class TestHardeningAccess(TransactionCase):
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningWebhookSignatures(HttpCase, OmsChannelsCommon):
+class TestWebhookSignatures(HttpCase, OmsChannelsCommon):
     """Real HTTP on the webhook: only the channel's own signature is accepted."""
 
     HEADERS = {

@@ -11,7 +11,7 @@ class TestTourWarehouse(OmsTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.stock_user = cls._create_user(
+        cls.stock_user = cls._create_tour_user(
             "tour_stock_zhao", "stock.group_stock_user", "Zhao Lei"
         )
         cls.env["oms.priority.rule"].create(
@@ -21,12 +21,12 @@ class TestTourWarehouse(OmsTourCase):
                 "points": 100,
             }
         )
-        product = cls._create_product("Porcelain Tea Set", 80.0)
-        normal = cls._create_customer("Wu Gang")
-        vip = cls._create_customer("Li Na (VIP)", oms_tier="vip")
-        cls.normal_order = cls._create_order(normal, [(product, 1)])
+        product = cls._create_tour_product("Porcelain Tea Set", 80.0)
+        normal = cls._create_tour_customer("Wu Gang")
+        vip = cls._create_tour_customer("Li Na (VIP)", oms_tier="vip")
+        cls.normal_order = cls._create_order([(product, 1)], customer=normal)
         cls.normal_order.action_confirm()
-        cls.vip_order = cls._create_order(vip, [(product, 2)])
+        cls.vip_order = cls._create_order([(product, 2)], customer=vip)
         cls.vip_order.action_confirm()
         # due later than the normal one: only its priority puts it on top
         cls.vip_order.picking_ids.scheduled_date = fields.Datetime.add(
@@ -34,8 +34,7 @@ class TestTourWarehouse(OmsTourCase):
         )
 
     def test_warehouse_ships_the_urgent_delivery_first(self):
-        """The stock user opens the deliveries, finds the VIP one on top,
-        validates it with a tracking number."""
+        """The stock user validates the VIP delivery, on top, with a tracking ref."""
         vip_picking = self.vip_order.picking_ids
         normal_picking = self.normal_order.picking_ids
         self.assertEqual((vip_picking.priority, normal_picking.priority), ("1", "0"))

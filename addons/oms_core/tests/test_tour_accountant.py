@@ -10,13 +10,13 @@ class TestTourAccountant(OmsTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = cls._create_user(
+        cls.accountant = cls._create_tour_user(
             "tour_account_sun", "account.group_account_invoice", "Sun Li"
         )
-        product = cls._create_product("Silk Scarf", 100.0, qty=3)
-        customer = cls._create_customer("Hangzhou Retail Co.")
+        product = cls._create_tour_product("Silk Scarf", 100.0, qty=3)
+        customer = cls._create_tour_customer("Hangzhou Retail Co.")
         cls.order = cls._create_order(
-            customer, [(product, 5)], oms_invoice_policy="delivery"
+            [(product, 5)], customer=customer, oms_invoice_policy="delivery"
         )
         cls.order.action_confirm()
         picking = cls.order.picking_ids

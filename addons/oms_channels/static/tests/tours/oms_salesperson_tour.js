@@ -1,11 +1,16 @@
 /** @odoo-module **/
 /**
  * Salesperson: a phone order for a VIP customer shows the urgent priority, and
- * the review result once reviewed. Data: tests/tours/test_tour_salesperson.py
+ * the review result once reviewed. Data: oms_channels/tests/test_tour_salesperson.py
  */
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
-import {omsScreenshot, openMenu, stageIs, omsSteps} from "./oms_tour_utils";
+import {
+  omsScreenshot,
+  openMenu,
+  stageIs,
+  omsSteps,
+} from "@oms_core/../tests/tours/oms_tour_utils";
 
 const CUSTOMER = "Zhang Wei (VIP)";
 const CHANNEL = "Phone Hotline";

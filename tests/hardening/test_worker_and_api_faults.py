@@ -1,6 +1,6 @@
 """Faults: killed workers, dropped connections, failing and slow channel APIs.
 
-Requirement of issue #7, then its test(s):
+What each test guards:
 
 - worker killed (SIGKILL) in the middle of a batch:
   test_worker_killed_mid_batch_resumes
@@ -21,14 +21,11 @@ The killed worker is a real second Odoo process (tests/hardening/cron_worker.py)
 on the test database; its staged orders are committed and removed afterwards.
 """
 
-import json
 import select
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from unittest.mock import patch
 
@@ -39,9 +36,12 @@ from odoo.addons.oms_channels.adapters import base as adapter_base
 from odoo.addons.oms_channels.models.oms_channel_order_queue import (
     OmsChannelOrderQueue,
 )
-from odoo.addons.oms_channels.tests.common import FakePlatform, OmsChannelsCommon
-
-from .common import RAISE_SERIALIZATION_FAILURE, CommittedChannelCase
+from odoo.addons.oms_channels.tests.common import (
+    CommittedChannelCase,
+    FakePlatform,
+    OmsChannelsCommon,
+)
+from odoo.addons.oms_core.tests.concurrency import conflicting_once
 
 WORKER = Path(__file__).with_name("cron_worker.py")
 ADAPTER_LOG = "odoo.addons.oms_channels.adapters.base"
@@ -49,7 +49,9 @@ CHANNEL_LOG = "odoo.addons.oms_channels.models.oms_channel"
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningWorkerFaults(CommittedChannelCase):
+class TestWorkerFaults(CommittedChannelCase):
+    """A second Odoo process running the cron is killed in the middle of a batch."""
+
     batch = 5
     pause_after = 3
 
@@ -99,14 +101,16 @@ class TestHardeningWorkerFaults(CommittedChannelCase):
         self.assertEqual(set(self.staged_states().values()), {"received"})
         self.assertFalse(self.sale_orders(), "a sales order of the killed batch")
         self.assertFalse(
-            self.read(
+            self.read_committed(
                 "res.partner",
-                [("name", "like", f"Hardening buyer K{self.tag}")],
+                [("name", "like", f"Buyer K{self.tag}")],
                 ["id"],
             )
         )
         self.assertFalse(
-            self.read("stock.move", [("product_id", "=", self.product_id)], ["id"])
+            self.read_committed(
+                "stock.move", [("product_id", "=", self.product_id)], ["id"]
+            )
         )
 
     def _assert_resumed_exactly_once(self, refs):
@@ -116,7 +120,7 @@ class TestHardeningWorkerFaults(CommittedChannelCase):
         orders = self.sale_orders()
         self.assertEqual(sorted(o["oms_external_ref"] for o in orders), sorted(refs))
         self.assertTrue(all(o["order_line"] and o["state"] == "sale" for o in orders))
-        staged = self.read(
+        staged = self.read_committed(
             "oms.channel.order",
             [("channel_id", "=", self.channel_id)],
             ["attempts", "error"],
@@ -151,47 +155,8 @@ class TestHardeningWorkerFaults(CommittedChannelCase):
         self._assert_resumed_exactly_once(refs)
 
 
-class SlowPlatform:
-    """HTTP server whose first ``slow`` answers come after ``delay`` seconds."""
-
-    def __init__(self, body, slow, delay):
-        self.calls = 0
-        platform = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                platform.calls += 1
-                if platform.calls <= slow:
-                    # not time.sleep: the tests patch it to record the back-off
-                    threading.Event().wait(delay)
-                payload = json.dumps(body).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # the client gave up waiting (timeout)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/orders"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-
-
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningApiFaults(OmsChannelsCommon):
+class TestPlatformApiFaults(OmsChannelsCommon):
     """The pull cron against a real local HTTP server that fails."""
 
     @classmethod
@@ -242,14 +207,16 @@ class TestHardeningApiFaults(OmsChannelsCommon):
 
     def test_pull_retries_timeouts(self):
         """Two answers slower than the timeout, then a fast one: staged, not lost."""
+        answer = (200, {}, {"orders": [self.order]})
         with (
-            SlowPlatform({"orders": [self.order]}, slow=2, delay=1.5) as platform,
+            FakePlatform() as platform,
             patch.object(adapter_base, "TIMEOUT", 0.5),
         ):
-            self.rest.api_url = platform.url
+            platform.add("GET", "/orders", (*answer, 1.5), (*answer, 1.5), answer)
+            self.rest.api_url = platform.url + "/orders"
             with mute_logger(ADAPTER_LOG):
                 self.env["oms.channel"]._cron_sync_orders()
-        self.assertEqual(platform.calls, 3)
+        self.assertEqual(len(platform.requests), 3)
         self.assertEqual(self.sleeps, [1.0, 2.0])
         self.assertEqual(self._staged(self.rest).external_ref, "PULL-1")
 
@@ -291,14 +258,7 @@ class TestHardeningApiFaults(OmsChannelsCommon):
 
     def test_pull_conflict_keeps_cursor(self):
         """A serialization failure during the pull: no cron error, nothing lost."""
-        original = OmsChannelOrderQueue._stage
-        calls = []
-
-        def conflicting(model, *args, **kwargs):
-            calls.append(1)
-            if len(calls) == 1:
-                model.env.cr.execute(RAISE_SERIALIZATION_FAILURE)
-            return original(model, *args, **kwargs)
+        conflicting, calls = conflicting_once(OmsChannelOrderQueue._stage)
 
         with FakePlatform() as platform:
             platform.add("GET", "/orders", (200, {}, {"orders": [self.order]}))

@@ -4,7 +4,7 @@ Each payload either imports correctly or leaves a ``failed`` staged record with 
 (translated) error; the cron never raises; no sales order exists without its
 ``imported`` staged record, and none without lines.
 
-Requirement of issue #7, then its test(s):
+What each test guards:
 
 - Shopify / WooCommerce / REST-JSON:
   test_hostile_values_in_every_field (any field: huge or negative numbers,
@@ -26,7 +26,7 @@ Requirement of issue #7, then its test(s):
 - translated errors:
   test_failure_messages_are_translated
 - 10 MB bodies:
-  TestHardeningLargeBodies (webhook over HTTP)
+  TestLargeWebhookBodies (webhook over HTTP)
 
 Hypothesis runs derandomized (same examples on every run) with modest counts;
 addons/oms_channels/tests/test_broken_payloads.py adds 300 arbitrary JSON bodies.
@@ -47,10 +47,14 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.oms_channels.adapters import ChannelError
 from odoo.addons.oms_channels.adapters.file_import import TEMPLATE_COLUMNS
 from odoo.addons.oms_channels.models.oms_channel import WEBHOOK_MAX_BYTES
-from odoo.addons.oms_channels.tests.common import OmsChannelsCommon, read_data
+from odoo.addons.oms_channels.tests.common import (
+    OmsChannelsCommon,
+    json_paths,
+    read_data,
+    set_json_path,
+)
 
 SETTINGS = settings(
     max_examples=25,
@@ -121,26 +125,6 @@ def isolated(test):
     return wrapper
 
 
-def _paths(data, prefix=()):
-    """Every key path of a JSON document."""
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    else:
-        return
-    for key, value in items:
-        yield prefix + (key,)
-        yield from _paths(value, prefix + (key,))
-
-
-def _set(document, path, value):
-    target = document
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-
-
 def _map_strings(data, function):
     """``data`` with every string value (not keys) replaced by function(value)."""
     if isinstance(data, dict):
@@ -153,7 +137,9 @@ def _map_strings(data, function):
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningBadInput(OmsChannelsCommon):
+class TestHostileInput(OmsChannelsCommon):
+    """Generated payloads, files and emails for every parser of the intake."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -210,15 +196,6 @@ class TestHardeningBadInput(OmsChannelsCommon):
         )
 
     # -- the invariant ---------------------------------------------------------
-    def _stage_like_webhook(self, channel, body):
-        """Stage as the webhook does: a body that is no order is kept as failed."""
-        Staged = self.env["oms.channel.order"]
-        try:
-            with self.env.cr.savepoint():
-                return Staged._stage(channel, body)
-        except ChannelError as exc:
-            return Staged._stage_invalid(channel, body, str(exc))
-
     def _process_and_check(self, staged):
         """Run the cron; each record imported (with lines) or failed with an error."""
         with mute_logger(*QUIET):
@@ -252,7 +229,7 @@ class TestHardeningBadInput(OmsChannelsCommon):
 
     def _stage_document(self, connector, document):
         channel, _original = self.documents[connector]
-        return self._stage_like_webhook(channel, json.dumps(document))
+        return self._stage_as_webhook(channel, json.dumps(document))
 
     # -- JSON connectors -------------------------------------------------------------
     @SETTINGS
@@ -263,10 +240,12 @@ class TestHardeningBadInput(OmsChannelsCommon):
         connector = data.draw(self.connectors)
         document = json.loads(json.dumps(self.documents[connector][1]))
         for _i in range(data.draw(st.integers(1, 3))):
-            paths = list(_paths(document))
+            paths = list(json_paths(document))
             if not paths:
                 break
-            _set(document, data.draw(st.sampled_from(paths)), data.draw(HOSTILE))
+            set_json_path(
+                document, data.draw(st.sampled_from(paths)), data.draw(HOSTILE)
+            )
         self._process_and_check(self._stage_document(connector, document))
 
     @SETTINGS
@@ -307,7 +286,7 @@ class TestHardeningBadInput(OmsChannelsCommon):
         body = json.dumps(self.documents[connector][1])
         truncated = body[: int(len(body) * cut)]
         channel = self.documents[connector][0]
-        staged = self._process_and_check(self._stage_like_webhook(channel, truncated))
+        staged = self._process_and_check(self._stage_as_webhook(channel, truncated))
         self.assertEqual(staged.state, "failed")
 
     @settings(SETTINGS, max_examples=12)
@@ -321,7 +300,7 @@ class TestHardeningBadInput(OmsChannelsCommon):
             ("woocommerce", ("currency",)),
         ):
             document = json.loads(json.dumps(self.documents[connector][1]))
-            _set(document, key, currency)
+            set_json_path(document, key, currency)
             staged = self._process_and_check(self._stage_document(connector, document))
             if currency.strip().upper() != "USD" and currency.strip():
                 self.assertEqual(staged.state, "failed", (connector, currency))
@@ -341,7 +320,7 @@ class TestHardeningBadInput(OmsChannelsCommon):
             ("woocommerce", ("line_items", 0, "quantity")),
         ):
             document = json.loads(json.dumps(self.documents[connector][1]))
-            _set(document, path, quantity)
+            set_json_path(document, path, quantity)
             staged = self._process_and_check(self._stage_document(connector, document))
             if staged.state == "imported":
                 quantities = staged.sale_order_id.order_line.filtered(
@@ -453,16 +432,14 @@ class TestHardeningBadInput(OmsChannelsCommon):
     )
     @isolated
     def test_generated_order_emails(self, subject, body, sender):
-        """Any e-mail to a channel alias: a draft quotation of the channel.
-
-        Only a mail without any sender is refused (the gateway then bounces it).
-        """
+        """Any e-mail to a channel alias is a draft quotation of the channel."""
+        # only a mail without any sender is refused (the gateway then bounces it)
         message = {
             "subject": subject,
             "body": body,
             "email_from": sender,
             "author_id": False,
-            "message_id": "<hardening@example.com>",
+            "message_id": "<hostile-input@example.com>",
         }
         Order = self.env["sale.order"]
         before = Order.search_count([])
@@ -505,7 +482,7 @@ class TestHardeningBadInput(OmsChannelsCommon):
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")
-class TestHardeningLargeBodies(HttpCase, OmsChannelsCommon):
+class TestLargeWebhookBodies(HttpCase, OmsChannelsCommon):
     """10 MB webhook bodies: refused with 413; kept as failed only when signed.
 
     A platform never sends an order that large: a signed one is kept as a

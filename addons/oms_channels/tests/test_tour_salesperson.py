@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .common import OmsTourCase
+from odoo.addons.oms_core.tests.common import OmsTourCase
 
 
 @tagged("post_install", "-at_install", "oms", "oms_tour")
@@ -10,7 +10,7 @@ class TestTourSalesperson(OmsTourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = cls._create_user(
+        cls.salesman = cls._create_tour_user(
             "tour_sales_chen", "sales_team.group_sale_salesman", "Chen Jing"
         )
         cls.channel = cls.env["oms.channel"].create(
@@ -23,8 +23,8 @@ class TestTourSalesperson(OmsTourCase):
                 "warehouse_id": cls.warehouse.id,
             }
         )
-        cls.customer = cls._create_customer("Zhang Wei (VIP)", oms_tier="vip")
-        cls.product = cls._create_product("Green Tea Gift Box", 120.0)
+        cls.customer = cls._create_tour_customer("Zhang Wei (VIP)", oms_tier="vip")
+        cls.product = cls._create_tour_product("Green Tea Gift Box", 120.0)
         cls.env["oms.priority.rule"].create(
             {
                 "name": "VIP customers",
@@ -42,8 +42,7 @@ class TestTourSalesperson(OmsTourCase):
         )
 
     def test_salesperson_enters_a_vip_phone_order(self):
-        """The salesperson enters a phone order for a VIP customer, sees it
-        urgent, reviews it and sees it approved with the review's warning."""
+        """A VIP phone order is urgent, and approved with the review's warning."""
         self.start_oms_tour("/odoo", "oms_salesperson_tour", login="tour_sales_chen")
         order = self.env["sale.order"].search([("partner_id", "=", self.customer.id)])
         self.assertRecordValues(
