@@ -64,14 +64,28 @@ class StockPicking(models.Model):
     oms_tracking_subscription_error = fields.Text(
         "Tracking Subscription Error", copy=False, readonly=True
     )
+    oms_tracking_subscribed_ref = fields.Char(
+        "Subscribed Tracking Number",
+        copy=False,
+        readonly=True,
+        help="The tracking number the provider accepted to follow.",
+    )
 
     @api.depends("state", "carrier_id", "carrier_tracking_ref")
     def _compute_oms_tracking_subscription_state(self):
+        """Waiting for the subscription once tracked, unless the provider already
+        follows this very number (rewriting the same values subscribes nothing
+        twice)."""
         for picking in self:
-            if picking._oms_needs_tracking():
-                picking.oms_tracking_subscription_state = "pending"
-            else:
+            if not picking._oms_needs_tracking():
                 picking.oms_tracking_subscription_state = False
+            elif (
+                picking.oms_tracking_subscription_state == "done"
+                and picking.oms_tracking_subscribed_ref == picking.carrier_tracking_ref
+            ):
+                picking.oms_tracking_subscription_state = "done"
+            else:
+                picking.oms_tracking_subscription_state = "pending"
 
     def _oms_needs_tracking(self):
         """Whether the picking is a done customer delivery with a tracking number
@@ -120,6 +134,7 @@ class StockPicking(models.Model):
                 {
                     "oms_tracking_subscription_state": "done",
                     "oms_tracking_subscription_error": False,
+                    "oms_tracking_subscribed_ref": picking.carrier_tracking_ref,
                 }
             )
 
@@ -169,7 +184,8 @@ class StockPicking(models.Model):
         Idempotent: a scan not newer than the last one applied is ignored, so
         repeated and out-of-order reports change nothing. ``delivered`` sets the
         delivered date (``_oms_set_delivered``, which also feeds the order's
-        on-time KPI); a new ``exception`` opens an exception on the order.
+        on-time KPI); each new ``exception`` scan opens an exception on the order
+        (or updates the open one).
 
         :param str status: a value of ``oms_tracking_status``, or False when the
             provider's status is unknown (the scan is recorded, the status kept)
@@ -179,14 +195,13 @@ class StockPicking(models.Model):
         for picking in self:
             if picking.oms_tracking_date and date <= picking.oms_tracking_date:
                 continue
-            previous = picking.oms_tracking_status
             values = {"oms_tracking_date": date, "oms_tracking_event": text}
             if status:
                 values["oms_tracking_status"] = status
             picking.write(values)
             if status == "delivered":
                 picking._oms_set_delivered(date)
-            elif status == "exception" and previous != "exception":
+            elif status == "exception":
                 picking._oms_open_tracking_exception(text)
 
     def _oms_open_tracking_exception(self, text):

@@ -268,9 +268,30 @@ class TestKuaidi100Subscription(Kuaidi100Common):
         self.assertFalse(self._shipped(number=False).oms_tracking_subscription_state)
 
     def test_number_entered_after_validation_is_subscribed(self):
-        """A tracking number typed in after the validation is queued as well."""
+        """A tracking number typed in after the validation is queued as well;
+        once subscribed, writing the same number again subscribes nothing twice,
+        a corrected number is subscribed anew."""
         picking = self._shipped(number=False)
         picking.carrier_tracking_ref = NUMBER
+        self.assertEqual(picking.oms_tracking_subscription_state, "pending")
+        with FakePlatform() as platform:
+            platform.add(
+                "POST",
+                "/poll",
+                (200, {}, fixture("kuaidi100_poll_subscribe_response.json")),
+            )
+            self.yto.oms_tracking_api_url = f"{platform.url}/poll"
+            self.env["stock.picking"]._cron_oms_tracking_subscribe()
+        self.assertEqual(
+            (
+                picking.oms_tracking_subscription_state,
+                picking.oms_tracking_subscribed_ref,
+            ),
+            ("done", NUMBER),
+        )
+        picking.write({"carrier_id": self.yto.id, "carrier_tracking_ref": NUMBER})
+        self.assertEqual(picking.oms_tracking_subscription_state, "done")
+        picking.carrier_tracking_ref = "YT9000000000002"
         self.assertEqual(picking.oms_tracking_subscription_state, "pending")
 
 
@@ -371,6 +392,18 @@ class TestKuaidi100Callback(HttpCase, Kuaidi100Common):
         self.assertEqual(exceptions.state, "open")
         self.assertIn(NUMBER, exceptions.message)
         self.assertIn("派件异常", exceptions.message)
+        # a reviewer deals with it; a newer problem scan opens a new one
+        exceptions.with_user(self.reviewer).action_override("客户已联系")
+        self._assert_acked(
+            self._push(
+                push_param("6", [("2026-11-15 09:00:00", "拒收，退回寄件人", "退回")])
+            )
+        )
+        reopened = picking.sale_id.oms_exception_ids.filtered(
+            lambda e: e.code == "tracking_exception" and e.state == "open"
+        )
+        self.assertEqual(len(reopened), 1)
+        self.assertIn("退回寄件人", reopened.message)
 
     def test_repeated_and_late_pushes_change_nothing(self):
         """A push older than the one applied (or the same again) is acknowledged
