@@ -163,7 +163,7 @@ class DeliveryCarrier(models.Model):
         )
         form = kuaidi100.subscribe_form(
             carrier.oms_kuaidi100_company,
-            picking.carrier_tracking_ref.strip(),
+            picking.carrier_tracking_ref,
             carrier.oms_kuaidi100_key,
             carrier.oms_tracking_callback_url,
             carrier.oms_kuaidi100_salt,

@@ -34,6 +34,8 @@ class StockPicking(models.Model):
 
     _inherit = "stock.picking"
 
+    # indexed: each push of the provider finds its deliveries by this number
+    carrier_tracking_ref = fields.Char(index="btree_not_null")
     oms_tracking_status = fields.Selection(
         OMS_TRACKING_STATUS,
         string="Carrier Status",
