@@ -13,3 +13,4 @@ from . import test_channel
 from . import test_batch_import
 from . import test_tour_salesperson
 from . import test_tour_channel_webhook
+from . import test_tracking_kuaidi100
