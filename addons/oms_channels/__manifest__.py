@@ -17,13 +17,11 @@
         "views/oms_channel_order_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
-        "views/stock_picking_tracking_views.xml",
         "views/delivery_carrier_views.xml",
         "report/sale_report_views.xml",
         "views/oms_channels_menus.xml",
         "data/oms_channel_data.xml",
         "data/oms_cancel_reason_data.xml",
-        "data/stock_picking_tracking_data.xml",
     ],
     "demo": ["demo/oms_channel_demo.xml"],
     "assets": {

@@ -6,4 +6,3 @@ from . import oms_channel_order
 from . import sale_order
 from . import stock_picking
 from . import delivery_carrier
-from . import stock_picking_tracking
