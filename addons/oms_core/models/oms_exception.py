@@ -367,7 +367,10 @@ class OmsException(models.Model):
         if self.filtered(lambda e: e.code != "stock"):
             raise UserError(self.env._("Only stock exceptions can be back-ordered."))
         orders = self.order_id
-        orders.write({"oms_backorder_accepted": True, "picking_policy": "direct"})
+        # sudo: the decision is recorded by this action only (sale.order.write)
+        orders.sudo().write(
+            {"oms_backorder_accepted": True, "picking_policy": "direct"}
+        )
         self._close("ship_available")
         orders.action_oms_review()
         return True

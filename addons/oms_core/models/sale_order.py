@@ -43,6 +43,19 @@ OMS_REVIEWED_ORDER_FIELDS = {
     "oms_order_type",
 }
 
+# What the review recorded on the order: written by the review and the
+# resolution actions only (in superuser mode), never by a plain write (see
+# ``SaleOrder.write``).
+OMS_REVIEW_STATE_FIELDS = {
+    "oms_reviewed_date",
+    "oms_review_pending",
+    "oms_approval_snapshot",
+    "oms_auto_approved",
+    "oms_touch_count",
+    "oms_backorder_accepted",
+    "oms_cancel_reason_id",
+}
+
 # Orders the server is working on, by purpose, for the duration of one call
 # (``SaleOrder._oms_mark``): kept on the cursor, out of reach of any client,
 # unlike a context key.
@@ -388,6 +401,22 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
+        """Guard what the review recorded (``OMS_REVIEW_STATE_FIELDS``): the
+        review and the actions write it in superuser mode, a plain write (RPC
+        included) is refused. A change of a reviewed fact after approval sends
+        the order back to review."""
+        guarded = OMS_REVIEW_STATE_FIELDS & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an order are recorded by its review and "
+                    "cannot be changed directly.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(guarded)
+                    ),
+                )
+            )
         res = super().write(vals)
         if OMS_REVIEWED_ORDER_FIELDS & set(vals):
             self._oms_changed_after_approval()
@@ -416,8 +445,9 @@ class SaleOrder(models.Model):
             to_confirm._oms_subscribe_customers()
             to_confirm._oms_confirm_reviewed()
             touched = to_confirm.filtered("oms_touch_count")
-            (to_confirm - touched).oms_auto_approved = True
-            touched.oms_auto_approved = False
+            # sudo: the review's own record (see write)
+            (to_confirm - touched).sudo().oms_auto_approved = True
+            touched.sudo().oms_auto_approved = False
         return True
 
     def action_confirm(self):
@@ -769,7 +799,8 @@ class SaleOrder(models.Model):
                     )
                 )
         self.filtered("locked").action_unlock()
-        self.write({"oms_cancel_reason_id": reason.id})
+        # sudo: the reason is recorded by the cancellation only (see write)
+        self.sudo().write({"oms_cancel_reason_id": reason.id})
         with self._oms_mark(OMS_MARK_CANCELLING):
             self.with_context(disable_cancel_warning=True).action_cancel()
         now = fields.Datetime.now()
@@ -872,7 +903,8 @@ class SaleOrder(models.Model):
             }
             if not blocked and not order.oms_approval_snapshot:
                 values["oms_approval_snapshot"] = order._oms_take_snapshot()
-            order.write(values)
+            # sudo: the review's own record (see write)
+            order.sudo().write(values)
             if (
                 auto_confirm
                 and not blocked
@@ -1170,7 +1202,7 @@ class SaleOrder(models.Model):
             if not changes:
                 continue
             order._oms_touch()
-            order.oms_review_pending = True
+            order.sudo().oms_review_pending = True  # the review's own record
             order.message_post(
                 body=self.env._(
                     "Changed after approval, sent back to review: %(changes)s",

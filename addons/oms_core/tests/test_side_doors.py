@@ -78,6 +78,22 @@ class TestSideDoors(OmsCommon):
         self.assertEqual(orders.mapped("state"), ["sale"] * 3)
         self.assertEqual(sorted(evaluated), sorted(orders.ids))
 
+    def test_plain_write_of_review_record_refused(self):
+        """A salesperson erases the approval snapshot of a confirmed order to
+        change it unreviewed: refused, and the change is reviewed again."""
+        order = self._confirmed_order()
+        as_salesman = order.with_user(self.salesman)
+        for vals in (
+            {"oms_approval_snapshot": False},
+            {"oms_reviewed_date": False},
+            {"oms_review_pending": False},
+            {"oms_cancel_reason_id": self.reason.id},
+        ):
+            with self.assertRaises(AccessError):
+                as_salesman.write(vals)
+        as_salesman.order_line.product_uom_qty = 30
+        self.assertEqual(order.oms_stage, "on_hold")
+
     # ------------------------------------------------------------------ exceptions
 
     def test_plain_write_of_exception_outcome_refused(self):
