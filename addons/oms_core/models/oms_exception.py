@@ -19,6 +19,21 @@ OMS_RESOLUTIONS = [
     ("contact", "Customer contacted"),
     ("cancel", "Order cancelled"),
 ]
+# What the review decided and how the exception was cleared: written only by
+# the review and by the resolution actions (in superuser mode, once they
+# checked the user), never by a plain write (see ``write``).
+OMS_EXCEPTION_GUARDED_FIELDS = {
+    "order_id",
+    "rule_id",
+    "code",
+    "severity",
+    "message",
+    "state",
+    "resolution",
+    "resolved_uid",
+    "resolved_date",
+    "is_escalated",
+}
 
 
 class OmsException(models.Model):
@@ -71,6 +86,76 @@ class OmsException(models.Model):
         "res.groups", compute="_compute_approver_group_id"
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Only the review creates exceptions already closed (see ``write``)."""
+        if not self.env.su:
+            for vals in vals_list:
+                closed = {"resolution", "resolved_uid", "resolved_date"} & {
+                    key for key, value in vals.items() if value
+                }
+                if closed or vals.get("state", "open") != "open":
+                    raise AccessError(
+                        self.env._(
+                            "An order exception is created open: it is resolved "
+                            "through its actions."
+                        )
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """Guard what the review decided and how the exception was cleared.
+
+        ``OMS_EXCEPTION_GUARDED_FIELDS`` change only through the review and the
+        resolution actions, which check the user (approver group, four eyes)
+        and then write in superuser mode. A plain write of them, RPC included,
+        is refused to everyone, reviewers and managers alike; the owner, the
+        deadline and the note stay editable.
+        """
+        guarded = OMS_EXCEPTION_GUARDED_FIELDS & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an order exception change only through its "
+                    "actions (Override, Wait for Stock, Substitute Product, "
+                    "Ship Available, Cancel Order).",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(guarded)
+                    ),
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_manager(self):
+        """Only OMS managers delete exceptions, and the order's chatter keeps
+        a trace of it."""
+        if not self.env.su and not self.env.user.has_group(
+            "oms_core.group_oms_manager"
+        ):
+            raise AccessError(
+                self.env._("Only OMS managers can delete order exceptions.")
+            )
+        for exception in self:
+            exception.order_id.message_post(
+                body=self.env._(
+                    "Exception deleted by %(user)s (%(state)s): %(message)s",
+                    user=self.env.user.name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        exception.state
+                    ],
+                    message=exception.message,
+                )
+            )
+
+    def unlink(self):
+        """A deleted blocking exception may end the hold of its order."""
+        orders = self.order_id
+        result = super().unlink()
+        orders.exists()._oms_sync_hold_reservation()
+        return result
+
     @api.depends("code")
     def _compute_check_type(self):
         types = dict(OMS_CHECK_TYPES)
@@ -111,7 +196,8 @@ class OmsException(models.Model):
     @api.model
     def _get_owner(self, order, rule):
         """Owner of a new exception: the rule's owner, else the least busy member
-        of the approver group who did not create the order, else the salesperson."""
+        of the approver group who may approve the order (neither its creator nor
+        its salesperson, see ``_check_four_eyes``), else the salesperson."""
         if rule.user_id:
             return rule.user_id
         group = rule.approver_group_id or self.env.ref("oms_core.group_oms_reviewer")
@@ -120,6 +206,7 @@ class OmsException(models.Model):
                 lambda u: u.active and not u.share and order.company_id in u.company_ids
             )
             - order.create_uid
+            - order.user_id
             - self.env.ref("base.user_root")
         )
         if not candidates:
@@ -161,18 +248,40 @@ class OmsException(models.Model):
     # Resolutions
     # ------------------------------------------------------------------
     def _check_can_act(self):
+        """Whether the user may act on these exceptions: an order reviewer, in
+        the approver group of each exception's rule, who is neither the order's
+        creator nor its salesperson (four eyes), on open exceptions.
+
+        :raise AccessError: not a reviewer, or outside the approver group
+        :raise UserError: own order, or exception not open
+        """
         if not self.env.user.has_group("oms_core.group_oms_reviewer"):
             raise AccessError(
                 self.env._("Only order reviewers can act on order exceptions.")
             )
         if self.filtered(lambda e: e.state != "open"):
             raise UserError(self.env._("This exception is already closed."))
+        for exception in self:
+            if exception.approver_group_id not in self.env.user.groups_id:
+                raise AccessError(
+                    self.env._(
+                        "Only members of %(group)s can act on this exception.",
+                        group=exception.approver_group_id.full_name,
+                    )
+                )
+        self.order_id._oms_check_four_eyes()
+
+    def _write_resolution(self, vals):
+        """Write resolution fields once the action checked the user
+        (``_check_can_act``): superuser mode, as ``write`` refuses them to
+        everyone else. ``vals`` never comes from the client."""
+        return self.sudo().write(vals)
 
     def _close(self, resolution, note=None, state="resolved"):
         """Record a human resolution (who, when, note) and count the touch."""
         now = fields.Datetime.now()
         for exception in self:
-            exception.write(
+            exception._write_resolution(
                 {
                     "state": state,
                     "resolution": resolution,
@@ -199,7 +308,8 @@ class OmsException(models.Model):
         """Close exceptions that no longer apply (re-review): resolved by system."""
         if not self:
             return
-        self.write(
+        # the review clears what no longer fails: a system decision
+        self.sudo().write(
             {
                 "state": "resolved",
                 "resolution": "system",
@@ -218,7 +328,8 @@ class OmsException(models.Model):
         """Override these exceptions and re-review their orders.
 
         Only members of the rule's approver group may override, with a reason,
-        and never on an order they created themselves (no self-approval).
+        and never on an order they created or sell themselves (four eyes, see
+        ``_check_can_act``).
 
         :param str note: the reason, required
         :raise AccessError: outside the approver group
@@ -229,18 +340,6 @@ class OmsException(models.Model):
             raise UserError(
                 self.env._("A reason is required to override an exception.")
             )
-        for exception in self:
-            if exception.approver_group_id not in self.env.user.groups_id:
-                raise AccessError(
-                    self.env._(
-                        "Only members of %(group)s can override this exception.",
-                        group=exception.approver_group_id.full_name,
-                    )
-                )
-            if exception.order_id.create_uid == self.env.user:
-                raise UserError(
-                    self.env._("You cannot approve an order you created yourself.")
-                )
         self._close("override", note, state="overridden")
         self.order_id.action_oms_review()
         return True
@@ -251,7 +350,9 @@ class OmsException(models.Model):
         if self.filtered(lambda e: e.code != "stock"):
             raise UserError(self.env._("Only stock exceptions can wait for stock."))
         for exception in self:
-            exception.write({"resolution": "wait_stock", "resolved_uid": self.env.uid})
+            exception._write_resolution(
+                {"resolution": "wait_stock", "resolved_uid": self.env.uid}
+            )
             exception.order_id._oms_touch()
             exception.order_id.message_post(
                 body=self.env._(
@@ -266,7 +367,10 @@ class OmsException(models.Model):
         if self.filtered(lambda e: e.code != "stock"):
             raise UserError(self.env._("Only stock exceptions can be back-ordered."))
         orders = self.order_id
-        orders.write({"oms_backorder_accepted": True, "picking_policy": "direct"})
+        # sudo: the decision is recorded by this action only (sale.order.write)
+        orders.sudo().write(
+            {"oms_backorder_accepted": True, "picking_policy": "direct"}
+        )
         self._close("ship_available")
         orders.action_oms_review()
         return True
@@ -284,7 +388,7 @@ class OmsException(models.Model):
             note=self.message,
             user_id=(self.user_id or self.env.user).id,
         )
-        self.write({"resolution": "contact", "resolved_uid": self.env.uid})
+        self._write_resolution({"resolution": "contact", "resolved_uid": self.env.uid})
         order._oms_touch()
         return {
             "type": "ir.actions.act_window",
@@ -381,5 +485,6 @@ class OmsException(models.Model):
                     message=exception.message,
                 )
             )
-        overdue.is_escalated = True
+        # escalation is the scheduler's decision
+        overdue.sudo().is_escalated = True
         return True

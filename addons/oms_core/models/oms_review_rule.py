@@ -28,14 +28,16 @@ class OmsReviewRule(models.Model):
     """
 
     _name = "oms.review.rule"
-    _inherit = ["oms.order.domain.mixin"]
+    _inherit = ["oms.order.domain.mixin", "mail.thread"]
     _description = "Order Review Rule"
     _order = "sequence, id"
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    # switching a rule off is a manager's decision (access rights), traced in
+    # the rule's chatter
+    active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
         "res.company",
         help="Leave empty to apply the rule in every company.",
@@ -50,6 +52,7 @@ class OmsReviewRule(models.Model):
         OMS_SEVERITIES,
         required=True,
         default="block",
+        tracking=True,
         help="Block: the order is held until the exception is resolved or overridden. "
         "Warning: the order goes on, the exception is only reported.",
     )

@@ -1,5 +1,12 @@
 from odoo import fields, models
 
+OMS_CANCEL_REVIEW_STAGES = [
+    ("any", "Every order"),
+    ("approved", "Approved or confirmed orders"),
+    ("confirmed", "Confirmed orders"),
+    ("none", "No order (amount only)"),
+]
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -22,4 +29,23 @@ class ResCompany(models.Model):
         string="Exception Deadline (hours)",
         default=24.0,
         help="Deadline of exceptions raised without a rule (e.g. by a channel).",
+    )
+    oms_hold_release_reservation = fields.Boolean(
+        string="Release Reservations of Held Orders",
+        help="When a confirmed order goes back on hold, release the stock its "
+        "deliveries reserved so that it serves other orders; reserve it again "
+        "when the hold is released.",
+    )
+    oms_cancel_review_stage = fields.Selection(
+        OMS_CANCEL_REVIEW_STAGES,
+        string="Reviewer Cancels From",
+        default="approved",
+        help="From this stage on, only an order reviewer who is not the "
+        "order's salesperson may cancel it.",
+    )
+    oms_cancel_review_amount = fields.Monetary(
+        string="Reviewer Cancels Above",
+        currency_field="currency_id",
+        help="Orders of this total or more (company currency) are cancelled "
+        "only by an order reviewer who is not their salesperson; 0: no limit.",
     )

@@ -19,3 +19,14 @@ class ResConfigSettings(models.TransientModel):
     oms_exception_deadline_hours = fields.Float(
         related="company_id.oms_exception_deadline_hours", readonly=False
     )
+    oms_hold_release_reservation = fields.Boolean(
+        related="company_id.oms_hold_release_reservation", readonly=False
+    )
+    oms_cancel_review_stage = fields.Selection(
+        related="company_id.oms_cancel_review_stage", readonly=False
+    )
+    oms_cancel_review_amount = fields.Monetary(
+        related="company_id.oms_cancel_review_amount",
+        currency_field="currency_id",
+        readonly=False,
+    )

@@ -1,9 +1,10 @@
 import json
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
 from .oms_order_type import OMS_INVOICE_POLICY, OMS_ORDER_TYPES, OMS_PAYMENT_POLICY
@@ -41,6 +42,26 @@ OMS_REVIEWED_ORDER_FIELDS = {
     "warehouse_id",
     "oms_order_type",
 }
+
+# What the review recorded on the order: written by the review and the
+# resolution actions only (in superuser mode), never by a plain write (see
+# ``SaleOrder.write``).
+OMS_REVIEW_STATE_FIELDS = {
+    "oms_reviewed_date",
+    "oms_review_pending",
+    "oms_approval_snapshot",
+    "oms_auto_approved",
+    "oms_touch_count",
+    "oms_backorder_accepted",
+    "oms_cancel_reason_id",
+}
+
+# Orders the server is working on, by purpose, for the duration of one call
+# (``SaleOrder._oms_mark``): kept on the cursor, out of reach of any client,
+# unlike a context key.
+OMS_MARK_REVIEWED = "oms_core.reviewed"  # the review approved them just now
+OMS_MARK_RESOLVING = "oms_core.resolving"  # a reviewer's resolution edits them
+OMS_MARK_CANCELLING = "oms_core.cancelling"  # cancelled with a reason
 
 
 class SaleOrder(models.Model):
@@ -380,6 +401,22 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
+        """Guard what the review recorded (``OMS_REVIEW_STATE_FIELDS``): the
+        review and the actions write it in superuser mode, a plain write (RPC
+        included) is refused. A change of a reviewed fact after approval sends
+        the order back to review."""
+        guarded = OMS_REVIEW_STATE_FIELDS & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an order are recorded by its review and "
+                    "cannot be changed directly.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(guarded)
+                    ),
+                )
+            )
         res = super().write(vals)
         if OMS_REVIEWED_ORDER_FIELDS & set(vals):
             self._oms_changed_after_approval()
@@ -406,24 +443,27 @@ class SaleOrder(models.Model):
         to_confirm = self._oms_run_review(auto_confirm=True)
         if to_confirm:
             to_confirm._oms_subscribe_customers()
-            to_confirm.with_context(oms_skip_review=True).action_confirm()
+            to_confirm._oms_confirm_reviewed()
             touched = to_confirm.filtered("oms_touch_count")
-            (to_confirm - touched).oms_auto_approved = True
-            touched.oms_auto_approved = False
+            # sudo: the review's own record (see write)
+            (to_confirm - touched).sudo().oms_auto_approved = True
+            touched.sudo().oms_auto_approved = False
         return True
 
     def action_confirm(self):
         """Review before confirming (see readme).
 
-        Orders with an open blocking exception are not confirmed: they stay on
-        hold with their exceptions, and the user gets a warning notification
-        (the method then returns that client action instead of True). With no
-        active rule, confirmation is exactly Odoo's. Context key
-        ``oms_skip_review``: confirm without reviewing (used by the review).
+        Every quotation is reviewed first, except the ones the review approved
+        just now in this same call (``_oms_confirm_reviewed``): no context key
+        switches the review off. Orders with an open blocking exception are not
+        confirmed: they stay on hold with their exceptions, and the user gets a
+        warning notification (the method then returns that client action
+        instead of True). With no active rule, confirmation is exactly Odoo's.
         """
-        if self.env.context.get("oms_skip_review"):
-            return super().action_confirm()
-        self.filtered(lambda o: o.state in ("draft", "sent"))._oms_run_review()
+        reviewed = self._oms_filter_marked(OMS_MARK_REVIEWED)
+        (self - reviewed).filtered(
+            lambda o: o.state in ("draft", "sent")
+        )._oms_run_review()
         blocked = self.filtered("oms_has_blocking_exception")
         result = True
         if self - blocked:
@@ -431,6 +471,51 @@ class SaleOrder(models.Model):
         if blocked:
             return blocked._oms_notify_blocked()
         return result
+
+    def _oms_confirm_reviewed(self):
+        """Confirm orders that the review approved just now, without reviewing
+        them a second time (``action_confirm``, Odoo's whole chain).
+
+        Private: the caller vouches that ``_oms_run_review`` found no blocking
+        exception on these orders and that nothing changed since. A blocking
+        exception still stops the confirmation.
+
+        :return: the result of ``action_confirm``
+        """
+        with self._oms_mark(OMS_MARK_REVIEWED):
+            return self.action_confirm()
+
+    @contextmanager
+    def _oms_mark(self, purpose):
+        """Mark the orders for ``purpose`` while the ``with`` block runs.
+
+        The marks live on the database cursor of this call, where no client can
+        put them (a client chooses its context, not the server's memory), and
+        are removed when the block ends.
+
+        :param str purpose: one of the ``OMS_MARK_*`` constants
+        """
+        marked = self.env.cr.cache.setdefault(purpose, set())
+        added = set(self.ids) - marked
+        marked.update(added)
+        try:
+            yield self
+        finally:
+            marked.difference_update(added)
+
+    def _oms_filter_marked(self, purpose):
+        """The orders of ``self`` marked for ``purpose`` (see ``_oms_mark``).
+
+        :rtype: sale.order
+        """
+        marked = self.env.cr.cache.get(purpose) or ()
+        return self.filtered(lambda o: o.id in marked)
+
+    def action_cancel(self):
+        """Cancel only with a reason: Odoo's plain cancellation (its button,
+        its cancel wizard, RPC) is refused unless ``_oms_cancel`` runs it."""
+        self._oms_check_cancel_reason()
+        return super().action_cancel()
 
     def action_oms_open_exceptions(self):
         self.ensure_one()
@@ -574,6 +659,7 @@ class SaleOrder(models.Model):
         )[:1]
         if existing:
             existing.write({"message": message, "severity": severity})
+            self._oms_sync_hold_reservation()
             return existing
         no_rule = self.env["oms.review.rule"]
         exception = OmsException.create(
@@ -587,10 +673,113 @@ class SaleOrder(models.Model):
             }
         )
         exception._schedule_owner_activity()
+        self._oms_sync_hold_reservation()
         return exception
+
+    def _oms_check_cancel_reason(self):
+        """Refuse to cancel orders outside ``_oms_cancel``: every cancellation
+        records a reason (the *Cancel with Reason* wizard, or the intake when a
+        channel cancels). Orders cancelled already pass (nothing to cancel).
+
+        :raise UserError: an order would be cancelled without a reason
+        """
+        orders = self.filtered(lambda o: o.state != "cancel") - self._oms_filter_marked(
+            OMS_MARK_CANCELLING
+        )
+        if orders:
+            raise UserError(
+                self.env._(
+                    "%(orders)s: an order is cancelled with a reason. Use the "
+                    "Cancel with Reason button of the order.",
+                    orders=", ".join(orders.mapped("name")),
+                )
+            )
+
+    def _oms_check_four_eyes(self):
+        """Four eyes: whoever clears an exception of an order is neither its
+        creator nor its salesperson.
+
+        :raise UserError: the user created the order or is its salesperson
+        """
+        user = self.env.user
+        for order in self:
+            if order.create_uid == user:
+                raise UserError(
+                    self.env._("You cannot approve an order you created yourself.")
+                )
+            if order.user_id == user:
+                raise UserError(
+                    self.env._(
+                        "You are the salesperson of order %(order)s: another "
+                        "reviewer must approve it.",
+                        order=order.name,
+                    )
+                )
+
+    def _oms_cancel_needs_reviewer(self):
+        """Hook: whether cancelling the order needs a reviewer who is not its
+        salesperson: past the company's stage, or above its amount
+        (*Settings > Sales > Order Management*).
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        stage = company.oms_cancel_review_stage
+        if stage == "any":
+            return True
+        if stage == "confirmed" and self.state == "sale":
+            return True
+        if stage == "approved" and (
+            self.state == "sale" or self.oms_stage == "approved"
+        ):
+            return True
+        limit = company.oms_cancel_review_amount
+        if not limit:
+            return False
+        amount = self.currency_id._convert(
+            self.amount_total,
+            company.currency_id,
+            company,
+            self.date_order or fields.Date.context_today(self),
+        )
+        return company.currency_id.compare_amounts(amount, limit) >= 0
+
+    def _oms_check_can_cancel(self):
+        """Refuse the cancellation of an order past the company's stage or
+        amount to anyone but a reviewer who is not its salesperson.
+
+        :raise AccessError: the user is not an order reviewer
+        :raise UserError: the reviewer is the order's salesperson
+        """
+        user = self.env.user
+        for order in self.filtered(lambda o: o.state != "cancel"):
+            if not order._oms_cancel_needs_reviewer():
+                continue
+            if not user.has_group("oms_core.group_oms_reviewer"):
+                raise AccessError(
+                    self.env._(
+                        "Order %(order)s is approved or large: only an order "
+                        "reviewer may cancel it.",
+                        order=order.name,
+                    )
+                )
+            if order.user_id == user:
+                raise UserError(
+                    self.env._(
+                        "You are the salesperson of order %(order)s: another "
+                        "reviewer must cancel it.",
+                        order=order.name,
+                    )
+                )
 
     def _oms_cancel(self, reason):
         """Hook: cancel the orders for ``reason`` and release their reservations.
+
+        The only way to cancel an order (``action_cancel`` refuses the others,
+        see ``_oms_check_cancel_reason``). Server code calls it for a decision
+        taken elsewhere (a channel cancelled the order); a user goes through the
+        wizard, which first checks ``_oms_check_can_cancel``.
 
         :param reason: oms.cancel.reason record
         :raise UserError: once something has been shipped
@@ -610,8 +799,10 @@ class SaleOrder(models.Model):
                     )
                 )
         self.filtered("locked").action_unlock()
-        self.write({"oms_cancel_reason_id": reason.id})
-        self.with_context(disable_cancel_warning=True).action_cancel()
+        # sudo: the reason is recorded by the cancellation only (see write)
+        self.sudo().write({"oms_cancel_reason_id": reason.id})
+        with self._oms_mark(OMS_MARK_CANCELLING):
+            self.with_context(disable_cancel_warning=True).action_cancel()
         now = fields.Datetime.now()
         # closing the exceptions is a consequence of the cancellation
         exceptions = self.sudo().oms_exception_ids.filtered(lambda e: e.state == "open")
@@ -712,7 +903,8 @@ class SaleOrder(models.Model):
             }
             if not blocked and not order.oms_approval_snapshot:
                 values["oms_approval_snapshot"] = order._oms_take_snapshot()
-            order.write(values)
+            # sudo: the review's own record (see write)
+            order.sudo().write(values)
             if (
                 auto_confirm
                 and not blocked
@@ -720,7 +912,52 @@ class SaleOrder(models.Model):
                 and order._oms_can_auto_confirm()
             ):
                 batch.promise(order)
+        self.filtered(lambda o: o.state == "sale")._oms_sync_hold_reservation()
         return batch.promised_orders
+
+    def _oms_sync_hold_reservation(self):
+        """Hook: make the reservations of confirmed orders follow their hold.
+
+        With *Release Reservations of Held Orders* (company setting), the
+        deliveries of an order on hold give their reserved stock back, for other
+        orders, and are not reserved again (``stock.move._action_assign``) until
+        the hold ends; then they are reserved again.
+        """
+        for order in self.filtered(lambda o: o.state == "sale"):
+            # sudo: the reservation follows the review's decision, whoever
+            # triggered the review (a salesperson may not reserve stock)
+            deliveries = (
+                order.sudo()
+                ._oms_get_customer_deliveries(include_returns=True)
+                .filtered(lambda p: p.state not in ("done", "cancel"))
+            )
+            if order.oms_has_blocking_exception:
+                to_release = deliveries.filtered(lambda p: not p.oms_hold_unreserved)
+                if not order.company_id.oms_hold_release_reservation or not (
+                    to_release
+                ):
+                    continue
+                to_release.do_unreserve()
+                to_release.oms_hold_unreserved = True
+                order.message_post(
+                    body=self.env._(
+                        "On hold: the stock reserved by %(pickings)s is released "
+                        "for other orders.",
+                        pickings=", ".join(to_release.mapped("name")),
+                    )
+                )
+            else:
+                held = deliveries.filtered("oms_hold_unreserved")
+                if not held:
+                    continue
+                held.oms_hold_unreserved = False
+                held.action_assign()
+                order.message_post(
+                    body=self.env._(
+                        "Hold released: %(pickings)s reserved again.",
+                        pickings=", ".join(held.mapped("name")),
+                    )
+                )
 
     def _oms_get_blocking(self):
         return self.oms_exception_ids.filtered(
@@ -950,10 +1187,10 @@ class SaleOrder(models.Model):
 
         Approved: confirmed, or a quotation the review approved without
         confirming it. The review runs again (it confirms nothing by itself).
+        Orders a reviewer is changing as part of a resolution (the substitute
+        wizard, see ``_oms_mark``) are left to that resolution's own review.
         """
-        if self.env.context.get("oms_skip_rereview"):
-            return
-        orders = self.filtered(
+        orders = (self - self._oms_filter_marked(OMS_MARK_RESOLVING)).filtered(
             lambda o: (
                 o.state in ("draft", "sent", "sale")
                 and o.oms_reviewed_date
@@ -965,7 +1202,7 @@ class SaleOrder(models.Model):
             if not changes:
                 continue
             order._oms_touch()
-            order.oms_review_pending = True
+            order.sudo().oms_review_pending = True  # the review's own record
             order.message_post(
                 body=self.env._(
                     "Changed after approval, sent back to review: %(changes)s",

@@ -20,10 +20,12 @@ class StockMove(models.Model):
 
     def _action_assign(self, force_qty=False):
         """Serve the moves by priority then order date when stock is short (e.g.
-        when stock arrives and waiting orders are reserved)."""
-        return super(StockMove, self._oms_sorted_for_reservation())._action_assign(
-            force_qty=force_qty
-        )
+        when stock arrives and waiting orders are reserved). The deliveries whose
+        reservation a hold released are not reserved until the hold ends
+        (``stock.picking.oms_hold_unreserved``)."""
+        moves = self._oms_sorted_for_reservation()
+        held = moves.filtered(lambda m: m.picking_id.oms_hold_unreserved)
+        return super(StockMove, moves - held)._action_assign(force_qty=force_qty)
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)

@@ -22,6 +22,49 @@ class StockPicking(models.Model):
         "or by hand.",
     )
     oms_shipment_mail_sent = fields.Boolean(string="Shipment E-mail Sent", copy=False)
+    oms_on_hold = fields.Boolean(
+        string="Order on Hold",
+        compute="_compute_oms_on_hold",
+        search="_search_oms_on_hold",
+        compute_sudo=True,
+        help="The order of this delivery has an open blocking exception: the "
+        "delivery cannot be validated until a reviewer clears it.",
+    )
+    oms_hold_unreserved = fields.Boolean(
+        string="Reservation Released by Hold",
+        readonly=True,
+        copy=False,
+        help="The hold of the order released the reservation of this delivery; "
+        "it is reserved again when the hold ends.",
+    )
+
+    def _compute_oms_on_hold(self):
+        # sudo (compute_sudo): the flag is shown to warehouse users who may not
+        # read the sales order itself
+        for picking in self:
+            picking.oms_on_hold = (
+                picking.state not in ("done", "cancel")
+                and picking._oms_is_customer_delivery(include_returns=True)
+                and picking.sale_id.oms_has_blocking_exception
+            )
+
+    def _search_oms_on_hold(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        # sudo: which orders are held, not what they contain
+        held = (
+            self.env["sale.order"]
+            .sudo()
+            ._search([("oms_has_blocking_exception", "=", True)])
+        )
+        domain = [
+            ("sale_id", "in", held),
+            ("picking_type_code", "=", "outgoing"),
+            ("state", "not in", ("done", "cancel")),
+        ]
+        if (operator == "=") == value:
+            return domain
+        return ["!", *(["&"] * (len(domain) - 1)), *domain]
 
     @api.depends("sale_id.oms_priority")
     def _compute_priority(self):
@@ -111,6 +154,30 @@ class StockPicking(models.Model):
             for move in self.move_ids.filtered(lambda m: m.state != "cancel")
         )
 
+    def _oms_check_not_on_hold(self):
+        """Refuse to validate the delivery of an order on hold (an open
+        blocking exception, e.g. a change after approval).
+
+        :raise UserError: a delivery of ``self`` is on hold
+        """
+        held = self.filtered("oms_on_hold")
+        if held:
+            # sudo: the name of the order, for warehouse users who may not read it
+            orders = held.sudo().sale_id
+            raise UserError(
+                self.env._(
+                    "Order %(orders)s is on hold: a blocking exception must be "
+                    "cleared by a reviewer before %(pickings)s can be validated.",
+                    orders=", ".join(orders.mapped("name")),
+                    pickings=", ".join(held.mapped("name")),
+                )
+            )
+
+    def button_validate(self):
+        """Refuse the delivery of an order on hold before any wizard opens."""
+        self._oms_check_not_on_hold()
+        return super().button_validate()
+
     def _pre_action_done_hook(self):
         """Extends the validation hook with the OMS shipping and payment checks."""
         self._oms_check_can_ship()
@@ -119,7 +186,9 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------ done
 
     def _action_done(self):
-        """Invoice the delivered quantities of orders invoiced on delivery."""
+        """Refuse the deliveries of orders on hold; invoice the delivered
+        quantities of orders invoiced on delivery."""
+        self._oms_check_not_on_hold()
         result = super()._action_done()
         deliveries = self._oms_filter_customer_deliveries().filtered(
             lambda p: p.state == "done"

@@ -116,7 +116,7 @@ class TestReviewBatch(OmsCommon):
         orders = self._create_order() | self._create_order()
         orders |= self._create_order(partner_id=other.id)
         reference = self._create_order()
-        reference.with_context(oms_skip_review=True).action_confirm()
+        reference.action_confirm()
         SaleOrder = type(self.env["sale.order"])
         subscribe = SaleOrder.message_subscribe
         subscribed = []

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.sale_order import OMS_MARK_RESOLVING
+
 
 class OmsExceptionSubstitute(models.TransientModel):
     """Replace a product of the order by an alternative, then re-review."""
@@ -42,22 +44,29 @@ class OmsExceptionSubstitute(models.TransientModel):
         exception._check_can_act()
         line = self.line_id
         order = line.order_id
+        if order != exception.order_id:
+            raise UserError(
+                self.env._("The line to substitute is not on the exception's order.")
+            )
         if order.state not in ("draft", "sent", "sale"):
             raise UserError(self.env._("Only open orders can be changed."))
         old = line.product_id.display_name
-        lines = line.with_context(oms_skip_rereview=True)
-        if order.state == "sale":
-            # confirmed lines keep their product: add the substitute, zero the old one
-            lines.copy(
-                {
-                    "order_id": order.id,
-                    "product_id": self.product_id.id,
-                    "product_uom_qty": line.product_uom_qty - line.qty_delivered,
-                }
-            )
-            lines.product_uom_qty = line.qty_delivered
-        else:
-            lines.product_id = self.product_id
+        # the substitution is the resolution itself, reviewed below: it does not
+        # count as a change after approval
+        with order._oms_mark(OMS_MARK_RESOLVING):
+            if order.state == "sale":
+                # confirmed lines keep their product: add the substitute, zero
+                # the old one
+                line.copy(
+                    {
+                        "order_id": order.id,
+                        "product_id": self.product_id.id,
+                        "product_uom_qty": line.product_uom_qty - line.qty_delivered,
+                    }
+                )
+                line.product_uom_qty = line.qty_delivered
+            else:
+                line.product_id = self.product_id
         exception._close(
             "substitute",
             self.env._(
