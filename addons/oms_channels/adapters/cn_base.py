@@ -136,7 +136,10 @@ def epoch_text(value):
     seconds = to_decimal(value, "time")
     if not seconds:
         return ""
-    return datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    try:
+        return datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ChannelError(f"invalid time: {value!r}") from exc
 
 
 def unix_text(moment):

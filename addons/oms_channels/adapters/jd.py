@@ -39,6 +39,12 @@ OPTIONAL_FIELDS = (
 )
 
 
+def _child(data, key):
+    """The object ``data[key]``, {} when it is anything else."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 class JdAdapter(CnMarketplaceAdapter):
     platform = "JD"
     gateway = "https://api.jd.com/routerjson"
@@ -98,7 +104,7 @@ class JdAdapter(CnMarketplaceAdapter):
                 "page_size": str(self.page_size),
             },
         )
-        result = answer.get("searchorderinfo_result") or {}
+        result = _child(answer, "searchorderinfo_result")
         orders = result.get("orderInfoList") or []
         if not isinstance(orders, list):
             raise ChannelError("JD jingdong.pop.order.search: invalid orderInfoList")
@@ -111,11 +117,11 @@ class JdAdapter(CnMarketplaceAdapter):
             raise NotAnOrder("not a JD order")
         answer = data.get("jingdong_pop_order_get_responce")
         if isinstance(answer, dict):
-            order = (answer.get("orderDetailInfo") or {}).get("orderInfo")
+            order = _child(answer, "orderDetailInfo").get("orderInfo")
             return [order] if isinstance(order, dict) else []
         answer = data.get("jingdong_pop_order_search_responce")
         if isinstance(answer, dict):
-            orders = (answer.get("searchorderinfo_result") or {}).get("orderInfoList")
+            orders = _child(answer, "searchorderinfo_result").get("orderInfoList")
             return orders if isinstance(orders, list) else []
         if "orderId" in data:
             return [data]

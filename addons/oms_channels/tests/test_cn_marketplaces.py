@@ -7,6 +7,9 @@ from decimal import Decimal
 from unittest.mock import patch
 from urllib.parse import parse_qsl, urlsplit
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -20,7 +23,14 @@ from ..adapters.cn_base import (
     pdd_sign,
     top_sign,
 )
-from .common import FakePlatform, OmsChannelsCommon, read_data
+from .common import (
+    FakePlatform,
+    OmsChannelsCommon,
+    json_paths,
+    read_data,
+    set_json_path,
+)
+from .test_broken_payloads import JSON_VALUES
 
 VAT = {"vat_rates": [Decimal(13)]}
 #: fixture → (adapter, goods, seller discount, platform discount, postage,
@@ -564,3 +574,48 @@ class TestCnPull(CnChannelsCommon):
         self.assertFalse(platform.requests)
         self.assertIn("expired", channel.sync_error)
         self.assertFalse(channel.last_sync_date)
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestCnBrokenPayloads(CnChannelsCommon):
+    @settings(
+        max_examples=120,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def test_mutated_orders_fail_cleanly(self, data):
+        """A platform order with one field replaced by junk: imported or failed
+        with its error, never half-imported."""
+        connector, fixture = data.draw(
+            st.sampled_from(
+                [
+                    ("taobao", "taobao_trade_fullinfo_get.json"),
+                    ("taobao", "taobao_trades_sold_get.json"),
+                    ("pinduoduo", "pdd_order_information_get.json"),
+                    ("jd", "jd_pop_order_get.json"),
+                    ("jd", "jd_pop_order_search.json"),
+                    ("douyin", "douyin_order_detail.json"),
+                ]
+            )
+        )
+        channel = self.cn_channels[connector]
+        document = cn_data(fixture)
+        path = data.draw(st.sampled_from(list(json_paths(document))))
+        set_json_path(document, path, data.draw(JSON_VALUES))
+        staged = self._stage_as_webhook(channel, json.dumps(document))
+        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
+            staged.action_process()
+        self.assertIn(staged.state, ("failed", "imported", "ignored"))
+        if staged.state != "imported":
+            self.assertFalse(
+                self.env["sale.order"].search(
+                    [
+                        ("oms_channel_id", "=", channel.id),
+                        ("oms_external_ref", "=", staged.external_ref),
+                    ]
+                )
+            )
+        if staged.state == "failed":
+            self.assertTrue(staged.error)
