@@ -85,7 +85,8 @@ class FakePlatform:
     (a slow or timing-out platform), served in order (the last one repeats); a
     header value may contain ``{base}``, replaced by the server's URL. Every
     request is recorded in ``requests`` as ``(method, path_with_query, headers,
-    body)``.
+    body)``. ``verify`` checks each request as the platform would (its
+    signature) and answers instead of the queue when it refuses one.
     """
 
     def __init__(self, verify=None):

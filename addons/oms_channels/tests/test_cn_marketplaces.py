@@ -461,9 +461,11 @@ class TestCnPull(CnChannelsCommon):
         self.assertEqual(channel.last_sync_date, datetime(2026, 11, 12, 1, 30))
         staged[0].action_process()
         self.assertEqual(staged[0].state, "imported", staged[0].error)
+        self.assertAlmostEqual(staged[0].sale_order_id.amount_total, 323.0, places=2)
 
     def test_pdd_pull_stops_at_an_expired_token(self):
-        """Pinduoduo: a revoked token puts the channel in error, cursor kept."""
+        """Pinduoduo: signed pages, a rate-limited call, then a revoked token puts
+        the channel in error with the cursor of the last window read."""
         page = cn_data("pdd_order_list_get.json")
         expired = {
             "error_response": {"error_code": 10019, "error_msg": "access_token已过期"}
@@ -479,13 +481,37 @@ class TestCnPull(CnChannelsCommon):
                 )
             return None
 
-        channel, staged, _platform = self._pull(
-            "pinduoduo", "/", [(200, {}, page), (200, {}, expired)], verify
+        first = json.loads(json.dumps(page))
+        first["order_list_get_response"]["has_next"] = True
+        second = json.loads(json.dumps(page))
+        second["order_list_get_response"]["order_list"][0]["order_sn"] = (
+            "261111-100000000000002"
         )
-        self.assertEqual(staged.mapped("external_ref"), ["261111-100000000000001"])
+        limited = {"error_response": {"error_code": 70031, "error_msg": "调用过于频繁"}}
+        channel, staged, platform = self._pull(
+            "pinduoduo",
+            "/",
+            [
+                (200, {}, first),
+                (200, {}, limited),
+                (200, {}, second),
+                (200, {}, expired),
+            ],
+            verify,
+        )
+        self.assertEqual(
+            sorted(staged.mapped("external_ref")),
+            ["261111-100000000000001", "261111-100000000000002"],
+        )
+        forms = [_form(request[3]) for request in platform.requests]
+        self.assertEqual([f["page"] for f in forms], ["1", "2", "2", "1"])
+        self.assertEqual(forms[0]["start_confirm_at"], "1794274200")
         self.assertIn("access_token已过期", channel.sync_error)
         # the first window (24 h from the cursor less the overlap) was read
         self.assertEqual(channel.last_sync_date, datetime(2026, 11, 11, 1, 30))
+        staged[0].action_process()
+        self.assertEqual(staged[0].state, "imported", staged[0].error)
+        self.assertAlmostEqual(staged[0].sale_order_id.amount_total, 253.0, places=2)
 
     def test_jd_pull_pages_by_total(self):
         """JD: signed 360buy_param_json, pages until orderTotal, rate limit retried."""
@@ -525,9 +551,14 @@ class TestCnPull(CnChannelsCommon):
             for request in platform.requests
         ]
         self.assertEqual([p["page"] for p in params[:3]], ["1", "2", "2"])
+        self.assertEqual(params[0]["start_date"], "2026-11-10 09:30:00")
+        staged[0].action_process()
+        self.assertEqual(staged[0].state, "imported", staged[0].error)
+        self.assertAlmostEqual(staged[0].sale_order_id.amount_total, 310.0, places=2)
 
     def test_douyin_pull_signed_in_the_query(self):
-        """Douyin: HMAC-SHA256 of param_json checked, 0-based pages by total."""
+        """Douyin: HMAC-SHA256 of param_json checked, 0-based pages by total, a
+        rate-limited call retried."""
         detail = cn_data("douyin_order_detail.json")["data"]["shop_order_detail"]
         page = {
             "code": 10000,
@@ -553,14 +584,33 @@ class TestCnPull(CnChannelsCommon):
                 return (200, {}, {"code": 40004, "msg": "sign"})
             return None
 
+        page["data"]["total"] = 101
+        second = json.loads(json.dumps(page))
+        second["data"].update(page=1)
+        second["data"]["shop_order_list"][0]["order_id"] = "6900000000000000009"
+        limited = {
+            "code": 50002,
+            "msg": "业务处理失败",
+            "sub_code": "isv.business-failed:limit",
+            "sub_msg": "调用过于频繁",
+        }
         channel, staged, platform = self._pull(
-            "douyin", "/order/searchList", [(200, {}, page), (200, {}, empty)], verify
+            "douyin",
+            "/order/searchList",
+            [(200, {}, page), (200, {}, limited), (200, {}, second), (200, {}, empty)],
+            verify,
         )
         self.assertFalse(channel.sync_error)
-        self.assertEqual(staged.mapped("external_ref"), ["6900000000000000001"])
-        self.assertEqual(json.loads(platform.requests[0][3])["page"], 0)
-        staged.action_process()
-        self.assertAlmostEqual(staged.sale_order_id.amount_total, 283.0, places=2)
+        self.assertEqual(
+            sorted(staged.mapped("external_ref")),
+            ["6900000000000000001", "6900000000000000009"],
+        )
+        params = [json.loads(request[3]) for request in platform.requests]
+        self.assertEqual([p["page"] for p in params], [0, 1, 1, 0])
+        self.assertEqual(params[0]["update_time_start"], 1794274200)
+        first = staged.filtered(lambda s: s.external_ref == "6900000000000000001")
+        first.action_process()
+        self.assertAlmostEqual(first.sale_order_id.amount_total, 283.0, places=2)
 
     def test_expired_token_stops_before_calling(self):
         """A token past its expiry: the channel is in error, the platform not called."""
