@@ -83,6 +83,9 @@ SECRET_FIELDS = {
         "api_key",
         "api_secret",
         "api_secret_previous",
+        "api_token",
+        "api_token_expiry",
+        "api_refresh_token",
         "webhook_token",
         "webhook_url",
     ),
@@ -193,6 +196,8 @@ class TestAccessRights(OmsCommon):
                 "api_key": "the-key",
                 "api_secret": "the-secret",
                 "api_secret_previous": "the-old-secret",
+                "api_token": "the-token",
+                "api_refresh_token": "the-refresh-token",
             }
         )
         fields = SECRET_FIELDS["oms.channel"]
@@ -211,7 +216,13 @@ class TestAccessRights(OmsCommon):
                         attempt()
             # a plain read of every field the user may see leaks nothing
             values = json.dumps(record.read()[0], default=str)
-            for secret in ("the-key", "the-secret", channel.webhook_token):
+            for secret in (
+                "the-key",
+                "the-secret",
+                "the-token",
+                "the-refresh-token",
+                channel.webhook_token,
+            ):
                 self.assertNotIn(secret, values, group)
         manager = self.env["oms.channel"].with_user(self.users["manager"])
         self.assertEqual(

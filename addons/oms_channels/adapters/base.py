@@ -76,6 +76,9 @@ class NormalizedOrder:
     lines: list = field(default_factory=list)
     shipping_lines: list = field(default_factory=list)  # [(title, amount, tax_rates)]
     order_discount: Decimal = Decimal(0)  # discount not allocated to lines
+    #: discounts the platform (or a third party) pays for, not the seller: they
+    #: do not lower the order's total, the platform settles them
+    platform_discount: Decimal = Decimal(0)
     currency: str = ""
     taxes_included: bool = False
     total: Decimal | None = None
@@ -217,6 +220,11 @@ class ChannelAdapter:
 
     def is_cancel_event(self, headers, order):
         """True when the webhook/order tells that the order was cancelled."""
+        return False
+
+    def is_awaiting_payment(self, order):
+        """True while the buyer has not paid: the order is staged (and updated)
+        but not imported."""
         return False
 
     # -- outbound ------------------------------------------------------------

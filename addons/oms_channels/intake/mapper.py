@@ -221,7 +221,24 @@ class OrderMapper:
             )
         if normalized.order_discount > 0:
             commands.append(Command.create(self.prepare_discount_line_vals(normalized)))
+        if normalized.platform_discount > 0:
+            commands.append(
+                Command.create(self.prepare_platform_discount_line_vals(normalized))
+            )
         return commands
+
+    def prepare_platform_discount_line_vals(self, normalized):
+        """Hook: the note line of the discounts the platform pays for. They do
+        not lower the order's total: the buyer paid the total less them and the
+        platform settles them with the seller, so the order keeps them open."""
+        amount = format(normalized.platform_discount, ".2f")
+        return {
+            "display_type": "line_note",
+            "name": self.env._(
+                "Platform discount (paid by the platform): %(amount)s",
+                amount=amount,
+            ),
+        }
 
     def prepare_order_line_vals(self, product, line, normalized):
         gross = line.price_unit * line.quantity

@@ -1,6 +1,7 @@
 import json
 import logging
 import secrets
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -8,13 +9,18 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..adapters import (
     ChannelError,
+    DouyinAdapter,
     FileAdapter,
+    JdAdapter,
     NotAnOrder,
+    PinduoduoAdapter,
     RestJsonAdapter,
     ShopifyAdapter,
+    TaobaoAdapter,
     WooCommerceAdapter,
 )
 from ..adapters.base import loads
+from ..adapters.cn_base import TokenError
 from ..intake.mapper import OrderMapper
 
 _logger = logging.getLogger(__name__)
@@ -34,7 +40,13 @@ OMS_CHANNEL_CONNECTOR = [
     ("woocommerce", "WooCommerce"),
     ("rest_json", "REST-JSON"),
     ("file", "File upload"),
+    ("taobao", "Taobao / Tmall"),
+    ("jd", "JD"),
+    ("pinduoduo", "Pinduoduo"),
+    ("douyin", "Douyin Shop"),
 ]
+#: Chinese marketplaces (default gateway, time-window pull, access token)
+OMS_CN_CONNECTORS = ("taobao", "jd", "pinduoduo", "douyin")
 #: largest webhook body processed (bytes); a platform's order is far smaller
 WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 
@@ -98,6 +110,39 @@ class OmsChannel(models.Model):
         copy=False,
         help="Shared secret of the webhook signatures (Shopify app client secret, "
         "WooCommerce webhook secret, REST-JSON signing key).",
+    )
+    api_token = fields.Char(
+        "Access Token",
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        help="The shop's access token granted to the app (Taobao session, JD, "
+        "Pinduoduo and Douyin access_token).",
+    )
+    api_token_expiry = fields.Datetime(
+        "Access Token Expires",
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        help="When the access token expires: the pull stops with an error from "
+        "then on, until a new token is pasted.",
+    )
+    api_refresh_token = fields.Char(
+        "Refresh Token",
+        groups="oms_core.group_oms_manager",
+        copy=False,
+        help="The refresh token given with the access token, kept for renewing it.",
+    )
+    vat_rate = fields.Float(
+        "VAT Included (%)",
+        default=13.0,
+        help="Chinese marketplaces: the VAT rate included in the platform's prices "
+        "(13% by default, 0 for none). A sales tax of that rate, price included, "
+        "must exist in the company.",
+    )
+    sync_error = fields.Text(
+        copy=False,
+        readonly=True,
+        help="Why the last order pull stopped (the platform's message); cleared by "
+        "the next pull that reads every window.",
     )
     api_secret_previous = fields.Char(
         "Previous API Secret",
@@ -280,6 +325,14 @@ class OmsChannel(models.Model):
                 return RestJsonAdapter
             case "file" | "manual":
                 return FileAdapter
+            case "taobao":
+                return TaobaoAdapter
+            case "jd":
+                return JdAdapter
+            case "pinduoduo":
+                return PinduoduoAdapter
+            case "douyin":
+                return DouyinAdapter
         return None
 
     def _adapter_can(self, capability):
@@ -310,6 +363,10 @@ class OmsChannel(models.Model):
                 "api_key": channel.api_key,
                 "api_secret": channel.api_secret,
                 "api_secret_previous": channel.api_secret_previous,
+                "api_token": channel.api_token,
+                "vat_rates": [Decimal(str(channel.vat_rate))]
+                if channel.vat_rate
+                else [],
                 "location_ref": channel.location_ref,
                 "field_map": json.loads(channel.field_map) if channel.field_map else {},
             }
@@ -408,6 +465,8 @@ class OmsChannel(models.Model):
         since = self.last_sync_date and self.last_sync_date.isoformat() + "Z"
         adapter = self._get_adapter()
         staged = self.env["oms.channel.order"]
+        if hasattr(adapter, "windows"):
+            return self._sync_order_windows(adapter, since)
         try:
             for order in adapter.fetch_orders(since):
                 staged |= staged._stage(self, json.dumps(order), order=order)
@@ -422,9 +481,47 @@ class OmsChannel(models.Model):
         self.last_sync_date = start
         return staged
 
+    def _sync_order_windows(self, adapter, since):
+        """Pull window by window (platforms that list orders by time window):
+        the cursor moves to the end of each window once all its pages are
+        staged. A failure keeps what was staged and the cursor of the last
+        window read, and puts the channel in error with the platform's message
+        (``sync_error``) instead of raising, so the next pull resumes there.
+
+        :return: the staged orders
+        """
+        staged = self.env["oms.channel.order"]
+        Staged = staged.with_company(self.company_id)
+        # sudo: the token expiry is a manager-only field read by the cron's user
+        expiry = self.sudo().api_token_expiry
+        try:
+            if expiry and expiry <= fields.Datetime.now():
+                raise TokenError(
+                    self.env._("The access token expired on %(date)s.", date=expiry)
+                )
+            for _start, end, orders in adapter.windows(since):
+                for order in orders:
+                    staged |= Staged._stage(self, json.dumps(order), order=order)
+                self.last_sync_date = end
+        except ChannelError as exc:
+            error = self.env._(
+                "Pulling the orders of %(name)s stopped: %(error)s",
+                name=self.display_name,
+                error=str(exc),
+            )
+            _logger.warning("%s", error)
+            self.sync_error = error
+            return staged
+        if self.sync_error:
+            self.sync_error = False
+        return staged
+
     @api.model
     def _cron_sync_orders(self):
-        channels = self.search([("api_url", "!=", False)])
+        # the marketplaces have a default gateway: no API URL needed
+        channels = self.search(
+            ["|", ("api_url", "!=", False), ("connector", "in", OMS_CN_CONNECTORS)]
+        )
         for channel in channels.filtered(lambda c: c._adapter_can("can_pull")):
             try:
                 with self.env.cr.savepoint():

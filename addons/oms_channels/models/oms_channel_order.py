@@ -69,6 +69,12 @@ class OmsChannelOrder(models.Model):
         help="The channel cancelled the order; the cron applies the cancellation.",
     )
     is_cancel_done = fields.Boolean(readonly=True)
+    is_awaiting_payment = fields.Boolean(
+        "Awaiting Payment",
+        readonly=True,
+        help="The buyer has not paid yet: the order is kept up to date but not "
+        "imported; it is queued once the platform reports it paid.",
+    )
 
     _sql_constraints = [
         (

@@ -54,14 +54,19 @@ class OmsChannelOrderQueue(models.AbstractModel):
             order = adapter.orders_of(loads(payload))[0]
         ref = adapter.external_ref(order)
         cancel = cancel or adapter.is_cancel_event({}, order)
-        record = self._insert_once(channel, ref, payload, source, "received", False)
+        awaiting = adapter.is_awaiting_payment(order) and not cancel
+        record = self._insert_once(
+            channel, ref, payload, source, "ignored" if awaiting else "received", False
+        )
         if record:
-            record.is_cancel_requested = cancel
+            record.write(
+                {"is_cancel_requested": cancel, "is_awaiting_payment": awaiting}
+            )
             return record
         record = self.search(
             [("channel_id", "=", channel.id), ("external_ref", "=", ref)]
         )
-        record._update_from_channel(payload, cancel)
+        record._update_from_channel(payload, cancel, awaiting=awaiting)
         return record
 
     @api.model
@@ -120,12 +125,30 @@ class OmsChannelOrderQueue(models.AbstractModel):
             return self.browse()
         return self.browse(row[0]) if row else self.browse()
 
-    def _update_from_channel(self, payload, cancel):
-        """A newer version of an already staged order arrived."""
+    def _update_from_channel(self, payload, cancel, awaiting=False):
+        """A newer version of an already staged order arrived.
+
+        An order staged while waiting for payment keeps its newest payload; it
+        is queued for import once the buyer has paid (or the channel closed it).
+        """
         payload = (payload or "").replace("\x00", "\ufffd")
         for record in self:
             if cancel and not record.is_cancel_requested:
                 record.is_cancel_requested = True
+            if record.is_awaiting_payment and record.state == "ignored":
+                if awaiting:
+                    if payload != record.payload:
+                        record.payload = payload
+                    continue
+                record.write(
+                    {
+                        "payload": payload,
+                        "state": "received",
+                        "error": False,
+                        "is_awaiting_payment": False,
+                    }
+                )
+                continue
             if record.state in ("received", "failed") and payload != record.payload:
                 record.write({"payload": payload, "state": "received", "error": False})
 

@@ -85,12 +85,16 @@ class FakePlatform:
     (a slow or timing-out platform), served in order (the last one repeats); a
     header value may contain ``{base}``, replaced by the server's URL. Every
     request is recorded in ``requests`` as ``(method, path_with_query, headers,
-    body)``.
+    body)``. ``verify`` checks each request as the platform would (its
+    signature) and answers instead of the queue when it refuses one.
     """
 
-    def __init__(self):
+    def __init__(self, verify=None):
         self.routes = {}
         self.requests = []
+        #: ``verify(method, path, headers, body)``: None for a well signed
+        #: request, else the answer ``(status, headers, body)`` of a bad one
+        self.verify = verify
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -104,7 +108,10 @@ class FakePlatform:
                 answers = platform.routes.get((self.command, path)) or [
                     (404, {}, b"{}")
                 ]
-                status, headers, payload, *delay = (
+                refused = platform.verify and platform.verify(
+                    self.command, self.path, dict(self.headers), body
+                )
+                status, headers, payload, *delay = refused or (
                     answers.pop(0) if len(answers) > 1 else answers[0]
                 )
                 if delay:

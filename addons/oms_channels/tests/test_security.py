@@ -7,7 +7,7 @@ from .common import OmsChannelsCommon
 @tagged("post_install", "-at_install", "oms")
 class TestSecurity(OmsChannelsCommon):
     def test_credentials_readable_by_managers_only(self):
-        """API key/secret and webhook token: OMS managers only."""
+        """API key/secret, access token and webhook token: OMS managers only."""
         user = new_test_user(
             self.env,
             login="oms_ch_user",
@@ -18,7 +18,15 @@ class TestSecurity(OmsChannelsCommon):
         )
         channel = self.shopify.with_user(user)
         self.assertEqual(channel.name, "Shopify shop")
-        for field in ("api_key", "api_secret", "webhook_token", "webhook_url"):
+        for field in (
+            "api_key",
+            "api_secret",
+            "api_token",
+            "api_token_expiry",
+            "api_refresh_token",
+            "webhook_token",
+            "webhook_url",
+        ):
             with self.assertRaises(AccessError):
                 channel.read([field])
         self.assertEqual(self.shopify.with_user(manager).api_key, "SHOPIFY-key")
