@@ -1,10 +1,13 @@
 # The OMS project. `make run` and `make test` are all a newcomer needs (see README.md).
-.PHONY: run test stop db-reset bench lint screenshots help
+.PHONY: run test test-odoo stop db-reset bench lint screenshots help
 SHELL := /bin/bash
 
 help:
 	@echo "make run       provision everything and start Odoo with the demo database (http://localhost:8069)"
 	@echo "make test      provision, install the addons into a fresh test database, run all tests"
+	@echo "               (and Odoo's own sale_stock tests on a demo database, OMS rules off)"
+	@echo "make test-odoo Odoo's own sale, sale_stock, stock and delivery tests with the addons"
+	@echo "               installed (demo data, OMS rules off): the deeper check, slow"
 	@echo "make stop      stop Odoo and the project-local PostgreSQL"
 	@echo "make db-reset  drop the demo database (the next make run recreates it)"
 	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000, BENCH_SKIP_KPI=1)"
@@ -16,6 +19,9 @@ run:
 
 test:
 	@bash setup/test.sh $(ARGS)
+
+test-odoo:
+	@bash setup/test_odoo.sh $(ARGS)
 
 stop:
 	@bash setup/stop.sh

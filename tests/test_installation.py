@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 ADDONS_DIR = Path(__file__).resolve().parents[1] / "addons"
 OMS_ADDONS = ("oms_core", "oms_channels", "oms_reports")
@@ -29,3 +30,26 @@ class TestInstallation(TransactionCase):
         upstream = core.upstream_dependencies(exclude_states=("uninstallable",))
         self.assertFalse(set(upstream.mapped("name")) & {"oms_channels", "oms_reports"})
         self.assertIn("sale_stock", upstream.mapped("name"))
+
+    def test_columns_added_to_odoo_tables_accept_null(self):
+        """A warehouse or an order inserted by a module loaded before ours (Odoo's
+        own tests, at install) needs no OMS value: no NOT NULL on our columns."""
+        columns = [
+            (model._table, name)
+            for model in self.env.registry.values()
+            if model._auto and model._original_module not in OMS_ADDONS
+            for name, field in model._fields.items()
+            if field.store
+            and field.column_type
+            and field._module in OMS_ADDONS
+            and name.startswith("oms_")
+        ]
+        self.assertIn(("stock_warehouse", "oms_interwarehouse_policy"), columns)
+        self.env.cr.execute(
+            SQL(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE is_nullable = 'NO' AND (table_name, column_name) IN %s",
+                tuple(columns),
+            )
+        )
+        self.assertEqual(self.env.cr.fetchall(), [])

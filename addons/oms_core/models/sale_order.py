@@ -74,11 +74,12 @@ class SaleOrder(models.Model):
     # accounting groups may read: computed as superuser so that salespeople and
     # reviewers can open the quotations of a company using credit limits.
     partner_credit_warning = fields.Text(compute_sudo=True)
+    # Required in the form only: no NOT NULL on a core table, so that modules
+    # loaded before this one (and their tests) keep creating orders.
     oms_order_type = fields.Selection(
         OMS_ORDER_TYPES,
         string="Order Type",
         default="standard",
-        required=True,
         tracking=True,
     )
     oms_stage = fields.Selection(
@@ -1325,10 +1326,18 @@ class SaleOrder(models.Model):
         return result
 
     def _oms_reserve_stock(self):
-        """Hook: reserve the deliveries of the orders now (冻结库存), whatever the
-        reservation method of the operation type, by priority then order date."""
+        """Hook: at approval, reserve the deliveries of the orders (冻结库存) whose
+        operation type reserves at confirmation, by priority then order date.
+
+        Operation types that reserve manually or before the scheduled date keep
+        Odoo's own behaviour: Odoo (and its scheduler) reserves them, by the
+        same priority order (``stock.move._action_assign``).
+        """
         pickings = self._oms_get_customer_deliveries(include_returns=True).filtered(
-            lambda p: p.state in ("confirmed", "waiting")
+            lambda p: (
+                p.state in ("confirmed", "waiting")
+                and p.picking_type_id.reservation_method == "at_confirm"
+            )
         )
         if pickings:
             pickings.move_ids._oms_sorted_for_reservation()._action_assign()

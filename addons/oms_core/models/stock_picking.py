@@ -120,9 +120,16 @@ class StockPicking(models.Model):
 
     def _oms_check_can_ship(self):
         """Refuse to ship prepaid orders before payment, and incomplete deliveries
-        of orders that wait until complete."""
+        of orders that wait until complete.
+
+        The warehouse validates deliveries of orders it may not read (Odoo's
+        "own documents only" salesperson rule, invoices for non-accountants):
+        the order's payment policy and state are read as superuser for this
+        check only, and nothing read that way leaves this method but the
+        order's reference in the refusal (the delivery's source document).
+        """
         for picking in self._oms_filter_customer_deliveries():
-            order = picking.sale_id
+            order = picking.sale_id.sudo()
             if order.oms_payment_policy == "prepaid" and not order.oms_is_paid:
                 raise UserError(
                     self.env._(
@@ -193,10 +200,12 @@ class StockPicking(models.Model):
         deliveries = self._oms_filter_customer_deliveries().filtered(
             lambda p: p.state == "done"
         )
-        orders = deliveries.sale_id.filtered(
+        # The policy is read as superuser (the warehouse may not read the
+        # order); the invoicing itself runs with the validating user's rights.
+        orders = deliveries.sale_id.sudo().filtered(
             lambda o: o.oms_invoice_policy == "delivery"
         )
-        orders._oms_invoice_and_post()
+        orders.with_env(self.env)._oms_invoice_and_post()
         return result
 
     def _send_confirmation_email(self):

@@ -11,11 +11,12 @@ OMS_INTERWAREHOUSE_POLICY = [
 class StockWarehouse(models.Model):
     _inherit = "stock.warehouse"
 
+    # Required in the form only: no NOT NULL on a core table, so that modules
+    # loaded before this one (and their tests) keep creating warehouses.
     oms_interwarehouse_policy = fields.Selection(
         OMS_INTERWAREHOUSE_POLICY,
         string="Inter-warehouse Replenishment",
         default="none",
-        required=True,
         help="When an approved order lacks stock here and another warehouse of the "
         "company has it: propose (activity on the order) or create an "
         "inter-warehouse transfer.",

@@ -35,13 +35,53 @@ class TestFulfilReservation(OmsAccountingCommon):
         return receipt
 
     def test_confirmation_reserves_stock_at_once(self):
-        """Approval reserves the stock even if the operation type reserves manually."""
-        self.warehouse.out_type_id.reservation_method = "manual"
+        """Deliveries reserved at confirmation: approval reserves the stock."""
+        self.warehouse.out_type_id.reservation_method = "at_confirm"
         self._set_stock(self.goods, 5)
         order = self._create_order(product=self.goods, qty=5)
         order.action_confirm()
         self.assertEqual(order.picking_ids.state, "assigned")
         self.assertEqual(order.picking_ids.move_ids.quantity, 5)
+
+    def test_confirmation_serves_urgent_first(self):
+        """Two orders approved together, stock for one: the urgent one gets it."""
+        self.warehouse.out_type_id.reservation_method = "at_confirm"
+        self._set_stock(self.goods, 4)
+        normal = self._create_order(lines=[(self.goods, 4)])
+        urgent = self._create_order(lines=[(self.goods, 4)], oms_priority="2")
+        (normal | urgent).action_confirm()
+        self.assertEqual(urgent.picking_ids.state, "assigned")
+        self.assertEqual(normal.picking_ids.state, "confirmed")
+
+    def test_manual_reservation_left_to_the_warehouse(self):
+        """Deliveries reserved manually: approval reserves nothing, the warehouse
+        does (Check Availability)."""
+        self.warehouse.out_type_id.reservation_method = "manual"
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.state, "confirmed")
+        self.assertFalse(order.picking_ids.move_ids.quantity)
+        order.picking_ids.action_assign()
+        self.assertEqual(order.picking_ids.state, "assigned")
+
+    def test_reservation_before_scheduled_date_waits_for_it(self):
+        """Deliveries reserved 2 days before their date: an order promised in 10
+        days is not reserved at approval, one promised tomorrow is."""
+        self.warehouse.out_type_id.write(
+            {"reservation_method": "by_date", "reservation_days_before": 2}
+        )
+        self._set_stock(self.goods, 10)
+        now = fields.Datetime.now()
+        later = self._create_order(
+            product=self.goods, qty=5, commitment_date=now + timedelta(days=10)
+        )
+        soon = self._create_order(
+            product=self.goods, qty=5, commitment_date=now + timedelta(days=1)
+        )
+        (later | soon).action_confirm()
+        self.assertEqual(later.picking_ids.state, "confirmed")
+        self.assertEqual(soon.picking_ids.state, "assigned")
 
     def test_arriving_stock_serves_urgent_before_high(self):
         """Stock arriving for a high and an urgent order serves the urgent first."""

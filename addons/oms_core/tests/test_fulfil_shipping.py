@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OmsAccountingCommon
@@ -62,6 +62,24 @@ class TestFulfilShipping(OmsAccountingCommon):
         self._ship(picking)
         self.assertEqual(picking.state, "done")
         self.assertFalse(order.oms_backorder_count)
+
+    def test_warehouse_ships_order_it_may_not_read(self):
+        """An inventory administrator whose sales rights cover their own orders
+        only ships a colleague's order, and still may not read that order."""
+        warehouse_admin = self._create_user(
+            "oms_warehouse_admin",
+            "stock.group_stock_manager,sales_team.group_sale_salesman",
+        )
+        self._set_stock(self.goods, 5)
+        order = self._create_order(product=self.goods, qty=5)
+        order.action_confirm()
+        picking = order.picking_ids.with_user(warehouse_admin)
+        self.env.invalidate_all()  # the warehouse's own request reads afresh
+        self._ship(picking)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(order.oms_stage, "shipped")
+        with self.assertRaises(AccessError):
+            order.with_user(warehouse_admin).read(["oms_payment_policy"])
 
     def test_tracking_email_sent_with_number_and_link(self):
         """Validating a tracked delivery e-mails the customer the number and link."""

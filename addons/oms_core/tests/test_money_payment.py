@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OmsAccountingCommon
@@ -36,6 +36,22 @@ class TestMoneyPayment(OmsAccountingCommon):
         self.assertEqual(order.oms_payment_state, "paid")
         self._ship(picking)
         self.assertEqual(picking.state, "done")
+
+    def test_prepaid_order_refused_to_warehouse_that_may_not_read_it(self):
+        """The warehouse may not read a colleague's unpaid prepaid order: shipping
+        it is refused because it is unpaid, not for lack of access."""
+        warehouse_admin = self._create_user(
+            "oms_warehouse_admin",
+            "stock.group_stock_manager,sales_team.group_sale_salesman",
+        )
+        order = self._prepaid_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        self.env.invalidate_all()  # the warehouse's own request reads afresh
+        with self.assertRaisesRegex(UserError, "is prepaid and not paid yet") as caught:
+            self._ship(picking.with_user(warehouse_admin))
+        self.assertNotIsInstance(caught.exception, AccessError)
+        self.assertEqual(picking.state, "assigned")
 
     def test_channel_payment_is_reconciled_with_the_invoice(self):
         """The reported payment is reconciled with the order's invoice."""

@@ -14,6 +14,11 @@ class OmsOrderFactSource(models.AbstractModel):
     intersection; stored computed fields are followed through
     ``_compute_field_value``, the hook Odoo's own tracking of computed fields
     (``mail.thread``) uses.
+
+    The orders are looked up as superuser: whoever changes a source record
+    queues the facts of its orders, also when they may not read those orders
+    (a warehouse user validating someone else's delivery); only the orders'
+    ids reach the queue.
     """
 
     _name = "oms.order.fact.source"
@@ -51,7 +56,7 @@ class OmsOrderFactSource(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        orders = records._get_oms_fact_orders()
+        orders = records.sudo()._get_oms_fact_orders()
         self._oms_queue_facts(orders, created=orders._name == records._name)
         return records
 
@@ -59,14 +64,14 @@ class OmsOrderFactSource(models.AbstractModel):
         if not self._oms_fact_fields.intersection(vals):
             return super().write(vals)
         sources = self._get_oms_fact_sources(vals)
-        orders = sources._get_oms_fact_orders()
+        orders = sources.sudo()._get_oms_fact_orders()
         res = super().write(vals)
         if sources:
-            self._oms_queue_facts(orders | sources._get_oms_fact_orders())
+            self._oms_queue_facts(orders | sources.sudo()._get_oms_fact_orders())
         return res
 
     def unlink(self):
-        self._oms_queue_facts(self._get_oms_fact_orders())
+        self._oms_queue_facts(self.sudo()._get_oms_fact_orders())
         return super().unlink()
 
     def _compute_field_value(self, field):
@@ -83,5 +88,5 @@ class OmsOrderFactSource(models.AbstractModel):
             records = self.filtered("id") if names else None
             if records:
                 sources = records._get_oms_fact_sources(dict.fromkeys(names))
-                self._oms_queue_facts(sources._get_oms_fact_orders())
+                self._oms_queue_facts(sources.sudo()._get_oms_fact_orders())
         return res
