@@ -35,7 +35,6 @@ class DeliveryCarrier(models.Model):
     oms_tracking_provider = fields.Selection(
         OMS_TRACKING_PROVIDER,
         string="Tracking Provider",
-        required=True,
         default="none",
         help="Service that follows the carrier's parcels once a delivery is "
         "validated and reports in transit, out for delivery, delivered or a "
@@ -93,7 +92,7 @@ class DeliveryCarrier(models.Model):
         """A secret token once the carrier has a provider (never changed after)."""
         for carrier in self:
             if (
-                carrier.oms_tracking_provider != "none"
+                carrier.oms_tracking_provider not in (False, "none")
                 and not carrier.oms_tracking_token
             ):
                 carrier.oms_tracking_token = secrets.token_urlsafe(24)
@@ -116,7 +115,7 @@ class DeliveryCarrier(models.Model):
         base = self.get_base_url()
         for carrier in self:
             carrier.oms_tracking_callback_url = (
-                carrier.oms_tracking_provider != "none"
+                carrier.oms_tracking_provider not in (False, "none")
                 and carrier.oms_tracking_token
                 and (
                     f"{base}/oms/tracking/{carrier.oms_tracking_provider}/"
