@@ -15,7 +15,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from .base import ChannelAdapter, ChannelError, NotAnOrder, text, to_decimal
+from .base import (
+    ChannelAdapter,
+    ChannelError,
+    NormalizedLine,
+    NormalizedOrder,
+    NotAnOrder,
+    text,
+    to_decimal,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -187,6 +195,55 @@ class CnMarketplaceAdapter(ChannelAdapter):
     #: answers of the platform that mean "call limit reached" / "token invalid"
     rate_limit_codes = frozenset()
     token_error_codes = frozenset()
+
+    def _line(self, sku, name_parts, quantity, price_unit, external_product_id):
+        """One product line of a marketplace order: the price includes the
+        channel's VAT rates (``vat_rates``), the name joins the parts given."""
+        return NormalizedLine(
+            sku=sku,
+            name=" ".join(filter(None, name_parts)),
+            quantity=quantity,
+            price_unit=price_unit,
+            tax_rates=list(self.config.get("vat_rates") or []),
+            external_product_id=external_product_id,
+        )
+
+    def _order(
+        self,
+        ref,
+        lines,
+        shipping,
+        *,
+        post_fee,
+        seller_discount,
+        buyer_paid,
+        paid,
+        platform_discount=Decimal(0),
+        **values,
+    ):
+        """The normalised marketplace order: prices include VAT, the seller's
+        discounts are one order discount, the platform's share stays apart, and
+        the order's total is what the buyer paid plus that share.
+
+        :param values: the other ``NormalizedOrder`` fields (note, dates, ...)
+        """
+        rates = list(self.config.get("vat_rates") or [])
+        return NormalizedOrder(
+            external_ref=ref,
+            name=ref,
+            customer_name=shipping.name,
+            shipping=shipping,
+            lines=lines,
+            shipping_lines=[("", post_fee, rates)] if post_fee else [],
+            order_discount=seller_discount,
+            platform_discount=platform_discount,
+            currency="CNY",
+            taxes_included=True,
+            total=buyer_paid + platform_discount,
+            is_paid=paid,
+            paid_amount=buyer_paid if paid else Decimal(0),
+            **values,
+        )
 
     def _gateway(self):
         return (self.config.get("api_url") or self.gateway).rstrip("/")

@@ -3,14 +3,11 @@ update time (``order.orderDetail`` payloads are read as well), HMAC-SHA256
 signed calls; amounts in fen."""
 
 from datetime import timedelta
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from .base import (
     ChannelError,
     NormalizedAddress,
-    NormalizedLine,
-    NormalizedOrder,
     NotAnOrder,
     text,
     to_decimal,
@@ -132,31 +129,20 @@ class DouyinAdapter(CnMarketplaceAdapter):
         items = order.get("sku_order_list")
         if not isinstance(items, list) or not items:
             raise NotAnOrder("Douyin order without sku_order_list")
-        rates = self.config.get("vat_rates") or []
         lines = []
         for item in items:
             if not isinstance(item, dict):
                 raise ChannelError(f"invalid Douyin sku order: {item!r}")
             spec = item.get("spec") if isinstance(item.get("spec"), list) else []
             lines.append(
-                NormalizedLine(
+                self._line(
                     # prefer the merchant code, fall back to the SKU's outer id
-                    sku=text(item.get("code")) or text(item.get("out_sku_id")),
-                    name=" ".join(
-                        filter(
-                            None,
-                            [text(item.get("product_name"))]
-                            + [
-                                text(s.get("value"))
-                                for s in spec
-                                if isinstance(s, dict)
-                            ],
-                        )
-                    ),
-                    quantity=to_decimal(item.get("item_num"), "quantity"),
-                    price_unit=fen(item.get("origin_amount"), "price"),
-                    tax_rates=list(rates),
-                    external_product_id=text(item.get("sku_id")),
+                    text(item.get("code")) or text(item.get("out_sku_id")),
+                    [text(item.get("product_name"))]
+                    + [text(s.get("value")) for s in spec if isinstance(s, dict)],
+                    to_decimal(item.get("item_num"), "quantity"),
+                    fen(item.get("origin_amount"), "price"),
+                    text(item.get("sku_id")),
                 )
             )
         # order_amount = Σ sum_amount + post_amount − promotion_amount, where
@@ -187,22 +173,17 @@ class DouyinAdapter(CnMarketplaceAdapter):
             country_code="CN",
             phone=text(order.get("mask_post_tel")),
         )
-        return NormalizedOrder(
-            external_ref=ref,
-            name=ref,
-            customer_ref=text(order.get("doudian_open_id")),
-            customer_name=shipping.name,
-            shipping=shipping,
-            lines=lines,
-            shipping_lines=[("", post_amount, list(rates))] if post_amount else [],
-            order_discount=seller_discount,
+        return self._order(
+            ref,
+            lines,
+            shipping,
+            post_fee=post_amount,
+            seller_discount=seller_discount,
             platform_discount=platform_discount,
-            currency="CNY",
-            taxes_included=True,
-            total=pay_amount + platform_discount,
+            buyer_paid=pay_amount,
+            paid=paid,
+            customer_ref=text(order.get("doudian_open_id")),
             note=text(order.get("buyer_words")),
             date_order=epoch_text(order.get("create_time")),
-            is_paid=paid,
-            paid_amount=pay_amount if paid else Decimal(0),
             is_cancelled=status in CANCELLED,
         )

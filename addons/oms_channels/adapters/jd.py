@@ -8,8 +8,6 @@ from decimal import Decimal
 from .base import (
     ChannelError,
     NormalizedAddress,
-    NormalizedLine,
-    NormalizedOrder,
     NotAnOrder,
     text,
     to_decimal,
@@ -141,19 +139,17 @@ class JdAdapter(CnMarketplaceAdapter):
         items = order.get("itemInfoList")
         if not isinstance(items, list) or not items:
             raise NotAnOrder("JD order without itemInfoList")
-        rates = self.config.get("vat_rates") or []
         lines = []
         for item in items:
             if not isinstance(item, dict):
                 raise ChannelError(f"invalid JD item: {item!r}")
             lines.append(
-                NormalizedLine(
-                    sku=text(item.get("outerSkuId")) or text(item.get("productNo")),
-                    name=text(item.get("skuName")),
-                    quantity=to_decimal(item.get("itemTotal"), "quantity"),
-                    price_unit=yuan(item.get("jdPrice"), "price"),
-                    tax_rates=list(rates),
-                    external_product_id=text(item.get("skuId")),
+                self._line(
+                    text(item.get("outerSkuId")) or text(item.get("productNo")),
+                    [text(item.get("skuName"))],
+                    to_decimal(item.get("itemTotal"), "quantity"),
+                    yuan(item.get("jdPrice"), "price"),
+                    text(item.get("skuId")),
                 )
             )
         # 订单货款 orderSellerPrice = orderTotalPrice − sellerDiscount;
@@ -186,22 +182,17 @@ class JdAdapter(CnMarketplaceAdapter):
         paid = text(order.get("payType")).split("-", 1)[0] != "1" and bool(
             cst_text(order.get("paymentConfirmTime"))
         )
-        return NormalizedOrder(
-            external_ref=ref,
-            name=ref,
-            customer_ref=text(order.get("open_id_buyer")),
-            customer_name=shipping.name,
-            shipping=shipping,
-            lines=lines,
-            shipping_lines=[("", freight, list(rates))] if freight else [],
-            order_discount=seller_discount,
+        return self._order(
+            ref,
+            lines,
+            shipping,
+            post_fee=freight,
+            seller_discount=seller_discount,
             platform_discount=platform_discount,
-            currency="CNY",
-            taxes_included=True,
-            total=buyer_paid + platform_discount,
+            buyer_paid=buyer_paid,
+            paid=paid,
+            customer_ref=text(order.get("open_id_buyer")),
             note=text(order.get("orderRemark")),
             date_order=cst_text(order.get("orderStartTime")),
-            is_paid=paid,
-            paid_amount=buyer_paid if paid else Decimal(0),
             is_cancelled=self.is_cancel_event({}, order),
         )

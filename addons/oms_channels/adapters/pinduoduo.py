@@ -2,13 +2,10 @@
 (``pdd.order.information.get`` payloads are read as well), md5-signed calls."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from .base import (
     ChannelError,
     NormalizedAddress,
-    NormalizedLine,
-    NormalizedOrder,
     NotAnOrder,
     text,
     to_decimal,
@@ -102,27 +99,17 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         items = order.get("item_list")
         if not isinstance(items, list) or not items:
             raise NotAnOrder("Pinduoduo order without item_list")
-        rates = self.config.get("vat_rates") or []
         lines = []
         for item in items:
             if not isinstance(item, dict):
                 raise ChannelError(f"invalid Pinduoduo item: {item!r}")
             lines.append(
-                NormalizedLine(
-                    sku=text(item.get("outer_id")) or text(item.get("outer_goods_id")),
-                    name=" ".join(
-                        filter(
-                            None,
-                            [
-                                text(item.get("goods_name")),
-                                text(item.get("goods_spec")),
-                            ],
-                        )
-                    ),
-                    quantity=to_decimal(item.get("goods_count"), "quantity"),
-                    price_unit=yuan(item.get("goods_price"), "price"),
-                    tax_rates=list(rates),
-                    external_product_id=text(item.get("sku_id")),
+                self._line(
+                    text(item.get("outer_id")) or text(item.get("outer_goods_id")),
+                    [text(item.get("goods_name")), text(item.get("goods_spec"))],
+                    to_decimal(item.get("goods_count"), "quantity"),
+                    yuan(item.get("goods_price"), "price"),
+                    text(item.get("sku_id")),
                 )
             )
         # 商品金额 = 售价 × 数量 − 改价折扣; 折扣金额 = 平台优惠 + 商家优惠 + 团长免单;
@@ -145,20 +132,15 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             country_code="CN",
             phone=text(order.get("receiver_phone_mask")),
         )
-        return NormalizedOrder(
-            external_ref=ref,
-            name=ref,
-            customer_name=shipping.name,
-            shipping=shipping,
-            lines=lines,
-            shipping_lines=[("", postage, list(rates))] if postage else [],
-            order_discount=seller_discount,
+        return self._order(
+            ref,
+            lines,
+            shipping,
+            post_fee=postage,
+            seller_discount=seller_discount,
             platform_discount=platform_discount,
-            currency="CNY",
-            taxes_included=True,
-            total=pay_amount + platform_discount,
+            buyer_paid=pay_amount,
+            paid=paid,
             note=text(order.get("buyer_memo")),
             date_order=cst_text(order.get("created_time")),
-            is_paid=paid,
-            paid_amount=pay_amount if paid else Decimal(0),
         )

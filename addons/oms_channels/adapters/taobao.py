@@ -6,8 +6,6 @@ from decimal import Decimal
 from .base import (
     ChannelError,
     NormalizedAddress,
-    NormalizedLine,
-    NormalizedOrder,
     NotAnOrder,
     text,
     to_decimal,
@@ -131,7 +129,6 @@ class TaobaoAdapter(CnMarketplaceAdapter):
         items = _listed(order.get("orders"), "order")
         if not items:
             raise NotAnOrder("Taobao trade without orders")
-        rates = self.config.get("vat_rates") or []
         lines, line_discounts = [], Decimal(0)
         for item in items:
             if not isinstance(item, dict):
@@ -142,22 +139,12 @@ class TaobaoAdapter(CnMarketplaceAdapter):
                 item.get("adjust_fee"), "adjustment"
             )
             lines.append(
-                NormalizedLine(
-                    sku=text(item.get("outer_sku_id")) or text(item.get("outer_iid")),
-                    name=" ".join(
-                        filter(
-                            None,
-                            [
-                                text(item.get("title")),
-                                text(item.get("sku_properties_name")),
-                            ],
-                        )
-                    ),
-                    quantity=quantity,
-                    price_unit=yuan(item.get("price"), "price"),
-                    tax_rates=list(rates),
-                    external_product_id=text(item.get("sku_id"))
-                    or text(item.get("num_iid")),
+                self._line(
+                    text(item.get("outer_sku_id")) or text(item.get("outer_iid")),
+                    [text(item.get("title")), text(item.get("sku_properties_name"))],
+                    quantity,
+                    yuan(item.get("price"), "price"),
+                    text(item.get("sku_id")) or text(item.get("num_iid")),
                 )
             )
         # Trade.discount_fee: the order-level promotions (shared out to the
@@ -186,21 +173,16 @@ class TaobaoAdapter(CnMarketplaceAdapter):
             or text(order.get("receiver_phone")),
         )
         paid = status not in AWAITING_PAYMENT and bool(text(order.get("pay_time")))
-        return NormalizedOrder(
-            external_ref=ref,
-            name=ref,
+        return self._order(
+            ref,
+            lines,
+            shipping,
+            post_fee=post_fee,
+            seller_discount=seller_discount,
+            buyer_paid=payment,
+            paid=paid,
             customer_ref=text(order.get("buyer_open_uid")),
-            customer_name=shipping.name,
-            shipping=shipping,
-            lines=lines,
-            shipping_lines=[("", post_fee, list(rates))] if post_fee else [],
-            order_discount=seller_discount,
-            currency="CNY",
-            taxes_included=True,
-            total=payment,
             note=text(order.get("buyer_message")),
             date_order=cst_text(order.get("created")),
-            is_paid=paid,
-            paid_amount=payment if paid else Decimal(0),
             is_cancelled=status in CLOSED,
         )
