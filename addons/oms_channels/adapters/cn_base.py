@@ -196,6 +196,20 @@ class CnMarketplaceAdapter(ChannelAdapter):
     rate_limit_codes = frozenset()
     token_error_codes = frozenset()
 
+    def _order_items(self, items, key):
+        """The items (objects) of an order's list ``key``: an order without any
+        is not an order, an item that is not an object is refused.
+
+        :raise NotAnOrder: no item
+        :raise ChannelError: an item is not an object
+        """
+        if not isinstance(items, list) or not items:
+            raise NotAnOrder(f"{self.platform} order without {key}")
+        for item in items:
+            if not isinstance(item, dict):
+                raise ChannelError(f"invalid {self.platform} {key} item: {item!r}")
+        return items
+
     def _line(self, sku, name_parts, quantity, price_unit, external_product_id):
         """One product line of a marketplace order: the price includes the
         channel's VAT rates (``vat_rates``), the name joins the parts given."""

@@ -126,13 +126,9 @@ class DouyinAdapter(CnMarketplaceAdapter):
 
     def normalize(self, order):
         ref = self.external_ref(order)
-        items = order.get("sku_order_list")
-        if not isinstance(items, list) or not items:
-            raise NotAnOrder("Douyin order without sku_order_list")
+        items = self._order_items(order.get("sku_order_list"), "sku_order_list")
         lines = []
         for item in items:
-            if not isinstance(item, dict):
-                raise ChannelError(f"invalid Douyin sku order: {item!r}")
             spec = item.get("spec") if isinstance(item.get("spec"), list) else []
             lines.append(
                 self._line(

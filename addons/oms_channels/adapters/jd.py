@@ -136,13 +136,9 @@ class JdAdapter(CnMarketplaceAdapter):
 
     def normalize(self, order):
         ref = self.external_ref(order)
-        items = order.get("itemInfoList")
-        if not isinstance(items, list) or not items:
-            raise NotAnOrder("JD order without itemInfoList")
+        items = self._order_items(order.get("itemInfoList"), "itemInfoList")
         lines = []
         for item in items:
-            if not isinstance(item, dict):
-                raise ChannelError(f"invalid JD item: {item!r}")
             lines.append(
                 self._line(
                     text(item.get("outerSkuId")) or text(item.get("productNo")),

@@ -96,13 +96,9 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
 
     def normalize(self, order):
         ref = self.external_ref(order)
-        items = order.get("item_list")
-        if not isinstance(items, list) or not items:
-            raise NotAnOrder("Pinduoduo order without item_list")
+        items = self._order_items(order.get("item_list"), "item_list")
         lines = []
         for item in items:
-            if not isinstance(item, dict):
-                raise ChannelError(f"invalid Pinduoduo item: {item!r}")
             lines.append(
                 self._line(
                     text(item.get("outer_id")) or text(item.get("outer_goods_id")),

@@ -126,13 +126,9 @@ class TaobaoAdapter(CnMarketplaceAdapter):
 
     def normalize(self, order):
         ref = self.external_ref(order)
-        items = _listed(order.get("orders"), "order")
-        if not items:
-            raise NotAnOrder("Taobao trade without orders")
+        items = self._order_items(_listed(order.get("orders"), "order"), "orders")
         lines, line_discounts = [], Decimal(0)
         for item in items:
-            if not isinstance(item, dict):
-                raise ChannelError(f"invalid Taobao order: {item!r}")
             quantity = to_decimal(item.get("num"), "quantity")
             # Order.total_fee = price × num + adjust_fee − discount_fee
             line_discounts += yuan(item.get("discount_fee"), "discount") - yuan(
