@@ -307,7 +307,8 @@ class OmsKpi(models.AbstractModel):
     @api.model
     def _get_kpi_columns(self):
         """Hook: the `oms.order.report` columns the KPIs and the report's domain
-        and record rules read, as SQL over the facts (alias ``fact``).
+        and record rules read, as SQL over the facts (alias ``fact``) and the
+        tables of ``_get_kpi_joins``.
 
         :return: {report column: SQL}
         :rtype: dict
@@ -350,6 +351,22 @@ class OmsKpi(models.AbstractModel):
         columns["wrong_item_count"] = Report._get_wrong_item_count_sql()
         columns["handling_cost"] = Report._get_handling_cost_sql()
         return columns
+
+    @api.model
+    def _get_kpi_joins(self):
+        """Hook: the tables the columns of ``_get_kpi_columns`` read beside the
+        facts, with the aliases of the report's ``_from_oms``: the order
+        (``so``, its promised date) and the company (``company``, the
+        handling costs).
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            LEFT JOIN sale_order so ON so.id = fact.order_id
+            LEFT JOIN res_company company ON company.id = fact.company_id
+            """
+        )
 
     @api.model
     def _get_nps_score_sql(self):
@@ -418,14 +435,15 @@ class OmsKpi(models.AbstractModel):
         where = self.env["oms.order.report"]._where_oms()
         return Fact._with_live_facts(stale), SQL(
             """
-            SELECT %(columns)s FROM oms_order_fact fact
+            SELECT %(columns)s FROM oms_order_fact fact %(joins)s
              WHERE %(where)s AND NOT EXISTS (
                    SELECT FROM oms_order_fact_queue queue
                     WHERE queue.order_id = fact.order_id)
             UNION ALL
-            SELECT %(columns)s FROM oms_live fact WHERE %(where)s
+            SELECT %(columns)s FROM oms_live fact %(joins)s WHERE %(where)s
             """,
             columns=columns,
+            joins=self._get_kpi_joins(),
             where=where,
         )
 

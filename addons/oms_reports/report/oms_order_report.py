@@ -274,17 +274,14 @@ class OmsOrderReport(models.Model):
 
     @api.model
     def _get_promised_date_sql(self):
-        """The promised ship date of a fact row's order (alias ``fact``): the
-        one place the promise-kept measures read the promise from. It is the
-        order's commitment date until the order carries its own promised
-        date, which then replaces it here.
+        """The promised ship date of a fact row's order (the order joined as
+        ``so``): the one place the promise-kept measures read the promise
+        from. It is the order's commitment date until the order carries its
+        own promised date, which then replaces it here.
 
         :rtype: SQL
         """
-        return SQL(
-            "(SELECT promise.commitment_date FROM sale_order promise"
-            " WHERE promise.id = fact.order_id)"
-        )
+        return SQL("so.commitment_date")
 
     @api.model
     def _get_promised_count_sql(self):
@@ -307,29 +304,29 @@ class OmsOrderReport(models.Model):
     @api.model
     def _get_wrong_item_count_sql(self):
         """``wrong_item_count`` of a fact row: delivered, and returned (return
-        not cancelled) for a reason flagged as a wrong item or quantity."""
+        not cancelled) for a reason flagged as a wrong item or quantity (an
+        uncorrelated subquery: PostgreSQL hashes it once)."""
         return SQL(
-            """COALESCE(fact.completed_count = 1 AND EXISTS (
-                   SELECT FROM oms_return ret
+            """COALESCE(fact.completed_count = 1 AND fact.order_id IN (
+                   SELECT ret.order_id FROM oms_return ret
                      JOIN oms_return_line line ON line.return_id = ret.id
                      JOIN oms_return_reason reason ON reason.id = line.reason_id
-                    WHERE ret.order_id = fact.order_id AND ret.state != 'cancel'
-                      AND reason.is_wrong_item), FALSE)::int"""
+                    WHERE ret.state != 'cancel' AND reason.is_wrong_item),
+                   FALSE)::int"""
         )
 
     @api.model
     def _get_handling_cost_sql(self):
-        """``handling_cost`` of a fact row: the company's cost of each step the
-        order went through (received, exceptions, shipments, return) and of
-        each manual touch (settings, company currency)."""
+        """``handling_cost`` of a fact row (its company joined as ``company``):
+        the company's cost of each step the order went through (received,
+        exceptions, shipments, return) and of each manual touch (settings,
+        company currency)."""
         return SQL(
-            """(SELECT COALESCE(cost.oms_cost_per_order, 0)
-                       + fact.exception_count
-                         * COALESCE(cost.oms_cost_per_exception, 0)
-                       + fact.delivery_count * COALESCE(cost.oms_cost_per_shipment, 0)
-                       + fact.returned_count * COALESCE(cost.oms_cost_per_return, 0)
-                       + fact.touch_count * COALESCE(cost.oms_cost_per_touch, 0)
-                  FROM res_company cost WHERE cost.id = fact.company_id)"""
+            """COALESCE(company.oms_cost_per_order, 0)
+               + fact.exception_count * COALESCE(company.oms_cost_per_exception, 0)
+               + fact.delivery_count * COALESCE(company.oms_cost_per_shipment, 0)
+               + fact.returned_count * COALESCE(company.oms_cost_per_return, 0)
+               + fact.touch_count * COALESCE(company.oms_cost_per_touch, 0)"""
         )
 
     @api.model
