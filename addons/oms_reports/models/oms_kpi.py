@@ -589,11 +589,7 @@ class OmsKpi(models.AbstractModel):
         """Exceptions by type, most frequent first, with the cumulative share:
         [{code, name, count, share, cumulative_share}]."""
         total = sum(count for _code, count in rows)
-        labels = dict(
-            self.env["oms.exception"]
-            ._fields["check_type"]
-            ._description_selection(self.env)
-        )
+        labels = self._get_exception_labels()
         pareto, cumulative = [], 0
         for code, count in rows:
             cumulative += count
@@ -607,6 +603,28 @@ class OmsKpi(models.AbstractModel):
                 }
             )
         return pareto
+
+    @api.model
+    def _get_exception_labels(self):
+        """Hook: the label of each exception code, in the user's language: the
+        review rules' check types, and the codes the channels raise.
+
+        :return: {code: label}
+        :rtype: dict
+        """
+        labels = dict(
+            self.env["oms.exception"]
+            ._fields["check_type"]
+            ._description_selection(self.env)
+        )
+        labels.update(
+            channel_total_mismatch=self.env._("Channel total mismatch"),
+            channel_cancelled_after_shipment=self.env._(
+                "Cancelled by the channel after shipment"
+            ),
+            tracking_exception=self.env._("Carrier reports a delivery problem"),
+        )
+        return labels
 
     @api.model
     def _prepare_return_reasons(self, rows):

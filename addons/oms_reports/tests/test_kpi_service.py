@@ -12,7 +12,8 @@ class TestKpiService(OmsReportsCommon):
     S1 shipped before its promise, delivered, rated 5 stars
     S2 shipped after its promise, returned as the wrong item, touched twice,
        rated 2 stars
-    S3 no promise, delivered, returned (changed mind), rated 5 stars
+    S3 no promise, delivered, returned (changed mind), rated 5 stars, an
+       exception raised by the channel
     S4 confirmed, not shipped, one exception, asked for a rating (no answer)
     S5 cancelled. February: P1, late, channel A. March, channel B: B1, late.
     """
@@ -52,6 +53,7 @@ class TestKpiService(OmsReportsCommon):
         orders = cls.s1 | cls.s2 | cls.s3 | cls.s4 | cls.s5 | cls.p1 | cls.b1
         cls.env["oms.exception"].search([("order_id", "in", orders.ids)]).unlink()
         cls._add_exception(cls.s4, "stock", "open")
+        cls._add_exception(cls.s3, "channel_total_mismatch", "resolved")
         for order, stars, consumed in (
             (cls.s1, 5, True),
             (cls.s2, 2, True),
@@ -115,9 +117,9 @@ class TestKpiService(OmsReportsCommon):
         self.assertAlmostEqual(kpis["promise_kept_rate"], 1 / 2)
         # delivered S1, S2, S3; S2 came back as the wrong item
         self.assertAlmostEqual(kpis["order_accuracy_rate"], 2 / 3)
-        # 5 orders x 1 + 1 exception x 2 + 3 shipments x 3 + 2 returned x 4
-        # + 2 touches x 5 = 34
-        self.assertAlmostEqual(kpis["cost_per_order"], 34 / 5)
+        # 5 orders x 1 + 2 exceptions x 2 + 3 shipments x 3 + 2 returned x 4
+        # + 2 touches x 5 = 36
+        self.assertAlmostEqual(kpis["cost_per_order"], 36 / 5)
         # answered ratings 5, 2, 5 (S4's request unanswered)
         self.assertAlmostEqual(kpis["csat"], 12 / 3)
         # promoters S1, S3; detractor S2
@@ -133,6 +135,17 @@ class TestKpiService(OmsReportsCommon):
         march = self.env["oms.kpi"].get_kpis("2026-03-01", "2026-03-31")
         self.assertIs(march["change"]["csat"], False)
         self.assertAlmostEqual(march["change"]["promise_kept_rate"], 1 / 3)
+
+    def test_exception_pareto_reads_labels(self):
+        """The Pareto names exceptions by type, also those a channel raised."""
+        kpis = self.env["oms.kpi"].get_kpis("2026-03-01", "2026-03-31")
+        self.assertEqual(
+            [(row["code"], row["name"]) for row in kpis["exception_pareto"]],
+            [
+                ("channel_total_mismatch", "Channel total mismatch"),
+                ("stock", "Stock Available to Promise"),
+            ],
+        )
 
     def test_drilldown_keeps_period_and_channels(self):
         """A figure of March on channel A opens the orders of March on channel A."""
