@@ -156,6 +156,7 @@ class OmsKpi(models.AbstractModel):
         :param str kpi: a key of ``OMS_KPI_DRILLDOWN``
         :rtype: dict
         """
+        self.env["oms.order.report"].check_access("read")
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
         domain = self._get_report_domain(date_from, date_to, channel_ids or None)

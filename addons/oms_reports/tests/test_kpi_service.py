@@ -1,5 +1,6 @@
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import OmsReportsCommon
 
@@ -175,3 +176,12 @@ class TestKpiService(OmsReportsCommon):
             self.assertNotIn(key, data["lower_is_better"])
         self.assertEqual(data["currency_id"], self.company.currency_id.id)
         self.assertEqual(data["kpis"]["orders"], 6)
+
+    def test_dashboard_refused_without_oms_rights(self):
+        """An internal user outside the OMS gets neither figures nor drill-downs."""
+        user = new_test_user(self.env, login="kpi_outsider", groups="base.group_user")
+        Kpi = self.env["oms.kpi"].with_user(user)
+        with self.assertRaises(AccessError):
+            Kpi.get_dashboard_data("2026-03-01", "2026-03-31")
+        with self.assertRaises(AccessError):
+            Kpi.get_drilldown_action("on_time_rate", "2026-03-01", "2026-03-31")
