@@ -10,3 +10,8 @@ class OmsReturnReason(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company")
+    is_wrong_item = fields.Boolean(
+        "Wrong Item or Quantity",
+        help="Returns for this reason mean the order was shipped wrong (wrong "
+        "item or quantity): they count against the order accuracy rate.",
+    )

@@ -11,3 +11,5 @@ from . import account_partial_reconcile
 from . import oms_kpi
 from . import oms_kpi_alert
 from . import oms_kpi_demo
+from . import res_company
+from . import res_config_settings

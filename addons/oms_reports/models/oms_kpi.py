@@ -21,7 +21,51 @@ OMS_KPI_KEYS = [
     "backorder_rate",
     "return_rate",
     "dso_days",
+    "promise_kept_rate",
+    "order_accuracy_rate",
+    "cost_per_order",
+    "csat",
+    "nps",
 ]
+# the KPIs for which lower is better (a rise is bad news); higher is better for
+# every other KPI. The dashboard colours the trends by it.
+OMS_KPI_LOWER_IS_BETTER = frozenset(
+    {
+        "cycle_time_avg_h",
+        "cycle_time_p90_h",
+        "review_time_avg_h",
+        "cancellation_rate",
+        "exception_rate",
+        "manual_intervention_rate",
+        "backorder_rate",
+        "return_rate",
+        "dso_days",
+        "cost_per_order",
+    }
+)
+# the orders behind each KPI's figure (the drill-down, on `oms.order.report`
+# within the period and channels): those that miss the target of a rate
+OMS_KPI_DRILLDOWN = {
+    "orders": [],
+    "revenue": [("confirmed_count", "=", 1)],
+    "aov": [("confirmed_count", "=", 1)],
+    "perfect_order_rate": [("completed_count", "=", 1), ("perfect_count", "=", 0)],
+    "on_time_rate": [("late_count", "=", 1)],
+    "fill_rate": [("backorder_count", "=", 1)],
+    "cycle_time_avg_h": [("completed_count", "=", 1)],
+    "cycle_time_p90_h": [("completed_count", "=", 1)],
+    "review_time_avg_h": [("date_reviewed", "!=", False)],
+    "cancellation_rate": [("cancelled_count", "=", 1)],
+    "exception_rate": [("exception_order_count", "=", 1)],
+    "touchless_rate": [("confirmed_count", "=", 1), ("touchless_count", "=", 0)],
+    "manual_intervention_rate": [("touched_count", "=", 1)],
+    "backorder_rate": [("backorder_count", "=", 1)],
+    "return_rate": [("returned_count", "=", 1)],
+    "dso_days": [("confirmed_count", "=", 1), ("date_invoiced", "!=", False)],
+    "promise_kept_rate": [("promised_count", "=", 1), ("promise_kept_count", "=", 0)],
+    "order_accuracy_rate": [("wrong_item_count", "=", 1)],
+    "cost_per_order": [],
+}
 TOP_LIMIT = 10
 # queued orders above which get_kpis stores the facts first (instead of computing
 # them all live at every call until the cron runs)
@@ -77,9 +121,50 @@ class OmsKpi(models.AbstractModel):
             previous=dict(
                 previous, date_from=prev_from, date_to=date_from - timedelta(days=1)
             ),
-            change={key: result[key] - previous[key] for key in OMS_KPI_KEYS},
+            change={
+                key: result[key] - previous[key]
+                if result[key] is not False and previous[key] is not False
+                else False
+                for key in OMS_KPI_KEYS
+            },
         )
         return result
+
+    @api.model
+    def get_dashboard_data(self, date_from, date_to, channel_ids=None):
+        """What the KPI dashboard shows: ``get_kpis`` of the allowed companies,
+        with which KPIs are better lower, which open a drill-down, and the
+        currency of the amounts.
+
+        :return: ``{"kpis", "lower_is_better", "drilldowns", "currency_id"}``
+        :rtype: dict
+        """
+        kpis = self.get_kpis(date_from, date_to, channel_ids=channel_ids or None)
+        return {
+            "kpis": kpis,
+            "lower_is_better": sorted(OMS_KPI_LOWER_IS_BETTER),
+            "drilldowns": list(OMS_KPI_DRILLDOWN),
+            "currency_id": self.env.company.currency_id.id,
+        }
+
+    @api.model
+    def get_drilldown_action(self, kpi, date_from, date_to, channel_ids=None):
+        """The orders behind ``kpi`` from ``date_from`` to ``date_to`` in these
+        channels: the report rows the figure counts (for rates, those that
+        miss the target), as a window action.
+
+        :param str kpi: a key of ``OMS_KPI_DRILLDOWN``
+        :rtype: dict
+        """
+        self.env["oms.order.report"].check_access("read")
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        domain = self._get_report_domain(date_from, date_to, channel_ids or None)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_reports.oms_order_report_action_drilldown"
+        )
+        action["domain"] = domain + OMS_KPI_DRILLDOWN[kpi]
+        return action
 
     @api.model
     def _compute_kpis(self, date_from, date_to, channel_ids=None, company_ids=None):
@@ -140,7 +225,12 @@ class OmsKpi(models.AbstractModel):
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         self.env.cr.execute(
-            self._get_kpi_sql(query, _day_start(date_from), self._get_kpi_rows(period))
+            self._get_kpi_sql(
+                query,
+                _day_start(date_from),
+                self._get_kpi_rows(period),
+                self._with_kpi_ratings(period),
+            )
         )
         periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
         rows = {row["is_current"]: row for row in periods or []}
@@ -205,12 +295,21 @@ class OmsKpi(models.AbstractModel):
             "dso_amount": SQL(
                 "SUM(amount_invoiced) FILTER (WHERE %s)", confirmed_invoiced
             ),
+            "promised": SQL("SUM(promised_count)"),
+            "promise_kept": SQL("SUM(promise_kept_count)"),
+            "wrong_item": SQL("SUM(wrong_item_count)"),
+            "handling_cost": SQL("SUM(handling_cost)"),
+            "rated": SQL("SUM(rating_count)"),
+            "rating_sum": SQL("SUM(rating_sum)"),
+            "promoters": SQL("SUM(promoter_count)"),
+            "detractors": SQL("SUM(detractor_count)"),
         }
 
     @api.model
     def _get_kpi_columns(self):
         """Hook: the `oms.order.report` columns the KPIs and the report's domain
-        and record rules read, as SQL over the facts (alias ``fact``).
+        and record rules read, as SQL over the facts (alias ``fact``) and the
+        tables of ``_get_kpi_joins``.
 
         :return: {report column: SQL}
         :rtype: dict
@@ -245,9 +344,72 @@ class OmsKpi(models.AbstractModel):
                 "date_paid",
             )
         }
+        Report = self.env["oms.order.report"]
         columns["id"] = SQL("fact.order_id")
-        columns["late_count"] = self.env["oms.order.report"]._get_late_count_sql()
+        columns["late_count"] = Report._get_late_count_sql()
+        columns["promised_count"] = Report._get_promised_count_sql()
+        columns["promise_kept_count"] = Report._get_promise_kept_count_sql()
+        columns["wrong_item_count"] = Report._get_wrong_item_count_sql()
+        columns["handling_cost"] = Report._get_handling_cost_sql()
         return columns
+
+    @api.model
+    def _get_kpi_joins(self):
+        """Hook: the tables the columns of ``_get_kpi_columns`` read beside the
+        facts, with the aliases of the report's ``_from_oms``: the order
+        (``so``, its promised date) and the company (``company``, the
+        handling costs).
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            LEFT JOIN sale_order so ON so.id = fact.order_id
+            LEFT JOIN res_company company ON company.id = fact.company_id
+            """
+        )
+
+    @api.model
+    def _get_nps_score_sql(self):
+        """Hook: the 0-10 recommendation score of a rating (alias ``rating``)
+        that the NPS counts. By default the stars of the order's rating on
+        the 0-10 scale (stars x 2: 5 stars promote, 4 are passive, 3 or
+        fewer detract); override to read the answers of an NPS question.
+
+        :rtype: SQL
+        """
+        return SQL("rating.rating * 2")
+
+    @api.model
+    def _with_kpi_ratings(self, period):
+        """Hook: the CTE ``oms_kpi_rating`` of the customers' ratings of the
+        orders received in ``period`` (Odoo's `rating.rating` on sales
+        orders, 1 to 5 stars): per order the number of ratings, their sum,
+        and the promoters and detractors of the NPS.
+
+        :rtype: SQL
+        """
+        return SQL(
+            """
+            oms_kpi_rating AS (
+                SELECT rating.res_id AS order_id,
+                       COUNT(*) AS rating_count,
+                       SUM(rating.rating) AS rating_sum,
+                       COUNT(*) FILTER (WHERE %(nps)s >= 9) AS promoter_count,
+                       COUNT(*) FILTER (WHERE %(nps)s <= 6) AS detractor_count
+                  FROM rating_rating rating
+                 WHERE rating.res_model = 'sale.order' AND rating.consumed
+                   AND rating.rating >= 1
+                   AND rating.res_id IN (
+                       SELECT id FROM sale_order
+                        WHERE create_date >= %(start)s AND create_date < %(stop)s)
+                 GROUP BY rating.res_id
+            )
+            """,
+            nps=self._get_nps_score_sql(),
+            start=period[0],
+            stop=period[1],
+        )
 
     @api.model
     def _get_kpi_rows(self, period):
@@ -274,19 +436,20 @@ class OmsKpi(models.AbstractModel):
         where = self.env["oms.order.report"]._where_oms()
         return Fact._with_live_facts(stale), SQL(
             """
-            SELECT %(columns)s FROM oms_order_fact fact
+            SELECT %(columns)s FROM oms_order_fact fact %(joins)s
              WHERE %(where)s AND NOT EXISTS (
                    SELECT FROM oms_order_fact_queue queue
                     WHERE queue.order_id = fact.order_id)
             UNION ALL
-            SELECT %(columns)s FROM oms_live fact WHERE %(where)s
+            SELECT %(columns)s FROM oms_live fact %(joins)s WHERE %(where)s
             """,
             columns=columns,
+            joins=self._get_kpi_joins(),
             where=where,
         )
 
     @api.model
-    def _get_kpi_sql(self, query, current_start, rows):
+    def _get_kpi_sql(self, query, current_start, rows, ratings):
         """Hook: one row with the sums per period (``is_current``) as JSON, and the
         breakdowns of the current period (cancel reasons, exception codes,
         return reasons) as JSON arrays, from one hashed pass over the report
@@ -296,12 +459,13 @@ class OmsKpi(models.AbstractModel):
             clause is applied to ``rows``)
         :param current_start: first instant of the current period
         :param rows: the live facts' CTEs and the rows (``_get_kpi_rows``)
+        :param ratings: the CTE of the orders' ratings (``_with_kpi_ratings``)
         :rtype: SQL
         """
         sums = self._get_kpi_sums()
         return SQL(
             """
-            WITH %(live)s,
+            WITH %(live)s, %(ratings)s,
             periods AS (
                 SELECT is_current, %(sums)s,
                        ARRAY_AGG(cancel_reason_id) FILTER (WHERE cancelled_count = 1)
@@ -313,8 +477,12 @@ class OmsKpi(models.AbstractModel):
                        ) AS return_order_ids
                   FROM (
                       SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s
-                                 AS is_current
+                                 AS is_current,
+                             rating.rating_count, rating.rating_sum,
+                             rating.promoter_count, rating.detractor_count
                         FROM (%(rows)s) %(table)s
+                        LEFT JOIN oms_kpi_rating rating
+                               ON rating.order_id = %(table)s.id
                        WHERE %(where)s
                   ) pop
                  GROUP BY is_current
@@ -349,6 +517,7 @@ class OmsKpi(models.AbstractModel):
                           GROUP BY line.reason_id) rr)
             """,
             live=rows[0],
+            ratings=ratings,
             rows=rows[1],
             table=SQL.identifier(query.table),
             start=current_start,
@@ -388,6 +557,16 @@ class OmsKpi(models.AbstractModel):
             "backorder_rate": _ratio(row["backorders"], row["shipped"]),
             "return_rate": _ratio(row["returned"], row["shipped"]),
             "dso_days": float(_ratio(row["dso_weighted"], row["dso_amount"])),
+            "promise_kept_rate": _ratio(row["promise_kept"], row["promised"]),
+            "order_accuracy_rate": _ratio(
+                row["completed"] - row["wrong_item"], row["completed"]
+            ),
+            "cost_per_order": float(_ratio(row["handling_cost"], row["orders"])),
+            # no rating, no figure (not a score of 0)
+            "csat": float(row["rating_sum"]) / row["rated"] if row["rated"] else False,
+            "nps": 100.0 * (row["promoters"] - row["detractors"]) / row["rated"]
+            if row["rated"]
+            else False,
         }
 
     @api.model
@@ -411,11 +590,7 @@ class OmsKpi(models.AbstractModel):
         """Exceptions by type, most frequent first, with the cumulative share:
         [{code, name, count, share, cumulative_share}]."""
         total = sum(count for _code, count in rows)
-        labels = dict(
-            self.env["oms.exception"]
-            ._fields["check_type"]
-            ._description_selection(self.env)
-        )
+        labels = self._get_exception_labels()
         pareto, cumulative = [], 0
         for code, count in rows:
             cumulative += count
@@ -429,6 +604,28 @@ class OmsKpi(models.AbstractModel):
                 }
             )
         return pareto
+
+    @api.model
+    def _get_exception_labels(self):
+        """Hook: the label of each exception code, in the user's language: the
+        review rules' check types, and the codes the channels raise.
+
+        :return: {code: label}
+        :rtype: dict
+        """
+        labels = dict(
+            self.env["oms.exception"]
+            ._fields["check_type"]
+            ._description_selection(self.env)
+        )
+        labels.update(
+            channel_total_mismatch=self.env._("Channel total mismatch"),
+            channel_cancelled_after_shipment=self.env._(
+                "Cancelled by the channel after shipment"
+            ),
+            tracking_exception=self.env._("Carrier reports a delivery problem"),
+        )
+        return labels
 
     @api.model
     def _prepare_return_reasons(self, rows):

@@ -117,6 +117,12 @@ class OmsOrderReport(models.Model):
     exception_order_count = fields.Integer("Orders with Exceptions", readonly=True)
     backorder_count = fields.Integer("Back-ordered Orders", readonly=True)
     returned_count = fields.Integer("Orders with Returns", readonly=True)
+    promised_count = fields.Integer("Delivered Orders with a Promise", readonly=True)
+    promise_kept_count = fields.Integer("Promises Kept", readonly=True)
+    wrong_item_count = fields.Integer(
+        "Orders Returned as Wrong Item or Quantity", readonly=True
+    )
+    handling_cost = fields.Monetary(readonly=True)
     # durations in hours (averaged)
     review_time_h = fields.Float("Review Time (h)", readonly=True, aggregator="avg")
     order_to_ship_h = fields.Float("Order to Ship (h)", readonly=True, aggregator="avg")
@@ -229,9 +235,17 @@ class OmsOrderReport(models.Model):
             fact.order_to_ship_h AS order_to_ship_h,
             fact.cycle_time_h AS cycle_time_h,
             fact.invoice_to_pay_h AS invoice_to_pay_h,
-            CASE WHEN %(confirmed)s AND %(late)s THEN %(late_h)s END AS late_h
+            CASE WHEN %(confirmed)s AND %(late)s THEN %(late_h)s END AS late_h,
+            %(promised_count)s AS promised_count,
+            %(promise_kept_count)s AS promise_kept_count,
+            %(wrong_item_count)s AS wrong_item_count,
+            %(handling_cost)s AS handling_cost
             """,
             confirmed=confirmed,
+            promised_count=self._get_promised_count_sql(),
+            promise_kept_count=self._get_promise_kept_count_sql(),
+            wrong_item_count=self._get_wrong_item_count_sql(),
+            handling_cost=self._get_handling_cost_sql(),
             late=late,
             late_count=self._get_late_count_sql(),
             late_h=_hours(
@@ -256,6 +270,63 @@ class OmsOrderReport(models.Model):
         """``late_count`` of a fact row (alias ``fact``): confirmed and late."""
         return SQL(
             "COALESCE(fact.state = 'sale' AND %s, FALSE)::int", self._get_late_sql()
+        )
+
+    @api.model
+    def _get_promised_date_sql(self):
+        """The promised ship date of a fact row's order (the order joined as
+        ``so``): the one place the promise-kept measures read the promise
+        from. It is the order's commitment date until the order carries its
+        own promised date, which then replaces it here.
+
+        :rtype: SQL
+        """
+        return SQL("so.commitment_date")
+
+    @api.model
+    def _get_promised_count_sql(self):
+        """``promised_count`` of a fact row: delivered, with a promised date."""
+        return SQL(
+            "COALESCE(fact.completed_count = 1 AND %s IS NOT NULL, FALSE)::int",
+            self._get_promised_date_sql(),
+        )
+
+    @api.model
+    def _get_promise_kept_count_sql(self):
+        """``promise_kept_count`` of a fact row: delivered, and fully shipped on
+        or before its promised date."""
+        return SQL(
+            "COALESCE(fact.completed_count = 1"
+            " AND fact.date_fully_shipped <= %s, FALSE)::int",
+            self._get_promised_date_sql(),
+        )
+
+    @api.model
+    def _get_wrong_item_count_sql(self):
+        """``wrong_item_count`` of a fact row: delivered, and returned (return
+        not cancelled) for a reason flagged as a wrong item or quantity (an
+        uncorrelated subquery: PostgreSQL hashes it once)."""
+        return SQL(
+            """COALESCE(fact.completed_count = 1 AND fact.order_id IN (
+                   SELECT ret.order_id FROM oms_return ret
+                     JOIN oms_return_line line ON line.return_id = ret.id
+                     JOIN oms_return_reason reason ON reason.id = line.reason_id
+                    WHERE ret.state != 'cancel' AND reason.is_wrong_item),
+                   FALSE)::int"""
+        )
+
+    @api.model
+    def _get_handling_cost_sql(self):
+        """``handling_cost`` of a fact row (its company joined as ``company``):
+        the company's cost of each step the order went through (received,
+        exceptions, shipments, return) and of each manual touch (settings,
+        company currency)."""
+        return SQL(
+            """COALESCE(company.oms_cost_per_order, 0)
+               + fact.exception_count * COALESCE(company.oms_cost_per_exception, 0)
+               + fact.delivery_count * COALESCE(company.oms_cost_per_shipment, 0)
+               + fact.returned_count * COALESCE(company.oms_cost_per_return, 0)
+               + fact.touch_count * COALESCE(company.oms_cost_per_touch, 0)"""
         )
 
     @api.model

@@ -15,3 +15,11 @@ class TestMenus(TransactionCase):
         Menu = self.env["ir.ui.menu"]
         self.assertTrue(Menu.with_user(manager).search([("id", "=", reporting.id)]))
         self.assertFalse(Menu.with_user(salesman).search([("id", "=", reporting.id)]))
+
+    def test_kpi_dashboard_menu_opens_our_dashboard(self):
+        """Reporting > KPI Dashboard opens the OMS dashboard, not Odoo's Sales one."""
+        menu = self.env.ref("oms_reports.oms_reports_menu_dashboard")
+        self.assertEqual(
+            menu.action, self.env.ref("oms_reports.oms_kpi_dashboard_action")
+        )
+        self.assertEqual(menu.action.tag, "oms_reports.kpi_dashboard")
