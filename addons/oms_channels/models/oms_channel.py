@@ -975,7 +975,21 @@ class OmsChannel(models.Model):
                 severity="block",
             )
         elif state == REFUND_DONE:
-            self._oms_refund_order(order)
+            try:
+                with self.env.cr.savepoint():
+                    self._oms_refund_order(order)
+            except UserError as exc:
+                order._oms_add_exception(
+                    self.OMS_REFUND_EXCEPTION,
+                    self.env._(
+                        "The buyer was refunded on %(platform)s but the order "
+                        "could not be cancelled: %(error)s",
+                        platform=self._oms_platform_name(),
+                        error=exc.args[0],
+                    ),
+                    severity="block",
+                )
+                return
             hold._oms_resolve_by_system()
         elif hold:
             hold._oms_resolve_by_system()

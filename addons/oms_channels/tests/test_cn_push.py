@@ -464,6 +464,22 @@ class TestCnRefundInterception(CnPushCommon):
         self.assertAlmostEqual(credit.amount_total, invoice.amount_total, places=2)
         self.assertEqual(hold.state, "resolved")
 
+    def test_refund_that_cannot_cancel_keeps_the_order_held(self):
+        """Refunded but the cancellation is refused: the order stays held and
+        says why, the pull goes on."""
+        order = self._confirmed_order("pinduoduo")
+        raw = cn_data("pdd_order_information_get.json")["order_info_get_response"][
+            "order_info"
+        ]
+        with patch.object(
+            type(order), "_oms_cancel", side_effect=UserError("locked by test")
+        ):
+            self._pull_version("pinduoduo", dict(raw, refund_status=4))
+        hold = self._refund_hold(order)
+        self.assertEqual(hold.state, "open")
+        self.assertIn("could not be cancelled: locked by test", hold.message)
+        self.assertNotEqual(order.state, "cancel")
+
     def test_refused_refund_releases_the_hold(self):
         """Douyin: the refund is refused (退款失败): the order may ship again."""
         order = self._confirmed_order("douyin")
