@@ -22,6 +22,7 @@
         "views/oms_channels_menus.xml",
         "data/oms_channel_data.xml",
         "data/oms_cancel_reason_data.xml",
+        "data/oms_logistics_code_data.xml",
     ],
     "demo": ["demo/oms_channel_demo.xml"],
     "assets": {

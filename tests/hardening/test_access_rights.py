@@ -64,6 +64,7 @@ MATRIX = {
     "oms.return.line": _rights(NONE, "rwcu", "rwcu", "rwcu", "rwcu", "r---", NONE),
     "oms.return.reason": _rights(NONE, "r---", "r---", "r---", "rwcu", "r---", "r---"),
     "oms.channel": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
+    "oms.logistics.code": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
     "oms.channel.order": _rights(NONE, "r---", "r---", "rwc-", "rwcu", NONE, NONE),
     "oms.channel.product": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),
     "oms.channel.customer": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),

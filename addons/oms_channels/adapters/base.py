@@ -61,6 +61,8 @@ class NormalizedLine:
     discount_amount: Decimal = Decimal(0)
     tax_rates: list = field(default_factory=list)  # percentages, e.g. [Decimal("7.5")]
     external_product_id: str = ""
+    #: the platform's id of this line (sub-order), for partial shipments
+    external_line_ref: str = ""
 
 
 @dataclass

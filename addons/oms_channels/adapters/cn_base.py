@@ -32,6 +32,12 @@ CST = timedelta(hours=8)
 CENT = Decimal("0.01")
 
 
+#: what a marketplace order says of its refund (``CnMarketplaceAdapter.refund_state``)
+REFUND_NONE = ""
+REFUND_REQUESTED = "requested"
+REFUND_DONE = "refunded"
+
+
 class TokenError(ChannelError):
     """The shop's access token is expired, revoked or invalid: the channel
     cannot call the platform until a manager pastes (or refreshes) a token."""
@@ -39,6 +45,12 @@ class TokenError(ChannelError):
 
 class RateLimited(ChannelError):
     """The platform refused the call because its call limit was reached."""
+
+
+class PlatformRefusal(ChannelError):
+    """The platform answered the call with a business error (unknown SKU,
+    order not in a state to ship...): that item is refused, the next calls
+    may go on."""
 
 
 # -- signing ------------------------------------------------------------------
@@ -181,6 +193,13 @@ class CnMarketplaceAdapter(ChannelAdapter):
     """
 
     can_pull = True
+    can_push_stock = True
+    can_push_fulfilment = True
+    #: the platform confirms the shipment of part of an order's lines (split
+    #: send); without it a partial delivery waits for the order's last one
+    can_ship_partially = False
+    #: one SKU per quantity update call (the platforms' single-SKU APIs)
+    stock_chunk_size = 1
     #: the platform's gateway, overridden by the channel's ``api_url``
     gateway = ""
     #: longest time window the order list API accepts
@@ -210,9 +229,18 @@ class CnMarketplaceAdapter(ChannelAdapter):
                 raise ChannelError(f"invalid {self.platform} {key} item: {item!r}")
         return items
 
-    def _line(self, sku, name_parts, quantity, price_unit, external_product_id):
+    def _line(
+        self,
+        sku,
+        name_parts,
+        quantity,
+        price_unit,
+        external_product_id,
+        external_line_ref="",
+    ):
         """One product line of a marketplace order: the price includes the
-        channel's VAT rates (``vat_rates``), the name joins the parts given."""
+        channel's VAT rates (``vat_rates``), the name joins the parts given;
+        ``external_line_ref`` is the platform's sub-order id, if it has one."""
         return NormalizedLine(
             sku=sku,
             name=" ".join(filter(None, name_parts)),
@@ -220,6 +248,7 @@ class CnMarketplaceAdapter(ChannelAdapter):
             price_unit=price_unit,
             tax_rates=list(self.config.get("vat_rates") or []),
             external_product_id=external_product_id,
+            external_line_ref=external_line_ref,
         )
 
     def _order(
@@ -279,23 +308,28 @@ class CnMarketplaceAdapter(ChannelAdapter):
         return datetime.now(UTC).replace(tzinfo=None)
 
     # -- one call -----------------------------------------------------------
-    def call(self, method, params):
+    def call(self, method, params, with_token=True):
         """Signed call of the platform API ``method`` with the business
         ``params``; the answer's payload. A rate-limited answer is retried with
-        back-off; an invalid token raises :class:`TokenError`."""
+        back-off; an invalid token raises :class:`TokenError`, any other error
+        answer :class:`PlatformRefusal`.
+
+        :param bool with_token: send the shop's access token (every call but
+            the token refresh)
+        """
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._call_once(method, params)
+                return self._call_once(method, params, with_token)
             except RateLimited:
                 if attempt > self.max_rate_limit_retries:
                     raise
                 _logger.info("%s call %s rate limited, retrying", self.platform, method)
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
 
-    def _call_once(self, method, params):
-        url, kwargs = self.sign_request(method, params)
+    def _call_once(self, method, params, with_token=True):
+        url, kwargs = self.sign_request(method, params, with_token)
         response = self.request("POST", url, **kwargs)
         try:
             body = response.json()
@@ -310,10 +344,11 @@ class CnMarketplaceAdapter(ChannelAdapter):
             raise TokenError(error)
         if code in self.rate_limit_codes:
             raise RateLimited(error)
-        raise ChannelError(error)
+        raise PlatformRefusal(error)
 
-    def sign_request(self, method, params):
-        """(url, keyword arguments of ``requests``) of one signed call."""
+    def sign_request(self, method, params, with_token=True):
+        """(url, keyword arguments of ``requests``) of one signed call, with the
+        shop's access token unless ``with_token`` is False."""
         raise NotImplementedError
 
     def parse_answer(self, method, body):
@@ -367,3 +402,102 @@ class CnMarketplaceAdapter(ChannelAdapter):
     def _has_next(self, page, total):
         """Whether another page follows ``page`` of ``total`` orders."""
         return (page - self.first_page + 1) * self.page_size < total
+
+    # -- ship confirmation --------------------------------------------------
+    def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
+        """The generic interface: ``carrier`` is the platform's logistics
+        company code, the whole order is confirmed shipped (a partial shipment
+        goes through :meth:`ship` with its line references)."""
+        self.ship(external_ref, carrier, tracking_ref)
+
+    def ship(self, external_ref, company_code, tracking_ref, line_refs=None):
+        """Confirm the shipment of an order (发货) with the platform's logistics
+        company code and the tracking number.
+
+        :param list line_refs: None for the whole order, else [(sub-order id,
+            quantity)] of the lines this parcel holds (split send, only when
+            :attr:`can_ship_partially`)
+        :raise ChannelError: the platform refused it or could not be reached
+        """
+        if not company_code:
+            raise ChannelError(f"{self.platform}: no logistics company code")
+        if not tracking_ref:
+            raise ChannelError(f"{self.platform}: no tracking number")
+        if line_refs and not self.can_ship_partially:
+            raise ChannelError(f"{self.platform} confirms whole orders only")
+        self._ship(external_ref, company_code, tracking_ref, line_refs or None)
+
+    def _ship(self, external_ref, company_code, tracking_ref, line_refs):
+        raise NotImplementedError
+
+    def _check_success(self, method, answer, key="is_success"):
+        """Raise unless ``answer[key]`` is true (the platforms' success flag)."""
+        if answer.get(key) is not True:
+            raise PlatformRefusal(f"{self.platform} {method}: not accepted")
+        return answer
+
+    # -- stock --------------------------------------------------------------
+    def _push_stock_chunk(self, chunk):
+        """One quantity update per SKU; a SKU the platform refuses is reported,
+        a failed call (token, call limit after the back-off, network) stops."""
+        refused = {}
+        for ref, quantity in chunk.items():
+            try:
+                self._set_stock(ref, max(int(quantity), 0))
+            except PlatformRefusal as exc:
+                refused[ref] = str(exc)
+        return refused
+
+    def _set_stock(self, ref, quantity):
+        """Set the sellable quantity of the SKU ``ref`` (the binding's
+        ``external_stock_ref``) on the platform."""
+        raise NotImplementedError
+
+    def _split_ref(self, ref, what):
+        """(item id, SKU id) of a stock reference ``item:sku`` (SKU id '' when
+        the reference is the item alone)."""
+        item, _sep, sku = str(ref).partition(":")
+        if not item.strip():
+            raise PlatformRefusal(f"{self.platform}: invalid {what} {ref!r}")
+        return item.strip(), sku.strip()
+
+    # -- access token -------------------------------------------------------
+    def refresh_access_token(self):
+        """A new access token from the refresh token (``api_refresh_token``).
+
+        :return: dict with ``access_token``, ``refresh_token`` (the new one, or
+            the same) and ``expires_in`` (seconds, 0 when unknown)
+        :raise TokenError: the platform refused, or cannot refresh tokens
+        """
+        refresh_token = self.config.get("api_refresh_token")
+        if not refresh_token:
+            raise TokenError(f"{self.platform}: no refresh token on the channel")
+        try:
+            answer = self._refresh_token(refresh_token)
+        except TokenError:
+            raise
+        except ChannelError as exc:
+            raise TokenError(str(exc)) from exc
+        token = text(answer.get("access_token"))
+        if not token:
+            raise TokenError(f"{self.platform}: the refresh gave no access token")
+        return {
+            "access_token": token,
+            "refresh_token": text(answer.get("refresh_token")) or refresh_token,
+            "expires_in": int(to_decimal(answer.get("expires_in"), "expires_in")),
+        }
+
+    def _refresh_token(self, refresh_token):
+        """The platform's answer (a dict) to a token refresh."""
+        raise TokenError(
+            f"{self.platform}: the access token cannot be renewed through the "
+            "API; authorise the app again and paste the new token"
+        )
+
+    # -- refunds ------------------------------------------------------------
+    def refund_state(self, order):
+        """What the raw ``order`` says of its buyer's refund request:
+        :data:`REFUND_REQUESTED` while one is open, :data:`REFUND_DONE` once
+        the whole order is refunded, :data:`REFUND_NONE` otherwise (none, or
+        refused / closed)."""
+        return REFUND_NONE

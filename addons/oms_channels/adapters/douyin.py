@@ -13,7 +13,11 @@ from .base import (
     to_decimal,
 )
 from .cn_base import (
+    REFUND_DONE,
+    REFUND_NONE,
+    REFUND_REQUESTED,
     CnMarketplaceAdapter,
+    PlatformRefusal,
     compact_json,
     douyin_sign,
     epoch_text,
@@ -35,6 +39,8 @@ def _region(address, key):
 class DouyinAdapter(CnMarketplaceAdapter):
     platform = "Douyin"
     gateway = "https://openapi-fxg.jinritemai.com"
+    #: ``order.logisticsAddMultiPack`` ships chosen sub-orders per parcel
+    can_ship_partially = True
     first_page = 0  # ``page`` is 0-based
     page_size = 100
     window = timedelta(days=1)
@@ -46,7 +52,7 @@ class DouyinAdapter(CnMarketplaceAdapter):
     )
 
     # -- call -------------------------------------------------------------------
-    def sign_request(self, method, params):
+    def sign_request(self, method, params, with_token=True):
         app_key, secret = self._credentials()
         param_json = compact_json(params)
         timestamp = unix_text(self._now())
@@ -57,8 +63,9 @@ class DouyinAdapter(CnMarketplaceAdapter):
             "v": "2",
             "sign": douyin_sign(app_key, secret, method, param_json, timestamp),
             "sign_method": "hmac-sha256",
-            "access_token": self._token(),
         }
+        if with_token:
+            query["access_token"] = self._token()
         url = f"{self._gateway()}/{method.replace('.', '/')}?{urlencode(query)}"
         return url, {
             "data": param_json.encode(),
@@ -124,6 +131,21 @@ class DouyinAdapter(CnMarketplaceAdapter):
     def is_cancel_event(self, headers, order):
         return text(order.get("order_status")) in CANCELLED
 
+    def refund_state(self, order):
+        # after_sale_info.refund_status of each sub-order: 1 待退款, 3 退款成功,
+        # 4 退款失败, 0 none
+        items = order.get("sku_order_list")
+        statuses = [
+            text(item["after_sale_info"].get("refund_status"))
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("after_sale_info"), dict)
+        ]
+        if "1" in statuses:
+            return REFUND_REQUESTED
+        if statuses and all(status == "3" for status in statuses):
+            return REFUND_DONE
+        return REFUND_NONE
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("sku_order_list"), "sku_order_list")
@@ -139,6 +161,7 @@ class DouyinAdapter(CnMarketplaceAdapter):
                     to_decimal(item.get("item_num"), "quantity"),
                     fen(item.get("origin_amount"), "price"),
                     text(item.get("sku_id")),
+                    text(item.get("order_id")),
                 )
             )
         # order_amount = Σ sum_amount + post_amount − promotion_amount, where
@@ -182,4 +205,64 @@ class DouyinAdapter(CnMarketplaceAdapter):
             note=text(order.get("buyer_words")),
             date_order=epoch_text(order.get("create_time")),
             is_cancelled=status in CANCELLED,
+        )
+
+    # -- push -------------------------------------------------------------------
+    def _ship(self, external_ref, company_code, tracking_ref, line_refs):
+        """``order.logisticsAdd`` for the whole order; a partial shipment is
+        one parcel of ``order.logisticsAddMultiPack`` with its sub-orders and
+        quantities (``request_id`` makes a repeated call harmless)."""
+        if not line_refs:
+            self.call(
+                "order.logisticsAdd",
+                {
+                    "order_id": external_ref,
+                    "company_code": company_code,
+                    "logistics_code": tracking_ref,
+                },
+            )
+            return
+        self.call(
+            "order.logisticsAddMultiPack",
+            {
+                "order_id": external_ref,
+                "request_id": f"{external_ref}-{tracking_ref}",
+                "pack_list": [
+                    {
+                        "shipped_order_info": [
+                            {"shipped_order_id": ref, "shipped_num": int(quantity)}
+                            for ref, quantity in line_refs
+                        ],
+                        "logistics_code": tracking_ref,
+                        "company_code": company_code,
+                    }
+                ],
+            },
+        )
+
+    def _set_stock(self, ref, quantity):
+        """``sku.syncStock`` (full update) of the stock reference
+        ``product_id:sku_id``."""
+        product_id, sku_id = self._split_ref(ref, "stock reference")
+        if not (product_id.isdigit() and sku_id.isdigit()):
+            raise PlatformRefusal(
+                f"Douyin: stock reference {ref!r} is not product_id:sku_id"
+            )
+        self.call(
+            "sku.syncStock",
+            {
+                "product_id": int(product_id),
+                "sku_id": int(sku_id),
+                "stock_num": quantity,
+                "incremental": False,
+            },
+        )
+
+    def _refresh_token(self, refresh_token):
+        """``token.refresh`` (official SDK ``RefreshAccessToken``), signed
+        without an access token."""
+        return self.call(
+            "token.refresh",
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            with_token=False,
         )

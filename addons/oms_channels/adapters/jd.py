@@ -13,7 +13,10 @@ from .base import (
     to_decimal,
 )
 from .cn_base import (
+    REFUND_NONE,
+    REFUND_REQUESTED,
     CnMarketplaceAdapter,
+    PlatformRefusal,
     compact_json,
     cst_format,
     cst_text,
@@ -55,16 +58,17 @@ class JdAdapter(CnMarketplaceAdapter):
     token_error_codes = frozenset({"19"})
 
     # -- call -------------------------------------------------------------------
-    def sign_request(self, method, params):
+    def sign_request(self, method, params, with_token=True):
         app_key, secret = self._credentials()
         wire = {
             "method": method,
             "app_key": app_key,
-            "access_token": self._token(),
+            "access_token": self._token() if with_token else None,
             "timestamp": cst_format(self._now(), "%Y-%m-%d %H:%M:%S.000+0800"),
             "v": "2.0",
             "360buy_param_json": compact_json(params, sort_keys=False),
         }
+        wire = {key: value for key, value in wire.items() if value is not None}
         wire["sign"] = jd_sign(wire, secret)
         return self._gateway(), {"data": wire}
 
@@ -134,6 +138,13 @@ class JdAdapter(CnMarketplaceAdapter):
     def is_cancel_event(self, headers, order):
         return text(order.get("orderState")) in CANCELLED
 
+    def refund_state(self, order):
+        # LOCKED 已锁定: JD locks an order while the buyer's cancellation or
+        # refund request waits for the seller (the order's end is its state)
+        if text(order.get("orderState")) == "LOCKED":
+            return REFUND_REQUESTED
+        return REFUND_NONE
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("itemInfoList"), "itemInfoList")
@@ -191,4 +202,28 @@ class JdAdapter(CnMarketplaceAdapter):
             note=text(order.get("orderRemark")),
             date_order=cst_text(order.get("orderStartTime")),
             is_cancelled=self.is_cancel_event({}, order),
+        )
+
+    # -- push -------------------------------------------------------------------
+    def _ship(self, external_ref, company_code, tracking_ref, line_refs):
+        """``jingdong.pop.order.shipment`` (SOP 出库): ``logiCoprId`` is JD's
+        id of the logistics company, ``logiNo`` the tracking number; JD ships
+        whole orders."""
+        self.call(
+            "jingdong.pop.order.shipment",
+            {
+                "orderId": external_ref,
+                "logiCoprId": company_code,
+                "logiNo": tracking_ref,
+            },
+        )
+
+    def _set_stock(self, ref, quantity):
+        """``jingdong.stock.write.updateSkuStock`` of the JD ``skuId``."""
+        sku_id = str(ref).strip()
+        if not sku_id.isdigit():
+            raise PlatformRefusal(f"JD: stock reference {ref!r} is not a skuId")
+        self.call(
+            "jingdong.stock.write.updateSkuStock",
+            {"skuId": int(sku_id), "stockNum": quantity},
         )

@@ -10,7 +10,17 @@ from .base import (
     text,
     to_decimal,
 )
-from .cn_base import CnMarketplaceAdapter, cst_text, pdd_sign, unix_text, yuan
+from .cn_base import (
+    REFUND_DONE,
+    REFUND_NONE,
+    REFUND_REQUESTED,
+    CnMarketplaceAdapter,
+    PlatformRefusal,
+    cst_text,
+    pdd_sign,
+    unix_text,
+    yuan,
+)
 
 
 class PinduoduoAdapter(CnMarketplaceAdapter):
@@ -25,16 +35,17 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
     token_error_codes = frozenset({"10019"})
 
     # -- call -------------------------------------------------------------------
-    def sign_request(self, method, params):
+    def sign_request(self, method, params, with_token=True):
         client_id, secret = self._credentials()
         wire = {
             "type": method,
             "client_id": client_id,
-            "access_token": self._token(),
+            "access_token": self._token() if with_token else None,
             "timestamp": unix_text(self._now()),
             "data_type": "JSON",
             **{key: str(value) for key, value in params.items()},
         }
+        wire = {key: value for key, value in wire.items() if value is not None}
         wire["sign"] = pdd_sign(wire, secret)
         return self._gateway(), {"data": wire}
 
@@ -94,6 +105,15 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         # confirm_status 1 = 已成交 (paid); the list API returns paid orders only
         return str(order.get("confirm_status")) != "1"
 
+    def refund_state(self, order):
+        # refund_status 1 无售后或售后关闭, 2 售后处理中, 3 退款中, 4 退款成功
+        status = text(order.get("refund_status"))
+        if status in ("2", "3"):
+            return REFUND_REQUESTED
+        if status == "4":
+            return REFUND_DONE
+        return REFUND_NONE
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("item_list"), "item_list")
@@ -139,4 +159,43 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             paid=paid,
             note=text(order.get("buyer_memo")),
             date_order=cst_text(order.get("created_time")),
+        )
+
+    # -- push -------------------------------------------------------------------
+    def _ship(self, external_ref, company_code, tracking_ref, line_refs):
+        """``pdd.logistics.online.send``: ``logistics_id`` is the company's id
+        in ``pdd.logistics.companies.get``; the whole order ships at once."""
+        answer = self.call(
+            "pdd.logistics.online.send",
+            {
+                "order_sn": external_ref,
+                "logistics_id": company_code,
+                "tracking_number": tracking_ref,
+            },
+        )
+        self._check_success("pdd.logistics.online.send", answer)
+
+    def _set_stock(self, ref, quantity):
+        """``pdd.goods.quantity.update`` (full update, ``update_type=1``) of the
+        stock reference ``goods_id:sku_id``."""
+        goods_id, sku_id = self._split_ref(ref, "stock reference")
+        if not sku_id:
+            raise PlatformRefusal(f"Pinduoduo: stock reference {ref!r} has no sku_id")
+        answer = self.call(
+            "pdd.goods.quantity.update",
+            {
+                "goods_id": goods_id,
+                "sku_id": sku_id,
+                "quantity": quantity,
+                "update_type": 1,
+            },
+        )
+        self._check_success("pdd.goods.quantity.update", answer)
+
+    def _refresh_token(self, refresh_token):
+        """``pdd.pop.auth.token.refresh`` (signed without an access token)."""
+        return self.call(
+            "pdd.pop.auth.token.refresh",
+            {"refresh_token": refresh_token},
+            with_token=False,
         )

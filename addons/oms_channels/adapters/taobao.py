@@ -1,6 +1,7 @@
 """Taobao/Tmall adapter (开放平台 TOP): trades pulled with ``taobao.trades.sold.get``
 (``taobao.trade.fullinfo.get`` payloads are read as well), md5-signed calls."""
 
+import json
 from decimal import Decimal
 
 from .base import (
@@ -10,7 +11,17 @@ from .base import (
     text,
     to_decimal,
 )
-from .cn_base import CnMarketplaceAdapter, cst_format, cst_text, top_sign, yuan
+from .cn_base import (
+    REFUND_DONE,
+    REFUND_NONE,
+    REFUND_REQUESTED,
+    CnMarketplaceAdapter,
+    PlatformRefusal,
+    cst_format,
+    cst_text,
+    top_sign,
+    yuan,
+)
 
 #: trade statuses of TOP (``Trade.status``)
 AWAITING_PAYMENT = {
@@ -20,6 +31,13 @@ AWAITING_PAYMENT = {
     "WAIT_PRE_AUTH_CONFIRM",
 }
 CLOSED = {"TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"}
+#: ``Order.refund_status`` of an open refund request (退款申请中); ``SUCCESS``
+#: refunded; ``SELLER_REFUSE_BUYER``, ``CLOSED`` and ``NO_REFUND`` none
+REFUND_OPEN = {
+    "WAIT_SELLER_AGREE",
+    "WAIT_BUYER_RETURN_GOODS",
+    "WAIT_SELLER_CONFIRM_GOODS",
+}
 #: the trade fields asked for by the pull (``fields`` is required by TOP)
 TRADE_FIELDS = (
     "tid,status,type,created,pay_time,modified,total_fee,discount_fee,adjust_fee,"
@@ -44,24 +62,29 @@ class TaobaoAdapter(CnMarketplaceAdapter):
     platform = "Taobao"
     gateway = "https://gw.api.taobao.com/router/rest"
     page_size = 100
+    #: ``taobao.logistics.offline.send`` splits a trade (``is_split``/``sub_tid``)
+    can_ship_partially = True
+    #: ``taobao.skus.quantity.update``: at most 20 SKUs of one item per call
+    skus_per_call = 20
     #: TOP ``error_response.code``: 7 App Call Limited; 26/27 session missing or
     #: invalid (general TOP codes, not part of the fixtures' published material)
     rate_limit_codes = frozenset({"7"})
     token_error_codes = frozenset({"26", "27"})
 
     # -- call -------------------------------------------------------------------
-    def sign_request(self, method, params):
+    def sign_request(self, method, params, with_token=True):
         app_key, secret = self._credentials()
         wire = {
             "method": method,
             "app_key": app_key,
-            "session": self._token(),
+            "session": self._token() if with_token else None,
             "timestamp": cst_format(self._now()),
             "format": "json",
             "v": "2.0",
             "sign_method": "md5",
             **{key: str(value) for key, value in params.items()},
         }
+        wire = {key: value for key, value in wire.items() if value is not None}
         wire["sign"] = top_sign(wire, secret)
         return self._gateway(), {"data": wire}
 
@@ -124,6 +147,18 @@ class TaobaoAdapter(CnMarketplaceAdapter):
     def is_cancel_event(self, headers, order):
         return text(order.get("status")) in CLOSED
 
+    def refund_state(self, order):
+        statuses = [
+            text(item.get("refund_status"))
+            for item in _listed(order.get("orders"), "order")
+            if isinstance(item, dict)
+        ]
+        if any(status in REFUND_OPEN for status in statuses):
+            return REFUND_REQUESTED
+        if statuses and all(status == "SUCCESS" for status in statuses):
+            return REFUND_DONE
+        return REFUND_NONE
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(_listed(order.get("orders"), "order"), "orders")
@@ -141,6 +176,7 @@ class TaobaoAdapter(CnMarketplaceAdapter):
                     quantity,
                     yuan(item.get("price"), "price"),
                     text(item.get("sku_id")) or text(item.get("num_iid")),
+                    text(item.get("oid_str")) or text(item.get("oid")),
                 )
             )
         # Trade.discount_fee: the order-level promotions (shared out to the
@@ -182,3 +218,81 @@ class TaobaoAdapter(CnMarketplaceAdapter):
             date_order=cst_text(order.get("created")),
             is_cancelled=status in CLOSED,
         )
+
+    # -- push -------------------------------------------------------------------
+    def _ship(self, external_ref, company_code, tracking_ref, line_refs):
+        """``taobao.logistics.offline.send`` (自己联系物流): the sub-orders of
+        a partial shipment in ``sub_tid`` with ``is_split=1``."""
+        params = {"tid": external_ref, "out_sid": tracking_ref}
+        params["company_code"] = company_code
+        if line_refs:
+            params["is_split"] = 1
+            params["sub_tid"] = ",".join(ref for ref, _quantity in line_refs)
+        answer = self.call("taobao.logistics.offline.send", params)
+        shipping = answer.get("shipping")
+        self._check_success(
+            "taobao.logistics.offline.send",
+            shipping if isinstance(shipping, dict) else {},
+        )
+
+    def _stock_chunks(self, sku_quantities):
+        """One chunk per item (``num_iid``) of at most :attr:`skus_per_call`
+        SKUs: ``taobao.skus.quantity.update`` updates the SKUs of one item."""
+        by_item = {}
+        for ref, quantity in sku_quantities.items():
+            item, sku = str(ref).partition(":")[::2]
+            by_item.setdefault((item, bool(sku)), {})[ref] = quantity
+        for (_item, has_sku), quantities in by_item.items():
+            refs = list(quantities)
+            size = self.skus_per_call if has_sku else 1
+            for start in range(0, len(refs), size):
+                yield {ref: quantities[ref] for ref in refs[start : start + size]}
+
+    def _push_stock_chunk(self, chunk):
+        """The SKUs of one item in one ``taobao.skus.quantity.update`` (full
+        update, ``type=1``); an item without SKUs with
+        ``taobao.item.quantity.update``. Stock references are ``num_iid:sku_id``
+        (or ``num_iid``)."""
+        try:
+            pairs = [
+                (*self._split_ref(ref, "stock reference"), max(int(qty), 0))
+                for ref, qty in chunk.items()
+            ]
+            item = pairs[0][0]
+            if len(pairs) == 1 and not pairs[0][1]:
+                self.call(
+                    "taobao.item.quantity.update",
+                    {"num_iid": item, "quantity": pairs[0][2], "type": 1},
+                )
+            else:
+                self.call(
+                    "taobao.skus.quantity.update",
+                    {
+                        "num_iid": item,
+                        "skuid_quantities": ";".join(
+                            f"{sku}:{quantity}" for _item, sku, quantity in pairs
+                        ),
+                        "type": 1,
+                    },
+                )
+        except PlatformRefusal as exc:
+            return dict.fromkeys(chunk, str(exc))
+        return {}
+
+    def _refresh_token(self, refresh_token):
+        """``taobao.top.auth.token.refresh``: the new token is a JSON text in
+        ``token_result`` (only apps sold on the service market can refresh)."""
+        answer = self.call(
+            "taobao.top.auth.token.refresh",
+            {"refresh_token": refresh_token},
+            with_token=False,
+        )
+        result = answer.get("token_result")
+        if isinstance(result, str):
+            try:
+                result = json.loads(result)
+            except ValueError as exc:
+                raise ChannelError(
+                    "Taobao token refresh: invalid token_result"
+                ) from exc
+        return result if isinstance(result, dict) else {}

@@ -6,3 +6,4 @@ from . import oms_channel_order
 from . import sale_order
 from . import stock_picking
 from . import delivery_carrier
+from . import oms_logistics_code

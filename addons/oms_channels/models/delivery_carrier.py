@@ -73,6 +73,14 @@ class DeliveryCarrier(models.Model):
         groups="oms_core.group_oms_manager",
         help="Secret sent with each subscription; kuaidi100 signs its pushes with it.",
     )
+    oms_logistics_code_ids = fields.One2many(
+        "oms.logistics.code",
+        "carrier_id",
+        string="Marketplace Codes",
+        groups="oms_core.group_oms_user",
+        help="The code of this carrier on each marketplace, sent with the ship "
+        "confirmation of its deliveries.",
+    )
     oms_kuaidi100_company = fields.Char(
         "kuaidi100 Company Code",
         help="kuaidi100's code of this carrier, in lower case (yuantong, zhongtong, "

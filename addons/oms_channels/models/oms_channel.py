@@ -1,10 +1,11 @@
 import json
 import logging
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..adapters import (
@@ -20,7 +21,7 @@ from ..adapters import (
     WooCommerceAdapter,
 )
 from ..adapters.base import loads
-from ..adapters.cn_base import TokenError
+from ..adapters.cn_base import REFUND_DONE, REFUND_REQUESTED, TokenError
 from ..intake.mapper import OrderMapper
 
 _logger = logging.getLogger(__name__)
@@ -364,6 +365,7 @@ class OmsChannel(models.Model):
                 "api_secret": channel.api_secret,
                 "api_secret_previous": channel.api_secret_previous,
                 "api_token": channel.api_token,
+                "api_refresh_token": channel.api_refresh_token,
                 "vat_rates": [Decimal(str(channel.vat_rate))]
                 if channel.vat_rate
                 else [],
@@ -495,13 +497,18 @@ class OmsChannel(models.Model):
         # sudo: the token expiry is a manager-only field read by the cron's user
         expiry = self.sudo().api_token_expiry
         try:
+            if self._oms_token_expires_soon():
+                adapter = self._oms_refresh_token()
+                expiry = self.sudo().api_token_expiry
             if expiry and expiry <= fields.Datetime.now():
                 raise TokenError(
                     self.env._("The access token expired on %(date)s.", date=expiry)
                 )
             for _start, end, orders in adapter.windows(since):
                 for order in orders:
-                    staged |= Staged._stage(self, json.dumps(order), order=order)
+                    record = Staged._stage(self, json.dumps(order), order=order)
+                    self._oms_apply_refund_state(record, adapter, order)
+                    staged |= record
                 self.last_sync_date = end
         except ChannelError as exc:
             error = self.env._(
@@ -556,6 +563,11 @@ class OmsChannel(models.Model):
         self.ensure_one()
         for order, normalized in zip(orders, normalized_orders, strict=True):
             self._register_channel_payment(order, normalized)
+        if self.connector in OMS_CN_CONNECTORS:
+            adapter = self._get_adapter()
+            for staged in orders.oms_channel_order_ids.filtered("payload"):
+                raw = adapter.orders_of(loads(staged.payload))[0]
+                self._oms_apply_refund_state(staged, adapter, raw)
         orders.action_oms_review()
 
     def _register_channel_payment(self, order, normalized):
@@ -674,7 +686,9 @@ class OmsChannel(models.Model):
 
     @api.model
     def _cron_push_stock(self):
-        channels = self.search([("api_url", "!=", False)])
+        channels = self.search(
+            ["|", ("api_url", "!=", False), ("connector", "in", OMS_CN_CONNECTORS)]
+        )
         for channel in channels.filtered(lambda c: c._adapter_can("can_push_stock")):
             # an incomplete push is not raised but kept in stock_push_error
             try:
@@ -682,3 +696,339 @@ class OmsChannel(models.Model):
                     channel._push_stock()
             except UserError as exc:
                 _logger.warning("%s", exc)
+
+    # -- access token (Chinese marketplaces) ------------------------------------
+    #: a token is renewed when it expires within this many hours
+    OMS_TOKEN_REFRESH_MARGIN_HOURS = 24
+
+    def _oms_token_expires_soon(self):
+        """Whether the access token expires within the refresh margin and a
+        refresh token is there to renew it."""
+        self.ensure_one()
+        # sudo: the token fields are manager-only; the cron's user reads them
+        channel = self.sudo()
+        return bool(
+            channel.api_refresh_token
+            and channel.api_token_expiry
+            and channel.api_token_expiry
+            <= fields.Datetime.now()
+            + timedelta(hours=self.OMS_TOKEN_REFRESH_MARGIN_HOURS)
+        )
+
+    def _oms_refresh_token(self):
+        """Renew the access token through the platform with the refresh token.
+
+        :return: the adapter with the new token
+        :raise TokenError: the platform refused (the caller keeps the error)
+        """
+        self.ensure_one()
+        values = self._get_adapter().refresh_access_token()
+        vals = {
+            "api_token": values["access_token"],
+            "api_refresh_token": values["refresh_token"],
+        }
+        if values["expires_in"]:
+            vals["api_token_expiry"] = fields.Datetime.now() + timedelta(
+                seconds=values["expires_in"]
+            )
+        # sudo: the token fields are manager-only; the cron renews them
+        self.sudo().write(vals)
+        self.message_post(body=self.env._("The access token was renewed."))
+        return self._get_adapter()
+
+    def action_refresh_token(self):
+        """Button: renew the access token now (managers only: it replaces the
+        channel's credentials); a refusal is shown with the platform's message."""
+        if not self.env.user.has_group("oms_core.group_oms_manager"):
+            raise AccessError(
+                self.env._("Only OMS managers can renew a channel's access token.")
+            )
+        for channel in self:
+            try:
+                channel._oms_refresh_token()
+            except ChannelError as exc:
+                raise UserError(channel._oms_token_error(exc)) from exc
+        return True
+
+    def _oms_token_error(self, exc):
+        """The translated channel error of a failed token refresh."""
+        return self.env._(
+            "The access token of %(name)s could not be renewed: %(error)s",
+            name=self.display_name,
+            error=str(exc),
+        )
+
+    @api.model
+    def _cron_refresh_tokens(self):
+        """Renew the access tokens that expire soon (marketplaces); a refusal
+        puts the channel in error with the platform's message."""
+        channels = self.search([("connector", "in", OMS_CN_CONNECTORS)])
+        for channel in channels.filtered(lambda c: c._oms_token_expires_soon()):
+            try:
+                with self.env.cr.savepoint():
+                    channel._oms_refresh_token()
+            except ChannelError as exc:
+                channel.sync_error = channel._oms_token_error(exc)
+                _logger.warning("%s", channel.sync_error)
+
+    # -- ship confirmation -------------------------------------------------------
+    def _oms_send_fulfilment(self, picking):
+        """Hook: tell the channel that its order's delivery ``picking`` shipped.
+
+        Default: the adapter's ``push_fulfilment`` with the carrier's name, the
+        tracking number and the shipped SKUs. The Chinese marketplaces send the
+        carrier's logistics company code of the platform and, for a partial
+        delivery, its sub-orders (:meth:`_oms_cn_send_fulfilment`).
+
+        :param picking: the done delivery (``stock.picking``) of a channel order
+        :return: True when sent, False when deliberately left unsent
+        :raise ChannelError: the platform refused or could not be reached
+        :raise UserError: the delivery cannot be sent as it is (translated)
+        """
+        self.ensure_one()
+        if self.connector in OMS_CN_CONNECTORS:
+            return self._oms_cn_send_fulfilment(picking)
+        lines = [(m.product_id.default_code, m.quantity) for m in picking.move_ids]
+        self._get_adapter().push_fulfilment(
+            picking.sale_id.oms_external_ref,
+            picking.carrier_id.name or "",
+            picking.carrier_tracking_ref or "",
+            lines,
+        )
+        return True
+
+    def _oms_platform_name(self):
+        self.ensure_one()
+        return dict(self._fields["connector"]._description_selection(self.env)).get(
+            self.connector, self.connector
+        )
+
+    def _oms_logistics_code(self, picking):
+        """The platform's logistics company code of the delivery's carrier.
+
+        :raise UserError: no carrier or no code for this platform; the channel's
+            chatter tells it once per delivery and error
+        """
+        self.ensure_one()
+        carrier = picking.carrier_id
+        # sudo: the code table is readable by OMS users only; the warehouse
+        # user who validates (or the cron) sends the confirmation
+        codes = carrier.sudo().oms_logistics_code_ids
+        code = codes.filtered(lambda c: c.connector == self.connector)[:1].code
+        if code:
+            return code
+        if not carrier:
+            error = self.env._(
+                "The delivery %(picking)s has no carrier: %(platform)s needs the "
+                "logistics company to confirm the shipment. Set the carrier and "
+                "send the delivery again.",
+                picking=picking.name,
+                platform=self._oms_platform_name(),
+            )
+        else:
+            error = self.env._(
+                "The carrier %(carrier)s has no %(platform)s logistics company "
+                "code: add it on the carrier (Marketplace Codes tab) and send "
+                "the delivery %(picking)s again.",
+                carrier=carrier.display_name,
+                platform=self._oms_platform_name(),
+                picking=picking.name,
+            )
+        if picking.oms_channel_sync_error != error:
+            self.message_post(body=error)
+        raise UserError(error)
+
+    def _oms_cn_send_fulfilment(self, picking):
+        """Ship confirmation on a Chinese marketplace.
+
+        A delivery with every goods line of the order is the whole order. A
+        partial one is sent with its sub-orders where the platform splits orders
+        (Taobao, Douyin); elsewhere (JD, Pinduoduo) it waits, and the order's
+        last delivery confirms the whole order with its tracking number.
+        """
+        self.ensure_one()
+        order = picking.sale_id
+        code = self._oms_logistics_code(picking)
+        tracking = picking.carrier_tracking_ref
+        if not tracking:
+            raise UserError(
+                self.env._(
+                    "The delivery %(picking)s has no tracking number.",
+                    picking=picking.name,
+                )
+            )
+        adapter = self._get_adapter()
+        goods = order.order_line.filtered(
+            lambda line: line.product_id.type == "consu" and not line.display_type
+        )
+        shipped = {}
+        for move in picking.move_ids.filtered("sale_line_id"):
+            shipped[move.sale_line_id] = shipped.get(move.sale_line_id, 0.0) + (
+                move.quantity
+            )
+        if not shipped:
+            raise UserError(
+                self.env._(
+                    "The delivery %(picking)s holds no line of the order.",
+                    picking=picking.name,
+                )
+            )
+        if all(shipped.get(line, 0.0) >= line.product_uom_qty for line in goods):
+            adapter.ship(order.oms_external_ref, code, tracking)
+            return True
+        if adapter.can_ship_partially:
+            adapter.ship(
+                order.oms_external_ref,
+                code,
+                tracking,
+                self._oms_platform_line_refs(order, shipped),
+            )
+            return True
+        if any(line.qty_delivered < line.product_uom_qty for line in goods):
+            picking.message_post(
+                body=self.env._(
+                    "%(platform)s confirms whole orders only: this partial "
+                    "delivery is confirmed with the order's last delivery.",
+                    platform=self._oms_platform_name(),
+                )
+            )
+            return False
+        adapter.ship(order.oms_external_ref, code, tracking)
+        return True
+
+    def _oms_platform_line_refs(self, order, shipped):
+        """[(sub-order id, quantity)] of the shipped sales lines, read from the
+        order's staged payload (the platform's lines by SKU).
+
+        :param shipped: {sale.order.line: quantity shipped}
+        :raise UserError: a shipped line has no sub-order on the platform
+        """
+        staged = order.oms_channel_order_ids.filtered("payload")[:1]
+        adapter = self._get_adapter()
+        lines = adapter.normalize(adapter.orders_of(loads(staged.payload))[0]).lines
+        bindings = {
+            binding.external_sku: binding.product_id
+            for binding in self.env["oms.channel.product"]._to_internal(
+                self, [line.sku for line in lines]
+            )
+        }
+        refs = {}
+        for line in lines:
+            product = bindings.get(line.sku) or self.env["product.product"].search(
+                [("default_code", "=", line.sku)], limit=1
+            )
+            if line.external_line_ref:
+                refs.setdefault(product, []).append(line.external_line_ref)
+        result = []
+        for sale_line, quantity in shipped.items():
+            platform_refs = refs.get(sale_line.product_id)
+            if not platform_refs:
+                raise UserError(
+                    self.env._(
+                        "%(product)s of the delivery is not a line of the order "
+                        "on %(platform)s: it cannot be confirmed as shipped.",
+                        product=sale_line.product_id.display_name,
+                        platform=self._oms_platform_name(),
+                    )
+                )
+            result.append((platform_refs[0], quantity))
+        return result
+
+    # -- refunds (Chinese marketplaces) ------------------------------------------
+    #: code of the exception that holds an order while its buyer asks a refund
+    OMS_REFUND_EXCEPTION = "channel_refund_requested"
+
+    def _oms_apply_refund_state(self, staged, adapter, raw_order):
+        """Hook: follow the platform's refund of an imported order (拦截发货).
+
+        A refund requested before shipment holds the order with a blocking
+        exception (its delivery cannot be validated); refused or closed, the
+        hold ends; refunded, the order's posted invoices are credited and the
+        order is cancelled. Once shipped, the request is left to the returns.
+
+        :param staged: the ``oms.channel.order`` of the order
+        :param adapter: the channel's adapter
+        :param dict raw_order: the platform's order as just received
+        """
+        self.ensure_one()
+        order = staged.sale_order_id
+        if not order or order.state == "cancel":
+            return
+        state = adapter.refund_state(raw_order)
+        shipped = order._oms_get_customer_deliveries(include_returns=True).filtered(
+            lambda p: p.state == "done"
+        )
+        hold = order.oms_exception_ids.filtered(
+            lambda e: e.code == self.OMS_REFUND_EXCEPTION and e.state == "open"
+        )
+        if shipped:
+            return
+        if state == REFUND_REQUESTED:
+            order._oms_add_exception(
+                self.OMS_REFUND_EXCEPTION,
+                self.env._(
+                    "The buyer asked %(platform)s for a refund: do not ship the "
+                    "order until the refund is refused (the hold then ends) or "
+                    "agreed (the order is cancelled).",
+                    platform=self._oms_platform_name(),
+                ),
+                severity="block",
+            )
+        elif state == REFUND_DONE:
+            try:
+                with self.env.cr.savepoint():
+                    self._oms_refund_order(order)
+            except UserError as exc:
+                order._oms_add_exception(
+                    self.OMS_REFUND_EXCEPTION,
+                    self.env._(
+                        "The buyer was refunded on %(platform)s but the order "
+                        "could not be cancelled: %(error)s",
+                        platform=self._oms_platform_name(),
+                        error=exc.args[0],
+                    ),
+                    severity="block",
+                )
+                return
+            hold._oms_resolve_by_system()
+        elif hold:
+            hold._oms_resolve_by_system()
+            order._oms_sync_hold_reservation()
+            order.message_post(
+                body=self.env._(
+                    "The refund request was refused or closed on %(platform)s: "
+                    "the order can ship.",
+                    platform=self._oms_platform_name(),
+                )
+            )
+
+    def _oms_refund_order(self, order):
+        """The platform refunded an order not shipped: credit its posted
+        invoices and cancel it."""
+        self.ensure_one()
+        # sudo: the platform refunded the buyer; the credit note follows that
+        # decision whoever pulled the order (a manager without accounting rights)
+        invoices = order.sudo().invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        if invoices:
+            credit_notes = invoices._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Refunded on %(platform)s",
+                            platform=self._oms_platform_name(),
+                        ),
+                        "invoice_date": fields.Date.context_today(self),
+                    }
+                    for _invoice in invoices
+                ]
+            )
+            credit_notes.action_post()
+        order._oms_cancel(self.env.ref("oms_channels.oms_cancel_reason_channel"))
+        order.message_post(
+            body=self.env._(
+                "The buyer was refunded on %(platform)s: the order is cancelled.",
+                platform=self._oms_platform_name(),
+            )
+        )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
+from .oms_channel import OMS_CN_CONNECTORS
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -52,6 +54,15 @@ class SaleOrder(models.Model):
         if self.oms_channel_id:
             return self.oms_channel_id.auto_confirm
         return super()._oms_can_auto_confirm()
+
+    def _oms_address_needs_zip(self):
+        """Hook of oms_core: the Chinese marketplaces give no ZIP code (or a
+        placeholder); their delivery address is the platform's own, masked or
+        not, and is not held for it."""
+        self.ensure_one()
+        if self.oms_channel_id.connector in OMS_CN_CONNECTORS:
+            return False
+        return super()._oms_address_needs_zip()
 
     def _oms_get_duplicate_domain(self, hours=24):
         """Hook of oms_core: a channel reference only duplicates within its channel."""

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..adapters import ChannelError
@@ -108,26 +109,20 @@ class StockPicking(models.Model):
         """Send carrier and tracking of each picking to its channel."""
         for picking in self:
             order = picking.sale_id
-            adapter = order.oms_channel_id._get_adapter()
-            lines = [(m.product_id.default_code, m.quantity) for m in picking.move_ids]
             try:
-                adapter.push_fulfilment(
-                    order.oms_external_ref,
-                    picking.carrier_id.name or "",
-                    picking.carrier_tracking_ref or "",
-                    lines,
-                )
-            except ChannelError as exc:
+                order.oms_channel_id._oms_send_fulfilment(picking)
+            except (ChannelError, UserError) as exc:
+                error = exc.args[0] if isinstance(exc, UserError) else str(exc)
                 picking.write(
                     {
                         "oms_channel_sync_state": "failed",
-                        "oms_channel_sync_error": str(exc),
+                        "oms_channel_sync_error": error,
                     }
                 )
                 picking.message_post(
                     body=self.env._(
                         "Sending the shipment to the channel failed: %(error)s",
-                        error=str(exc),
+                        error=error,
                     )
                 )
                 continue

@@ -278,7 +278,11 @@ class OmsReviewRule(models.Model):
             missing.append(self.env._("city"))
         if not address.country_id:
             missing.append(self.env._("country"))
-        elif address.country_id.zip_required and not address.zip:
+        elif (
+            address.country_id.zip_required
+            and not address.zip
+            and order._oms_address_needs_zip()
+        ):
             missing.append(self.env._("ZIP"))
         contact = order.partner_id
         if not (address.phone or address.email or contact.phone or contact.email):

@@ -640,6 +640,18 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self.company_id.oms_auto_confirm
 
+    def _oms_address_needs_zip(self):
+        """Hook: whether the address review asks the delivery address for a ZIP
+        code when its country requires one.
+
+        Default: yes. `oms_channels` answers no for the marketplaces whose
+        orders carry no ZIP code (their addresses are the platform's own).
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return True
+
     def _oms_add_exception(self, code, message, severity="warn"):
         """Hook: raise an exception without rule (e.g. from a channel import).
 
