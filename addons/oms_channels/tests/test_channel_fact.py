@@ -18,6 +18,7 @@ class TestChannelFact(OmsChannelsCommon):
             name="Marketplace orders",
             domain=f"[('oms_channel_id', '=', {self.woo.id})]",
         )
+        self.shopify.auto_confirm = True
         order = self._create_order(qty=2, oms_channel_id=self.shopify.id)
         order.action_oms_review()
         self.assertEqual(order.state, "sale")

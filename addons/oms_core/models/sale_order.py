@@ -444,8 +444,12 @@ class SaleOrder(models.Model):
     def write(self, vals):
         """Guard what the review recorded (``OMS_REVIEW_STATE_FIELDS``): the
         review and the actions write it in superuser mode, a plain write (RPC
-        included) is refused. A change of a reviewed fact after approval sends
-        the order back to review."""
+        included) is refused. On a confirmed order, the reviewed facts a user
+        may not change directly (``_oms_may_change_approved``) are held back
+        as a change request (``oms.order.change``) and the rest is written;
+        any other change of a reviewed fact after approval sends the order
+        back to review (``_oms_changed_after_approval``, once per write, after
+        the lines)."""
         guarded = OMS_REVIEW_STATE_FIELDS & set(vals)
         if guarded and not self.env.su:
             raise AccessError(
@@ -486,7 +490,8 @@ class SaleOrder(models.Model):
     def _oms_filter_requesting(self, vals):
         """The orders of self on which writing ``vals`` becomes a change request:
         confirmed orders whose reviewed facts the user may not change directly
-        (``_oms_may_change_approved``), when ``vals`` changes one.
+        (``_oms_may_change_approved``), when ``vals`` changes one and a review
+        rule is active in the order's company.
 
         :rtype: sale.order
         """
@@ -495,7 +500,12 @@ class SaleOrder(models.Model):
         orders = self.filtered(lambda o: o.state == "sale")
         if not orders or not self._oms_split_reviewed_vals(vals)[0]:
             return self.browse()
-        return orders
+        # no rule, nothing to review: Odoo's own behaviour
+        reviewed = self.browse()
+        for company_orders in orders.grouped("company_id").values():
+            if company_orders[:1]._oms_get_review_rules():
+                reviewed |= company_orders
+        return reviewed
 
     def _oms_split_reviewed_vals(self, vals):
         """Split order values into the reviewed facts they change (held back

@@ -63,8 +63,9 @@ class SaleOrderLine(models.Model):
             requested = [
                 vals
                 for vals in vals_list
-                if self._oms_is_reviewed_line_vals(vals)
-                and Order.browse(vals.get("order_id")).state == "sale"
+                if Order.browse(vals.get("order_id"))._oms_filter_requesting(
+                    {"order_line": [Command.create(vals)]}
+                )
             ]
         for vals in requested:
             order = Order.browse(vals["order_id"])
@@ -129,9 +130,13 @@ class SaleOrderLine(models.Model):
             return self.browse()
         if self.env["sale.order"]._oms_may_change_approved():
             return self.browse()
-        return self.filtered(
+        lines = self.filtered(
             lambda line: line.order_id.state == "sale" and line._oms_is_reviewed_line()
         )
+        orders = lines.order_id._oms_filter_requesting(
+            {"order_line": [Command.update(line.id, vals) for line in lines]}
+        )
+        return lines.filtered(lambda line: line.order_id in orders)
 
     @api.model
     def _oms_split_commands(self, commands):

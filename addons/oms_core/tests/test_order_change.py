@@ -101,6 +101,14 @@ class TestOrderChange(OmsCommon):
         self.assertEqual(len(self.order.order_line), 1)
         self.assertIn("Added: OMS Widget Plus", self.order.oms_change_request_ids.diff)
 
+    def test_without_rules_odoo_behaviour_is_kept(self):
+        """No active review rule, nothing to review: the salesperson's edit of
+        a confirmed order is written as in Odoo."""
+        self.env["oms.review.rule"].search([]).active = False
+        self.order.order_line.with_user(self.salesman).product_uom_qty = 5
+        self.assertEqual(self.order.order_line.product_uom_qty, 5)
+        self.assertFalse(self.order.oms_change_request_ids)
+
     def test_reviewer_edits_directly_and_is_rereviewed(self):
         """A reviewer changes the quantity: applied at once, reviewed again."""
         self.order.order_line.with_user(self.reviewer).product_uom_qty = 30
