@@ -186,7 +186,6 @@ class SaleOrder(models.Model):
     pricelist_id = fields.Many2one(tracking=True)
     commitment_date = fields.Datetime(tracking=True)
     warehouse_id = fields.Many2one(tracking=True)
-    fiscal_position_id = fields.Many2one(tracking=True)
     picking_policy = fields.Selection(
         default=None,
         compute="_compute_picking_policy",
