@@ -164,6 +164,9 @@ class SaleOrderLine(models.Model):
             if not reviewed or not line._oms_is_reviewed_line():
                 rest.append(command)
                 continue
+            if "product_id" in reviewed:
+                # another product: its description, taxes... wait with it
+                reviewed = set(values)
             held.append(Command.update(line.id, {key: values[key] for key in reviewed}))
             others = {
                 key: value for key, value in values.items() if key not in reviewed
