@@ -15,6 +15,7 @@
         "views/sale_order_views.xml",
         "views/oms_review_rule_views.xml",
         "views/oms_exception_views.xml",
+        "views/oms_order_change_views.xml",
         "views/oms_cancel_reason_views.xml",
         "views/oms_priority_rule_views.xml",
         "views/oms_order_type_views.xml",

@@ -48,6 +48,11 @@ class SaleOrder(models.Model):
                 limit=1,
             )
 
+    @api.model
+    def _oms_get_reviewed_facts(self):
+        """Hook of oms_core: the channel is a reviewed fact of the order."""
+        return dict(super()._oms_get_reviewed_facts(), channel="oms_channel_id")
+
     def _oms_can_auto_confirm(self):
         """Hook of oms_core: channel orders follow the channel's auto-confirm."""
         self.ensure_one()

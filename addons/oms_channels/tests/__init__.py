@@ -10,6 +10,7 @@ from . import test_file_import
 from . import test_mail_alias
 from . import test_security
 from . import test_channel
+from . import test_channel_fact
 from . import test_batch_import
 from . import test_cn_marketplaces
 from . import test_tour_salesperson

@@ -15,6 +15,7 @@ from . import oms_review_rule
 from . import oms_exception
 from . import oms_cancel_reason
 from . import oms_stock_promise
+from . import oms_order_change
 
 # priority
 from . import oms_priority_rule
@@ -28,6 +29,7 @@ from . import delivery_carrier
 
 # money
 from . import account_move
+from . import account_move_line
 from . import account_analytic_distribution_model
 
 # returns

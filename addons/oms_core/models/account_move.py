@@ -4,6 +4,28 @@ from odoo import api, fields, models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _post(self, soft=True):
+        """A posted payment or credit note frees credit: release the orders
+        held for it."""
+        posted = super()._post(soft)
+        posted._oms_release_money_holds()
+        return posted
+
+    def _oms_release_money_holds(self):
+        """Review again the orders held for credit or prepayment of the
+        customers these entries bring money from (a receivable credited): one
+        search for all of them (``sale.order._oms_release_held``)."""
+        partners = self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and line.balance < 0
+        ).partner_id.commercial_partner_id
+        if partners:
+            # the credit read earlier in this transaction is out of date now
+            partners.invalidate_recordset(["credit", "credit_to_invoice"])
+            self.env["sale.order"]._oms_release_held(
+                ["credit_limit", "payment"],
+                [("partner_id.commercial_partner_id", "in", partners.ids)],
+            )
+
     @api.model
     def _cron_oms_overdue_activities(self):
         """Schedule a to-do for the accountant on each overdue customer invoice."""

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round, formatLang
 
+from .sale_order import OMS_LINE_FACTS
+
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
     ("stock", "Stock Available to Promise"),
@@ -15,6 +17,30 @@ OMS_CHECK_TYPES = [
     ("domain", "Condition (domain)"),
 ]
 OMS_SEVERITIES = [("block", "Block"), ("warn", "Warning")]
+
+# The reviewed facts of an order (keys of ``sale.order._oms_get_reviewed_facts``
+# and the four facts of its lines) that each check reads: a change of one of
+# them after approval re-runs the rules reading it, the others keep their result.
+OMS_AMOUNT_FACTS = OMS_LINE_FACTS | {"pricelist", "fiscal_position"}
+OMS_CHECK_FACTS = {
+    "credit_limit": OMS_AMOUNT_FACTS | {"partner"},
+    "stock": {"line_product", "line_qty", "warehouse", "order_type"},
+    "address": {"partner", "shipping"},
+    "price_floor": {"line_product", "line_price", "pricelist"},
+    "discount_limit": {"line_product", "line_discount"},
+    "amount_threshold": OMS_AMOUNT_FACTS,
+    "duplicate": OMS_AMOUNT_FACTS | {"partner"},
+    "payment": OMS_AMOUNT_FACTS | {"payment_term", "order_type"},
+    "new_customer": OMS_AMOUNT_FACTS | {"partner"},
+    "domain": set(),  # the facts of the fields of its domain
+}
+# order fields that stand for several facts in a domain
+OMS_FIELD_FACTS = {
+    "order_line": OMS_LINE_FACTS,
+    "amount_untaxed": OMS_AMOUNT_FACTS,
+    "amount_tax": OMS_AMOUNT_FACTS,
+    "amount_total": OMS_AMOUNT_FACTS,
+}
 
 
 class OmsReviewRule(models.Model):
@@ -164,6 +190,42 @@ class OmsReviewRule(models.Model):
         """
         self.ensure_one()
         return getattr(self, f"_review_{self.check_type}")(order, batch)
+
+    def _get_facts(self):
+        """Hook: the reviewed facts of an order the rule reads (see
+        ``OMS_CHECK_FACTS``): those of its check type, those of the fields of
+        its domain (the condition of a 'Condition' rule, the filter of the
+        others), and the order type when the rule is limited to some types.
+
+        :return: set of fact keys (``sale.order._oms_get_reviewed_facts`` and
+            ``OMS_LINE_FACTS``)
+        :rtype: set
+        """
+        self.ensure_one()
+        facts = set(OMS_CHECK_FACTS.get(self.check_type, ()))
+        facts |= self._get_domain_facts(self._get_domain())
+        if self.order_type_ids:
+            facts.add("order_type")
+        return facts
+
+    @api.model
+    def _get_domain_facts(self, domain):
+        """The reviewed facts read by a domain on orders: the facts of the
+        first field of the path of each of its conditions.
+
+        :param list domain: a domain on ``sale.order``
+        :rtype: set
+        """
+        by_field = {
+            fname: {key}
+            for key, fname in self.env["sale.order"]._oms_get_reviewed_facts().items()
+        }
+        by_field.update(OMS_FIELD_FACTS)
+        facts = set()
+        for leaf in domain:
+            if isinstance(leaf, (list, tuple)) and leaf and isinstance(leaf[0], str):
+                facts |= by_field.get(leaf[0].split(".")[0], set())
+        return facts
 
     @api.model
     def _checks_stock(self, companies):

@@ -3,6 +3,17 @@ from odoo import fields, models
 from .oms_order_type import OMS_INVOICE_POLICY, OMS_PAYMENT_POLICY
 
 OMS_TIERS = [("normal", "Normal"), ("key", "Key Account"), ("vip", "VIP")]
+# what the address check of the review reads on a partner
+OMS_ADDRESS_FIELDS = {
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "state_id",
+    "country_id",
+    "phone",
+    "email",
+}
 
 
 class ResPartner(models.Model):
@@ -39,6 +50,33 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="Overrides the payment policy of this customer's orders.",
     )
+
+    def write(self, vals):
+        """A completed address or a raised credit limit releases the orders
+        held for it (``sale.order._oms_release_held``)."""
+        res = super().write(vals)
+        Order = self.env["sale.order"]
+        if OMS_ADDRESS_FIELDS & set(vals):
+            Order._oms_release_held(
+                ["address"],
+                [
+                    "|",
+                    ("partner_shipping_id", "in", self.ids),
+                    ("partner_id", "in", self.ids),
+                ],
+            )
+        if "credit_limit" in vals:
+            Order._oms_release_held(
+                ["credit_limit"],
+                [
+                    (
+                        "partner_id.commercial_partner_id",
+                        "in",
+                        self.commercial_partner_id.ids,
+                    )
+                ],
+            )
+        return res
 
     def _oms_get_overdue_domain(self):
         """Hook: domain of the overdue receivable items of the partners in self."""

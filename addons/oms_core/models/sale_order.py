@@ -1,11 +1,17 @@
 import json
 import logging
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import (
+    float_compare,
+    float_is_zero,
+    format_date,
+    format_datetime,
+    formatLang,
+)
 
 from .oms_order_type import OMS_INVOICE_POLICY, OMS_ORDER_TYPES, OMS_PAYMENT_POLICY
 from .review_batch import OmsReviewBatch
@@ -33,15 +39,21 @@ OMS_PAYMENT_STATE = [
     ("paid", "Paid"),
 ]
 
-# fields of the order whose change after approval sends it back to review
-OMS_REVIEWED_ORDER_FIELDS = {
-    "partner_id",
-    "partner_shipping_id",
-    "pricelist_id",
-    "payment_term_id",
-    "warehouse_id",
-    "oms_order_type",
+# The reviewed facts of the order besides its lines (see
+# ``SaleOrder._oms_get_reviewed_facts``): fact key -> field. A change of one of
+# them after approval re-runs the rules reading it (``OMS_CHECK_FACTS``).
+OMS_REVIEWED_FACTS = {
+    "partner": "partner_id",
+    "shipping": "partner_shipping_id",
+    "payment_term": "payment_term_id",
+    "pricelist": "pricelist_id",
+    "warehouse": "warehouse_id",
+    "order_type": "oms_order_type",
+    "fiscal_position": "fiscal_position_id",
+    "commitment_date": "commitment_date",
 }
+# the facts of the lines: product, quantity (and unit), price and discount
+OMS_LINE_FACTS = {"line_product", "line_qty", "line_price", "line_discount"}
 
 # What the review recorded on the order: written by the review and the
 # resolution actions only (in superuser mode), never by a plain write (see
@@ -62,6 +74,8 @@ OMS_REVIEW_STATE_FIELDS = {
 OMS_MARK_REVIEWED = "oms_core.reviewed"  # the review approved them just now
 OMS_MARK_RESOLVING = "oms_core.resolving"  # a reviewer's resolution edits them
 OMS_MARK_CANCELLING = "oms_core.cancelling"  # cancelled with a reason
+OMS_MARK_APPROVING = "oms_core.approving"  # a reviewer applies a change request
+OMS_MARK_WRITING = "oms_core.writing"  # written: the order re-reviews its lines
 
 
 class SaleOrder(models.Model):
@@ -140,6 +154,12 @@ class SaleOrder(models.Model):
     )
     oms_changes_since_approval = fields.Text(
         string="Changes Since Approval", compute="_compute_oms_changes_since_approval"
+    )
+    oms_change_request_ids = fields.One2many(
+        "oms.order.change", "order_id", string="Change Requests"
+    )
+    oms_change_request_count = fields.Integer(
+        string="Pending Change Requests", compute="_compute_oms_change_request_count"
     )
     oms_backorder_accepted = fields.Boolean(
         string="Back-order Accepted",
@@ -318,11 +338,30 @@ class SaleOrder(models.Model):
             order.picking_policy = policy or order.picking_policy or "direct"
 
     @api.depends(
-        "oms_approval_snapshot", "order_line.product_uom_qty", "order_line.price_unit"
+        "oms_approval_snapshot",
+        "order_line.product_id",
+        "order_line.product_uom_qty",
+        "order_line.price_unit",
+        "order_line.discount",
+        "partner_id",
+        "partner_shipping_id",
+        "payment_term_id",
+        "pricelist_id",
+        "warehouse_id",
+        "oms_order_type",
+        "fiscal_position_id",
+        "commitment_date",
     )
     def _compute_oms_changes_since_approval(self):
         for order in self:
             order.oms_changes_since_approval = order._oms_diff_snapshot()
+
+    @api.depends("oms_change_request_ids.state")
+    def _compute_oms_change_request_count(self):
+        for order in self:
+            order.oms_change_request_count = len(
+                order.oms_change_request_ids.filtered(lambda c: c.state == "to_approve")
+            )
 
     @api.depends("partner_id", "oms_order_type")
     def _compute_oms_invoice_policy(self):
@@ -404,8 +443,12 @@ class SaleOrder(models.Model):
     def write(self, vals):
         """Guard what the review recorded (``OMS_REVIEW_STATE_FIELDS``): the
         review and the actions write it in superuser mode, a plain write (RPC
-        included) is refused. A change of a reviewed fact after approval sends
-        the order back to review."""
+        included) is refused. On a confirmed order, the reviewed facts a user
+        may not change directly (``_oms_may_change_approved``) are held back
+        as a change request (``oms.order.change``) and the rest is written;
+        any other change of a reviewed fact after approval sends the order
+        back to review (``_oms_changed_after_approval``, once per write, after
+        the lines)."""
         guarded = OMS_REVIEW_STATE_FIELDS & set(vals)
         if guarded and not self.env.su:
             raise AccessError(
@@ -418,10 +461,76 @@ class SaleOrder(models.Model):
                     ),
                 )
             )
-        res = super().write(vals)
-        if OMS_REVIEWED_ORDER_FIELDS & set(vals):
+        requesting = self._oms_filter_requesting(vals)
+        if requesting:
+            held, vals = self._oms_split_reviewed_vals(vals)
+            self.env["oms.order.change"]._oms_request(requesting, held)
+            if self - requesting:
+                (self - requesting).write(held)
+            if not vals:
+                return True
+        with self._oms_mark(OMS_MARK_WRITING):
+            res = super().write(vals)
+        reviewed = set(self._oms_get_reviewed_facts().values()) | {"order_line"}
+        if reviewed & set(vals):
             self._oms_changed_after_approval()
         return res
+
+    @api.model
+    def _oms_may_change_approved(self):
+        """Hook: whether the user changes the reviewed facts of confirmed orders
+        directly (re-reviewed all the same) rather than through a change
+        request: reviewers and managers, and server code in superuser mode.
+
+        :rtype: bool
+        """
+        return self.env.su or self.env.user.has_group("oms_core.group_oms_reviewer")
+
+    def _oms_filter_requesting(self, vals):
+        """The orders of self on which writing ``vals`` becomes a change request:
+        confirmed orders whose reviewed facts the user may not change directly
+        (``_oms_may_change_approved``), when ``vals`` changes one and a review
+        rule is active in the order's company.
+
+        :rtype: sale.order
+        """
+        if self._oms_may_change_approved():
+            return self.browse()
+        orders = self.filtered(lambda o: o.state == "sale")
+        if not orders or not self._oms_split_reviewed_vals(vals)[0]:
+            return self.browse()
+        # no rule, nothing to review: Odoo's own behaviour
+        reviewed = self.browse()
+        for company_orders in orders.grouped("company_id").values():
+            if company_orders[:1]._oms_get_review_rules():
+                reviewed |= company_orders
+        return reviewed
+
+    def _oms_split_reviewed_vals(self, vals):
+        """Split order values into the reviewed facts they change (held back
+        for a change request) and the rest (written at once).
+
+        Line commands on product lines are held back for their reviewed fields
+        (``OMS_REVIEWED_LINE_FIELDS``); sections, notes, down payments and
+        delivery lines, deletions (which Odoo refuses on confirmed orders) and
+        the other fields go through.
+
+        :return: (held back values, remaining values)
+        :rtype: tuple
+        """
+        fact_fields = set(self._oms_get_reviewed_facts().values())
+        held = {key: value for key, value in vals.items() if key in fact_fields}
+        rest = {key: value for key, value in vals.items() if key not in held}
+        if "order_line" in vals:
+            held_lines, rest_lines = self.env["sale.order.line"]._oms_split_commands(
+                vals["order_line"]
+            )
+            if held_lines:
+                held["order_line"] = held_lines
+            rest.pop("order_line")
+            if rest_lines:
+                rest["order_line"] = rest_lines
+        return held, rest
 
     # ------------------------------------------------------------------
     # Actions
@@ -504,6 +613,14 @@ class SaleOrder(models.Model):
         finally:
             marked.difference_update(added)
 
+    def _oms_filter_unwritten(self):
+        """The orders of self not being written right now: an order's write
+        re-reviews its lines once, after all of them (see ``write``).
+
+        :rtype: sale.order
+        """
+        return self - self._oms_filter_marked(OMS_MARK_WRITING)
+
     def _oms_filter_marked(self, purpose):
         """The orders of ``self`` marked for ``purpose`` (see ``_oms_mark``).
 
@@ -560,6 +677,13 @@ class SaleOrder(models.Model):
             "view_mode": "form",
             "context": {"default_order_id": self.id},
         }
+
+    def action_oms_view_change_requests(self):
+        """Open the change requests of the order, pending ones first."""
+        self.ensure_one()
+        return self.oms_change_request_ids._get_records_action(
+            name=self.env._("Change Requests")
+        )
 
     def action_oms_view_returns(self):
         self.ensure_one()
@@ -876,7 +1000,7 @@ class SaleOrder(models.Model):
             .search([("company_id", "in", [False, self.company_id.id])])
         )
 
-    def _oms_run_review(self, auto_confirm=False):
+    def _oms_run_review(self, auto_confirm=False, facts=None):
         """Evaluate the rules and synchronise the exceptions of the orders.
 
         Orders are reviewed by priority, then date. With ``auto_confirm`` the
@@ -886,6 +1010,14 @@ class SaleOrder(models.Model):
         the call, which knows them (their stock, credit and first order count),
         so a batch decides exactly as one order at a time would.
 
+        A review of every rule that leaves the order unblocked is an approval:
+        the approval snapshot is taken again (``_oms_take_snapshot``), so that
+        *Changed since approval* shows the changes since the last approval.
+
+        :param set facts: re-review after a change: only the rules reading
+            one of these facts run (``oms.review.rule._get_facts``), the others
+            keep their result and the snapshot is kept (unless a reviewer is
+            applying a change request, see ``OMS_MARK_APPROVING``)
         :return: the orders to confirm (always empty without ``auto_confirm``)
         """
         batch = OmsReviewBatch(self)
@@ -903,18 +1035,27 @@ class SaleOrder(models.Model):
                 continue
             if order.company_id not in rules_by_company:
                 rules_by_company[order.company_id] = order._oms_get_review_rules()
+            rules = rules_by_company[order.company_id]
+            if facts is not None:
+                rules = rules.filtered(lambda r: r._get_facts() & facts)
             results = [
                 (rule, rule._evaluate(order, batch))
-                for rule in rules_by_company[order.company_id]
+                for rule in rules
                 if rule._applies_to(order)
             ]
-            order._oms_sync_exceptions(results, batch)
+            order._oms_sync_exceptions(
+                results, batch, rules=None if facts is None else rules
+            )
             blocked = bool(order._oms_get_blocking())
             values = {
                 "oms_reviewed_date": fields.Datetime.now(),
                 "oms_review_pending": False,
             }
-            if not blocked and not order.oms_approval_snapshot:
+            if not blocked and (
+                facts is None
+                or not order.oms_approval_snapshot
+                or order._oms_filter_marked(OMS_MARK_APPROVING)
+            ):
                 values["oms_approval_snapshot"] = order._oms_take_snapshot()
             # sudo: the review's own record (see write)
             order.sudo().write(values)
@@ -977,7 +1118,7 @@ class SaleOrder(models.Model):
             lambda e: e.state == "open" and e.severity == "block"
         )
 
-    def _oms_sync_exceptions(self, results, batch):
+    def _oms_sync_exceptions(self, results, batch, rules=None):
         """Create, update and clear the rule exceptions of the order.
 
         An override sticks as long as the rule fails with the same message: a
@@ -985,6 +1126,8 @@ class SaleOrder(models.Model):
 
         :param list results: [(rule, message or False)] of the applicable rules
         :param OmsReviewBatch batch: the review call the results come from
+        :param rules: the rules that ran (a re-review after a change): the
+            exceptions of the others are kept; default: every rule ran
         """
         self.ensure_one()
         # the review is a system action; only reviewers act on exceptions
@@ -1022,7 +1165,11 @@ class SaleOrder(models.Model):
                 }
             )
         cleared = existing.filtered(
-            lambda e: e.state == "open" and e.rule_id not in failing
+            lambda e: (
+                e.state == "open"
+                and e.rule_id not in failing
+                and (rules is None or e.rule_id in rules)
+            )
         )
         cleared._oms_resolve_by_system()
         created._schedule_owner_activity()
@@ -1122,16 +1269,37 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self.env["oms.order.type"]._get_by_code(self.oms_order_type)
 
+    @api.model
+    def _oms_get_reviewed_facts(self):
+        """Hook: the facts of an order the review reads besides its lines
+        (``OMS_LINE_FACTS``), each held by one field of the order. They make
+        the approval snapshot; a change of one of them after approval re-runs
+        the rules reading it (``oms.review.rule._get_facts``). ``oms_channels``
+        adds the channel.
+
+        :return: {fact key: field name on sale.order}
+        :rtype: dict
+        """
+        return dict(OMS_REVIEWED_FACTS)
+
     def _oms_take_snapshot(self):
-        """The facts checked by the review, as approved."""
+        """The reviewed facts of the order, as raw values (ids, keys, dates as
+        strings): ``facts`` {fact key: value} and ``lines`` {line id: [product
+        id, quantity, unit of measure id, unit price, discount]}.
+
+        :rtype: dict
+        """
         self.ensure_one()
         return {
-            "shipping": self.partner_shipping_id.display_name or "",
-            "amount": self.amount_total,
+            "facts": {
+                key: self._oms_get_fact_value(fname)
+                for key, fname in self._oms_get_reviewed_facts().items()
+            },
             "lines": {
                 str(line.id): [
-                    line.product_id.display_name,
+                    line.product_id.id,
                     line.product_uom_qty,
+                    line.product_uom.id,
                     line.price_unit,
                     line.discount,
                 ]
@@ -1139,44 +1307,164 @@ class SaleOrder(models.Model):
             },
         }
 
+    def _oms_get_fact_value(self, fname):
+        """The raw value of field ``fname`` as the snapshot keeps it."""
+        value = self[fname]
+        if isinstance(value, models.BaseModel):
+            return value.id
+        if isinstance(value, datetime):
+            return fields.Datetime.to_string(value)
+        if isinstance(value, date):
+            return fields.Date.to_string(value)
+        return value
+
+    def _oms_format_fact(self, fname, value):
+        """A raw snapshot value of field ``fname``, as the user reads it."""
+        field = self._fields[fname]
+        if value in (False, None, ""):
+            return "—"
+        if field.type == "many2one":
+            # display names only: the snapshot may name a record the user
+            # cannot read (another salesperson's address)
+            record = self.env[field.comodel_name].sudo().browse(value).exists()
+            return record.display_name if record else f"#{value}"
+        if field.type == "selection":
+            return dict(field._description_selection(self.env)).get(value, value)
+        if field.type == "datetime":
+            return format_datetime(self.env, value)
+        if field.type == "date":
+            return format_date(self.env, value)
+        return str(value)
+
+    def _oms_compare_snapshots(self, before, after):
+        """The differences between two snapshots of the order's reviewed facts
+        (``_oms_take_snapshot``), one entry per changed fact of the order and
+        per changed, added or removed line.
+
+        :return: {entry key: (set of fact keys, text, signature)}; the
+            signature (the raw values before and after) tells whether an entry
+            changed again
+        :rtype: dict
+        """
+        self.ensure_one()
+        changes = {}
+        old_facts, new_facts = before.get("facts"), after.get("facts") or {}
+        for key, fname in self._oms_get_reviewed_facts().items():
+            # facts missing from a snapshot were not recorded: no change known
+            if old_facts is None or key not in old_facts or key not in new_facts:
+                continue
+            old, new = old_facts[key], new_facts[key]
+            if old == new:
+                continue
+            changes[f"fact:{key}"] = (
+                {key},
+                self.env._(
+                    "%(fact)s: %(old)s → %(new)s",
+                    fact=self._fields[fname]._description_string(self.env),
+                    old=self._oms_format_fact(fname, old),
+                    new=self._oms_format_fact(fname, new),
+                ),
+                json.dumps([old, new], default=str),
+            )
+        old_lines, new_lines = before.get("lines") or {}, after.get("lines") or {}
+        for key in [*new_lines, *(k for k in old_lines if k not in new_lines)]:
+            entry = self._oms_compare_lines(old_lines.get(key), new_lines.get(key))
+            if entry:
+                changes[f"line:{key}"] = entry
+        return changes
+
+    def _oms_compare_lines(self, old, new):
+        """The change of one line between two snapshots, or None.
+
+        :param list old: the line in the first snapshot, None when added
+        :param list new: the line in the second snapshot, None when removed
+        :return: (set of fact keys, text, signature) or None
+        """
+        signature = json.dumps([old, new])
+        Product = self.env["product.product"].sudo()
+
+        def name(product_id):
+            return Product.browse(product_id).exists().display_name or "—"
+
+        def qty(value):
+            return formatLang(self.env, value, dp="Product Unit of Measure")
+
+        def price(value):
+            return formatLang(self.env, value, currency_obj=self.currency_id)
+
+        if old and len(old) == 4:
+            # approved before the snapshot knew products and units: the
+            # quantity, price and discount are compared
+            old = [None, old[1], None, old[2], old[3]]
+        if old is None:
+            text = self.env._(
+                "Added: %(product)s × %(qty)s", product=name(new[0]), qty=qty(new[1])
+            )
+            return set(OMS_LINE_FACTS), text, signature
+        if new is None:
+            text = self.env._("Removed: %(product)s", product=name(old[0]))
+            return set(OMS_LINE_FACTS), text, signature
+        facts, texts = set(), []
+        if old[0] is not None and old[0] != new[0]:
+            facts.add("line_product")
+            texts.append(
+                self.env._(
+                    "Product: %(old)s → %(new)s", old=name(old[0]), new=name(new[0])
+                )
+            )
+        if old[1] != new[1] or old[2] not in (None, new[2]):
+            facts.add("line_qty")
+        if old[3] != new[3]:
+            facts.add("line_price")
+        if facts & {"line_qty", "line_price"}:
+            texts.append(
+                self.env._(
+                    "%(product)s: %(old_qty)s × %(old_price)s → %(qty)s × %(price)s",
+                    product=name(new[0]),
+                    old_qty=qty(old[1]),
+                    old_price=price(old[3]),
+                    qty=qty(new[1]),
+                    price=price(new[3]),
+                )
+            )
+        if old[4] != new[4]:
+            facts.add("line_discount")
+            texts.append(
+                self.env._(
+                    "%(product)s: discount %(old)s%% → %(new)s%%",
+                    product=name(new[0]),
+                    old=old[4],
+                    new=new[4],
+                )
+            )
+        if not facts:
+            return None
+        return facts, "; ".join(texts), signature
+
     def _oms_diff_snapshot(self):
+        """*Changed since approval*: each change of a reviewed fact since the
+        last approval, old → new, with who changed it and when.
+
+        :return: one change a line, or False
+        """
         self.ensure_one()
         before = self.oms_approval_snapshot
         if not before or not self.id:
             return False
-        now = self._oms_take_snapshot()
-        changes = []
-        if before.get("shipping") != now["shipping"]:
-            changes.append(
-                self.env._(
-                    "Delivery address: %(old)s → %(new)s",
-                    old=before.get("shipping"),
-                    new=now["shipping"],
+        entries = self._oms_compare_snapshots(before, self._oms_take_snapshot())
+        log = before.get("changes") or {}
+        texts = []
+        for key, (_facts, text, signature) in entries.items():
+            logged = log.get(key)
+            if logged and logged[2] == signature:
+                text = self.env._(
+                    "%(change)s (%(user)s, %(date)s)",
+                    change=text,
+                    user=self.env["res.users"].sudo().browse(logged[0]).name,
+                    date=format_datetime(self.env, logged[1]),
                 )
-            )
-        old_lines, new_lines = before.get("lines", {}), now["lines"]
-        for key, (product, qty, price, discount) in new_lines.items():
-            if key not in old_lines:
-                changes.append(
-                    self.env._("Added: %(product)s × %(qty)s", product=product, qty=qty)
-                )
-            elif old_lines[key] != [product, qty, price, discount]:
-                old = old_lines[key]
-                changes.append(
-                    self.env._(
-                        "%(product)s: %(old_qty)s × %(old_price)s → "
-                        "%(qty)s × %(price)s",
-                        product=product,
-                        old_qty=old[1],
-                        old_price=old[2],
-                        qty=qty,
-                        price=price,
-                    )
-                )
-        for key, values in old_lines.items():
-            if key not in new_lines:
-                changes.append(self.env._("Removed: %(product)s", product=values[0]))
-        return "\n".join(changes) or False
+            texts.append(text)
+        return "\n".join(texts) or False
 
     def _oms_get_product_lines(self):
         self.ensure_one()
@@ -1196,54 +1484,116 @@ class SaleOrder(models.Model):
         return json.dumps([lines, self.currency_id.round(self.amount_total)])
 
     def _oms_changed_after_approval(self):
-        """Send approved orders whose key facts changed back to review.
+        """Review again the orders whose reviewed facts changed (called after
+        every write of an order or of its lines, from the form, RPC or code).
 
-        Approved: confirmed, or a quotation the review approved without
-        confirming it. The review runs again (it confirms nothing by itself).
-        Orders a reviewer is changing as part of a resolution (the substitute
-        wizard, see ``_oms_mark``) are left to that resolution's own review.
+        Approved orders (confirmed, or a quotation the review approved): the
+        changes since the last check (``_oms_log_changes``: who, when,
+        old → new, on the order and in the chatter) re-run the rules reading
+        the changed facts; the other rules keep their result, and the review
+        confirms nothing by itself. Held orders never approved are reviewed
+        again, and released when clean: a corrected price or address ends the
+        hold without anyone clicking Review. Orders a reviewer is changing as
+        part of a resolution (the substitute wizard, see ``_oms_mark``) are
+        left to that resolution's own review.
         """
         orders = (self - self._oms_filter_marked(OMS_MARK_RESOLVING)).filtered(
-            lambda o: (
-                o.state in ("draft", "sent", "sale")
-                and o.oms_reviewed_date
-                and o.oms_approval_snapshot
+            lambda o: o.state in ("draft", "sent", "sale")
+        )
+        held = self.browse()
+        for order in orders:
+            if not (order.oms_reviewed_date and order.oms_approval_snapshot):
+                if order.oms_has_blocking_exception:
+                    held |= order
+                continue
+            facts = order._oms_log_changes()
+            if facts:
+                order._oms_run_review(facts=facts)
+        held._oms_review_safely()
+
+    def _oms_log_changes(self):
+        """Record the changes of the order's reviewed facts since the last
+        check: who and when (kept with the snapshot for *Changed since
+        approval*), the texts in the chatter, a touch.
+
+        :return: the facts changed, or changed back, since the last check
+        :rtype: set
+        """
+        self.ensure_one()
+        snapshot = self.oms_approval_snapshot
+        entries = self._oms_compare_snapshots(snapshot, self._oms_take_snapshot())
+        log = dict(snapshot.get("changes") or {})
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        facts, texts = set(), []
+        for key, (entry_facts, text, signature) in entries.items():
+            if key in log and log[key][2] == signature:
+                continue
+            log[key] = [self.env.uid, now, signature, sorted(entry_facts)]
+            facts |= entry_facts
+            texts.append(text)
+        for key in set(log) - set(entries):
+            facts |= set(log.pop(key)[3])
+            texts.append(self.env._("changed back as approved"))
+        if not facts:
+            return facts
+        self._oms_touch()
+        # sudo: the review's own record (see write)
+        self.sudo().write(
+            {
+                "oms_approval_snapshot": dict(snapshot, changes=log),
+                "oms_review_pending": True,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Changed after approval, sent back to review: %(changes)s",
+                changes="; ".join(texts),
             )
         )
-        for order in orders:
-            changes = order._oms_diff_snapshot()
-            if not changes:
-                continue
-            order._oms_touch()
-            order.sudo().oms_review_pending = True  # the review's own record
-            order.message_post(
-                body=self.env._(
-                    "Changed after approval, sent back to review: %(changes)s",
-                    changes=changes,
-                )
-            )
-        orders.filtered("oms_review_pending")._oms_run_review()
+        return facts
 
     @api.model
-    def _oms_get_waiting_domain(self):
+    def _oms_get_held_domain(self, codes):
+        """Hook: domain of the orders with an open exception of ``codes``.
+
+        :param list codes: exception codes (the rules' check types)
+        :rtype: list
+        """
         return [
-            ("state", "in", ("draft", "sent")),
+            ("state", "!=", "cancel"),
             (
                 "oms_exception_ids",
                 "any",
-                [("code", "=", "stock"), ("state", "=", "open")],
+                [("code", "in", list(codes)), ("state", "=", "open")],
             ),
         ]
 
-    def _oms_release_waiting(self, products=None):
-        """Re-review orders waiting for stock (of ``products``), priority first."""
-        domain = self._oms_get_waiting_domain()
-        if products:
-            domain.append(("order_line.product_id", "in", products.ids))
-        # stock arrival is not done by the order's salesperson: review as system
-        orders = self.sudo().search(domain, order="oms_priority desc, date_order, id")
+    @api.model
+    def _oms_release_held(self, codes, domain=None):
+        """Hook: the fact that made a rule of ``codes`` fail changed outside the
+        order (stock arrived, an address completed, a payment received, credit
+        freed): review again the orders held for it that ``domain`` selects,
+        found with one search, priority first. Released when clean: confirmed
+        (when the policy allows) or cleared for shipping.
+
+        :param list codes: exception codes (the rules' check types)
+        :param list domain: the orders concerned by the changed record
+        :return: the orders reviewed
+        :rtype: sale.order
+        """
+        # the changed record is not the order's: review as system, whoever
+        # changed it (a warehouse user, an accountant)
+        orders = self.sudo().search(
+            self._oms_get_held_domain(codes) + list(domain or []),
+            order="oms_priority desc, date_order, id",
+        )
         orders._oms_review_safely()
         return orders
+
+    def _oms_release_waiting(self, products=None):
+        """Re-review orders waiting for stock (of ``products``), priority first."""
+        domain = [("order_line.product_id", "in", products.ids)] if products else []
+        return self._oms_release_held(["stock"], domain)
 
     def _oms_review_safely(self):
         """Review each order on its own savepoint: an order that cannot be
@@ -1532,6 +1882,8 @@ class SaleOrder(models.Model):
         payment.action_post()
         self.oms_payment_ids = [Command.link(payment.id)]
         self._oms_reconcile_payments()
+        # the payment counts once linked: release the order if it waited for it
+        self._oms_release_held(["payment", "credit_limit"], [("id", "=", self.id)])
         self.message_post(
             body=self.env._(
                 "Payment of %(amount)s registered on %(journal)s (reference %(ref)s).",

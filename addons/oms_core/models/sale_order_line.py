@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 # line fields whose change after approval sends the order back to review
 OMS_REVIEWED_LINE_FIELDS = {
@@ -54,21 +54,126 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.order_id._oms_changed_after_approval()
+        """A product line added to a confirmed order by a user who may not
+        change it directly becomes a change request (``sale.order.write``):
+        it is not created, and not returned."""
+        Order = self.env["sale.order"]
+        requested = []
+        if not Order._oms_may_change_approved():
+            requested = [
+                vals
+                for vals in vals_list
+                if Order.browse(vals.get("order_id"))._oms_filter_requesting(
+                    {"order_line": [Command.create(vals)]}
+                )
+            ]
+        for vals in requested:
+            order = Order.browse(vals["order_id"])
+            line_vals = {key: value for key, value in vals.items() if key != "order_id"}
+            self.env["oms.order.change"]._oms_request(
+                order, {"order_line": [Command.create(line_vals)]}
+            )
+        requested_ids = {id(vals) for vals in requested}
+        lines = super().create(
+            [vals for vals in vals_list if id(vals) not in requested_ids]
+        )
+        lines.order_id._oms_filter_unwritten()._oms_changed_after_approval()
         return lines
 
     def write(self, vals):
+        """The reviewed fields of the product lines of confirmed orders are
+        held back as a change request for the users who may not change them
+        directly; every other change of a reviewed field re-reviews its order."""
+        requesting = self._oms_filter_requesting(vals)
+        if requesting:
+            held = {key: vals[key] for key in OMS_REVIEWED_LINE_FIELDS & set(vals)}
+            for order, lines in requesting.grouped("order_id").items():
+                self.env["oms.order.change"]._oms_request(
+                    order,
+                    {"order_line": [Command.update(line.id, held) for line in lines]},
+                )
+            if self - requesting:
+                (self - requesting).write(held)
+            vals = {key: value for key, value in vals.items() if key not in held}
+            if not vals:
+                return True
         res = super().write(vals)
         if OMS_REVIEWED_LINE_FIELDS & set(vals):
-            self.order_id._oms_changed_after_approval()
+            self.order_id._oms_filter_unwritten()._oms_changed_after_approval()
         return res
 
     def unlink(self):
         orders = self.order_id
         res = super().unlink()
-        orders.exists()._oms_changed_after_approval()
+        orders.exists()._oms_filter_unwritten()._oms_changed_after_approval()
         return res
+
+    def _oms_is_reviewed_line(self):
+        """Whether the line is one the review reads: a product line, not a
+        section, note, down payment or delivery cost."""
+        self.ensure_one()
+        return not (self.display_type or self.is_downpayment or self.is_delivery)
+
+    @api.model
+    def _oms_is_reviewed_line_vals(self, vals):
+        """Whether values of a new line make a line the review reads."""
+        return bool(vals.get("product_id")) and not (
+            vals.get("display_type")
+            or vals.get("is_downpayment")
+            or vals.get("is_delivery")
+        )
+
+    def _oms_filter_requesting(self, vals):
+        """The lines of self on which writing ``vals`` becomes a change request
+        (see ``sale.order._oms_filter_requesting``)."""
+        if not OMS_REVIEWED_LINE_FIELDS & set(vals):
+            return self.browse()
+        if self.env["sale.order"]._oms_may_change_approved():
+            return self.browse()
+        lines = self.filtered(
+            lambda line: line.order_id.state == "sale" and line._oms_is_reviewed_line()
+        )
+        orders = lines.order_id._oms_filter_requesting(
+            {"order_line": [Command.update(line.id, vals) for line in lines]}
+        )
+        return lines.filtered(lambda line: line.order_id in orders)
+
+    @api.model
+    def _oms_split_commands(self, commands):
+        """Split ``order_line`` commands of an order write into those changing
+        reviewed facts (held back for a change request) and the rest.
+
+        :return: (held back commands, remaining commands)
+        :rtype: tuple
+        """
+        held, rest = [], []
+        for command in commands:
+            operation = command[0]
+            if operation == Command.CREATE:
+                if self._oms_is_reviewed_line_vals(command[2]):
+                    held.append(command)
+                else:
+                    rest.append(command)
+                continue
+            if operation != Command.UPDATE:
+                rest.append(command)
+                continue
+            line = self.browse(command[1])
+            values = command[2]
+            reviewed = OMS_REVIEWED_LINE_FIELDS & set(values)
+            if not reviewed or not line._oms_is_reviewed_line():
+                rest.append(command)
+                continue
+            if "product_id" in reviewed:
+                # another product: its description, taxes... wait with it
+                reviewed = set(values)
+            held.append(Command.update(line.id, {key: values[key] for key in reviewed}))
+            others = {
+                key: value for key, value in values.items() if key not in reviewed
+            }
+            if others:
+                rest.append(Command.update(line.id, others))
+        return held, rest
 
     def _oms_get_pricelist_price(self):
         """Unit price the pricelist gives this line, in the order's currency."""

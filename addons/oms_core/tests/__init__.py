@@ -7,6 +7,9 @@ from . import test_review_confirm
 from . import test_review_batch
 from . import test_analytic_lookup
 from . import test_changes_after_approval
+from . import test_rereview_facts
+from . import test_auto_release
+from . import test_order_change
 from . import test_resolutions
 from . import test_hold_queue
 from . import test_priority
@@ -20,5 +23,7 @@ from . import test_return
 from . import test_tour_reviewer
 from . import test_tour_warehouse
 from . import test_tour_accountant
+from . import test_tour_change_request
 from . import test_side_doors
 from . import test_side_doors_rpc
+from . import test_order_change_rpc

@@ -8,13 +8,14 @@ class TestChangesAfterApproval(OmsCommon):
     """Editing an approved order sends it back to review."""
 
     def test_quantity_change_rereviews_and_holds(self):
-        """Raising a quantity beyond stock after approval holds the order."""
+        """A reviewer raising a quantity beyond stock after approval holds the
+        order (a salesperson's change would wait as a change request)."""
         self._create_rule("stock")
         order = self._create_order(qty=2, user=self.salesman)
         order.action_oms_review()
         self.assertEqual(order.oms_stage, "approved")
         with (
-            Form(order.with_user(self.salesman)) as form,
+            Form(order.with_user(self.reviewer)) as form,
             form.order_line.edit(0) as line,
         ):
             line.product_uom_qty = 30

@@ -52,9 +52,15 @@ class TestSideDoors(OmsCommon):
         self.assertFalse(order.picking_ids)
 
     def test_skip_rereview_context_changes_still_rereviewed(self):
-        """oms_skip_rereview on a change after approval: reviewed again anyway."""
+        """oms_skip_rereview on a change after approval: the salesperson's
+        change waits as a change request, the reviewer's is reviewed again."""
         order = self._confirmed_order()
         order.order_line.with_user(self.salesman).with_context(
+            oms_skip_rereview=True
+        ).product_uom_qty = 30
+        self.assertEqual(order.order_line.product_uom_qty, 2)
+        self.assertEqual(order.oms_change_request_ids.state, "to_approve")
+        order.order_line.with_user(self.reviewer).with_context(
             oms_skip_rereview=True
         ).product_uom_qty = 30
         self.assertEqual(order.oms_stage, "on_hold")
@@ -80,7 +86,7 @@ class TestSideDoors(OmsCommon):
 
     def test_plain_write_of_review_record_refused(self):
         """A salesperson erases the approval snapshot of a confirmed order to
-        change it unreviewed: refused, and the change is reviewed again."""
+        change it unreviewed: refused, and the change waits for a reviewer."""
         order = self._confirmed_order()
         as_salesman = order.with_user(self.salesman)
         for vals in (
@@ -91,8 +97,11 @@ class TestSideDoors(OmsCommon):
         ):
             with self.assertRaises(AccessError):
                 as_salesman.write(vals)
+        # the change itself waits for a reviewer (a change request)
         as_salesman.order_line.product_uom_qty = 30
-        self.assertEqual(order.oms_stage, "on_hold")
+        self.assertEqual(order.order_line.product_uom_qty, 2)
+        self.assertEqual(order.oms_change_request_ids.state, "to_approve")
+        self.assertEqual(order.oms_stage, "approved")
 
     # ------------------------------------------------------------------ exceptions
 
@@ -205,11 +214,12 @@ class TestSideDoors(OmsCommon):
     # ------------------------------------------------------------------ shipping
 
     def test_hold_after_approval_refuses_delivery(self):
-        """A confirmed order changed beyond stock: its delivery cannot ship."""
+        """A confirmed order changed beyond stock (by a reviewer: a salesperson
+        would make a change request): its delivery cannot ship."""
         order = self._confirmed_order()
         picking = order.picking_ids
         self.assertFalse(picking.oms_on_hold)
-        order.order_line.with_user(self.salesman).product_uom_qty = 30
+        order.order_line.with_user(self.reviewer).product_uom_qty = 30
         self.assertEqual(order.oms_stage, "on_hold")
         self.assertTrue(picking.oms_on_hold)
         self.assertEqual(
