@@ -998,6 +998,8 @@ class SaleOrder(models.Model):
                 or overridden & self._oms_rule_messages(rule, batch)
             ):
                 continue
+            # the first approval level the order needs, if the rule has levels
+            tier = rule._oms_get_tiers(self)[:1]
             created |= OmsException.create(
                 {
                     "order_id": self.id,
@@ -1005,8 +1007,9 @@ class SaleOrder(models.Model):
                     "code": rule.check_type,
                     "message": message,
                     "severity": rule.severity,
-                    "user_id": OmsException._get_owner(self, rule).id,
-                    "deadline": OmsException._get_deadline(self, rule),
+                    "tier_id": tier.id,
+                    "user_id": OmsException._get_owner(self, rule, tier).id,
+                    "deadline": OmsException._get_deadline(self, rule, tier),
                 }
             )
         cleared = existing.filtered(

@@ -9,6 +9,7 @@ from . import test_analytic_lookup
 from . import test_changes_after_approval
 from . import test_resolutions
 from . import test_hold_queue
+from . import test_review_tiers
 from . import test_priority
 from . import test_stage
 from . import test_fulfil_reservation
@@ -18,7 +19,9 @@ from . import test_money_invoice
 from . import test_money_payment
 from . import test_return
 from . import test_tour_reviewer
+from . import test_tour_review_tiers
 from . import test_tour_warehouse
 from . import test_tour_accountant
 from . import test_side_doors
 from . import test_side_doors_rpc
+from . import test_review_tiers_rpc
