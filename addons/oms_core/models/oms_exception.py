@@ -216,10 +216,12 @@ class OmsException(models.Model):
                 or default
             )
 
-    @api.depends("approval_ids")
+    @api.depends("approval_ids.is_superseded")
     def _compute_level(self):
         for exception in self:
-            exception.level = len(exception.approval_ids) + 1
+            exception.level = (
+                len(exception.approval_ids.filtered(lambda a: not a.is_superseded)) + 1
+            )
 
     # ------------------------------------------------------------------
     # Owner and deadline
@@ -336,7 +338,7 @@ class OmsException(models.Model):
         :rtype: res.users
         """
         self.ensure_one()
-        approvals = self.sudo().approval_ids
+        approvals = self.sudo().approval_ids.filtered(lambda a: not a.is_superseded)
         return (approvals.user_id | approvals.on_behalf_id).with_env(self.env)
 
     def _get_acting_for(self):
@@ -536,6 +538,41 @@ class OmsException(models.Model):
             who=who,
             note=note,
         )
+
+    def _restart_levels(self):
+        """Start the levels again on open exceptions whose failing facts
+        changed (new message) after a level was approved: those approvals no
+        longer cover the order; they stay recorded, superseded.
+
+        Private: called by the review (``sale.order._oms_sync_exceptions``).
+        """
+        for exception in self.filtered(lambda e: e.state == "open"):
+            approvals = exception.sudo().approval_ids.filtered(
+                lambda a: not a.is_superseded
+            )
+            if not approvals:
+                continue
+            # the review's decision, whoever triggered it
+            approvals.sudo().is_superseded = True
+            order = exception.order_id
+            tier = exception.rule_id.sudo()._oms_get_tiers(order)[:1]
+            exception._close_owner_activities()
+            exception.sudo().write(
+                {
+                    "tier_id": tier.id,
+                    "is_escalated": False,
+                    "user_id": self._get_owner(order, exception.rule_id, tier).id,
+                    "deadline": self._get_deadline(order, exception.rule_id, tier),
+                }
+            )
+            exception._schedule_owner_activity()
+            order.message_post(
+                body=self.env._(
+                    "Exception %(message)s changed after approval: its approval "
+                    "levels start again.",
+                    message=exception.message,
+                )
+            )
 
     def _move_to_level(self, tier):
         """Move the still open exception to ``tier``: its owner (not one of the

@@ -33,3 +33,7 @@ class OmsExceptionApproval(models.Model):
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     note = fields.Text()
+    is_superseded = fields.Boolean(
+        string="Superseded",
+        help="The failing facts changed after this approval: the levels started again.",
+    )

@@ -989,6 +989,8 @@ class SaleOrder(models.Model):
             if current:
                 if (current.message, current.severity) != (message, rule.severity):
                     current.write({"message": message, "severity": rule.severity})
+                    # approvals so far covered the former facts
+                    current._restart_levels()
                 continue
             overridden = set(
                 mine.filtered(lambda e: e.state == "overridden").mapped("message")

@@ -314,3 +314,29 @@ class TestReviewTiersSideDoors(OmsTiersCommon):
             exception, [{"state": "open", "tier_id": self.level_2.id}]
         )
         self.assertEqual(exception.order_id.state, "draft")
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestReviewTiersRestart(OmsTiersCommon):
+    """Approvals cover the facts they saw: a change starts the levels again."""
+
+    def test_change_after_first_level_starts_levels_again(self):
+        """Level 1 approved at 2,000, the order grows to 3,000: back to level 1,
+        the earlier approval kept as superseded."""
+        exception = self._held(20)
+        self._approve(exception, self.reviewer)
+        self.assertEqual(exception.tier_id, self.level_2)
+        order = exception.order_id
+        order.with_user(self.salesman).order_line.product_uom_qty = 30
+        order.with_user(self.salesman).action_oms_review()
+        exception.invalidate_recordset()
+        self.assertRecordValues(
+            exception, [{"state": "open", "tier_id": self.level_1.id, "level": 1}]
+        )
+        self.assertTrue(exception.approval_ids.is_superseded)
+        self._approve(exception, self.reviewer, "new amount checked")
+        self._approve(exception, self.director)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(
+            exception.approval_ids.mapped("is_superseded"), [True, False, False]
+        )
