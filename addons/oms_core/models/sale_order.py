@@ -988,9 +988,12 @@ class SaleOrder(models.Model):
             current = mine.filtered(lambda e: e.state == "open")[:1]
             if current:
                 if (current.message, current.severity) != (message, rule.severity):
+                    if current.level > 1 and current.message not in (
+                        self._oms_rule_messages(rule, batch)
+                    ):
+                        # approvals so far covered the former facts
+                        current._restart_levels()
                     current.write({"message": message, "severity": rule.severity})
-                    # approvals so far covered the former facts
-                    current._restart_levels()
                 continue
             overridden = set(
                 mine.filtered(lambda e: e.state == "overridden").mapped("message")

@@ -340,3 +340,17 @@ class TestReviewTiersRestart(OmsTiersCommon):
         self.assertEqual(
             exception.approval_ids.mapped("is_superseded"), [True, False, False]
         )
+
+    def test_review_in_another_language_keeps_levels(self):
+        """Level 1 approved by a reviewer working in French: the re-review in
+        French words the same facts otherwise, the level stays approved."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        exception = self._held(20)
+        exception.with_user(self.reviewer).with_context(lang="fr_FR").action_override(
+            "vu"
+        )
+        exception.invalidate_recordset()
+        self.assertRecordValues(
+            exception, [{"state": "open", "tier_id": self.level_2.id, "level": 2}]
+        )
+        self.assertFalse(exception.approval_ids.is_superseded)
