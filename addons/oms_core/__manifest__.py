@@ -20,6 +20,7 @@
         "views/oms_priority_rule_views.xml",
         "views/oms_order_type_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_warehouse_views.xml",
         "views/stock_picking_views.xml",

@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import oms_order_type
 from . import res_partner
 from . import product_product
+from . import res_users
 
 # intake: the order
 from . import sale_order
@@ -12,7 +13,9 @@ from . import sale_order_line
 # review: rules, exceptions, cancellation
 from . import oms_order_domain_mixin
 from . import oms_review_rule
+from . import oms_review_rule_tier
 from . import oms_exception
+from . import oms_exception_approval
 from . import oms_cancel_reason
 from . import oms_stock_promise
 from . import oms_order_change

@@ -33,6 +33,8 @@ OMS_EXCEPTION_GUARDED_FIELDS = {
     "resolved_uid",
     "resolved_date",
     "is_escalated",
+    "tier_id",
+    "approval_ids",
 }
 
 
@@ -84,6 +86,26 @@ class OmsException(models.Model):
     activity_id = fields.Many2one("mail.activity", copy=False, ondelete="set null")
     approver_group_id = fields.Many2one(
         "res.groups", compute="_compute_approver_group_id"
+    )
+    tier_id = fields.Many2one(
+        "oms.review.rule.tier",
+        string="Approval Level",
+        ondelete="set null",
+        readonly=True,
+        copy=False,
+        help="The level to approve now; empty: a single approval by the rule's "
+        "approver group.",
+    )
+    approval_ids = fields.One2many(
+        "oms.exception.approval",
+        "exception_id",
+        string="Approvals",
+        readonly=True,
+        copy=False,
+    )
+    level = fields.Integer(
+        compute="_compute_level",
+        help="Number of the level to approve now (1: the first).",
     )
 
     @api.model_create_multi
@@ -184,29 +206,68 @@ class OmsException(models.Model):
             return overdue
         return ["!", "&", "&", *overdue]
 
-    @api.depends("rule_id.approver_group_id")
+    @api.depends("rule_id.approver_group_id", "tier_id.approver_group_id")
     def _compute_approver_group_id(self):
         default = self.env.ref("oms_core.group_oms_reviewer")
         for exception in self:
-            exception.approver_group_id = exception.rule_id.approver_group_id or default
+            exception.approver_group_id = (
+                exception.tier_id.approver_group_id
+                or exception.rule_id.approver_group_id
+                or default
+            )
+
+    @api.depends("approval_ids.is_superseded")
+    def _compute_level(self):
+        for exception in self:
+            exception.level = (
+                len(exception.approval_ids.filtered(lambda a: not a.is_superseded)) + 1
+            )
 
     # ------------------------------------------------------------------
     # Owner and deadline
     # ------------------------------------------------------------------
     @api.model
-    def _get_owner(self, order, rule):
-        """Owner of a new exception: the rule's owner, else the least busy member
-        of the approver group who may approve the order (neither its creator nor
-        its salesperson, see ``_check_four_eyes``), else the salesperson."""
-        if rule.user_id:
+    def _get_owner(self, order, rule, tier=None, exclude=None):
+        """Owner of a new exception or level: the rule's owner, else the least
+        busy member of the approver group (of ``tier`` when given) who may
+        approve the order (neither its creator nor its salesperson, see
+        ``_check_four_eyes``, nor one of ``exclude``: the approvers of the
+        earlier levels), else the salesperson. While the owner is away, his
+        delegate (``res.users._oms_get_delegate``) owns it instead.
+
+        :param tier: oms.review.rule.tier of the level, or None
+        :param exclude: res.users who may not own it, or None
+        :rtype: res.users
+        """
+        owner = self._get_owner_in_group(order, rule, tier, exclude)
+        delegate = owner._oms_get_delegate() if owner else owner
+        if delegate and delegate not in (
+            order.create_uid | order.user_id | (exclude or delegate.browse())
+        ):
+            return delegate
+        return owner
+
+    @api.model
+    def _get_owner_in_group(self, order, rule, tier=None, exclude=None):
+        """The owner ``_get_owner`` picks, before delegation."""
+        group = (
+            tier.approver_group_id
+            if tier
+            else rule.approver_group_id or self.env.ref("oms_core.group_oms_reviewer")
+        )
+        exclude = exclude or self.env["res.users"]
+        if rule.user_id and (
+            not tier
+            or (group in rule.user_id.groups_id and rule.user_id not in exclude)
+        ):
             return rule.user_id
-        group = rule.approver_group_id or self.env.ref("oms_core.group_oms_reviewer")
         candidates = (
             group.users.filtered(
                 lambda u: u.active and not u.share and order.company_id in u.company_ids
             )
             - order.create_uid
             - order.user_id
+            - exclude
             - self.env.ref("base.user_root")
         )
         if not candidates:
@@ -221,9 +282,12 @@ class OmsException(models.Model):
         return candidates.sorted(lambda u: (load.get(u, 0), u.id))[:1]
 
     @api.model
-    def _get_deadline(self, order, rule):
+    def _get_deadline(self, order, rule, tier=None):
+        """Deadline of a new exception or level (of ``tier`` when given)."""
         hours = (
-            rule.deadline_hours
+            tier.deadline_hours
+            if tier
+            else rule.deadline_hours
             if rule
             else order.company_id.oms_exception_deadline_hours
         )
@@ -249,11 +313,14 @@ class OmsException(models.Model):
     # ------------------------------------------------------------------
     def _check_can_act(self):
         """Whether the user may act on these exceptions: an order reviewer, in
-        the approver group of each exception's rule, who is neither the order's
-        creator nor its salesperson (four eyes), on open exceptions.
+        the approver group of each exception's current level (or the delegate
+        of a member, see ``_get_acting_for``), who is neither the order's
+        creator nor its salesperson (four eyes), nor approved an earlier level
+        of it, on open exceptions.
 
         :raise AccessError: not a reviewer, or outside the approver group
-        :raise UserError: own order, or exception not open
+        :raise UserError: own order, earlier level approved, or exception not
+            open
         """
         if not self.env.user.has_group("oms_core.group_oms_reviewer"):
             raise AccessError(
@@ -262,14 +329,68 @@ class OmsException(models.Model):
         if self.filtered(lambda e: e.state != "open"):
             raise UserError(self.env._("This exception is already closed."))
         for exception in self:
-            if exception.approver_group_id not in self.env.user.groups_id:
-                raise AccessError(
-                    self.env._(
-                        "Only members of %(group)s can act on this exception.",
-                        group=exception.approver_group_id.full_name,
-                    )
-                )
+            exception._get_acting_for()
         self.order_id._oms_check_four_eyes()
+
+    def _get_previous_approvers(self):
+        """Who approved the earlier levels, themselves or through a delegate.
+
+        :rtype: res.users
+        """
+        self.ensure_one()
+        approvals = self.sudo().approval_ids.filtered(lambda a: not a.is_superseded)
+        return (approvals.user_id | approvals.on_behalf_id).with_env(self.env)
+
+    def _get_acting_for(self):
+        """For whom the user acts on the exception's current level: nobody (an
+        empty recordset) when he is in its approver group himself, else the
+        absent member of the group whose running delegation names him
+        (``res.users._oms_get_delegators``; the owner first). One step only:
+        the delegate acts with the groups of the user he replaces, never with
+        those of the users who delegated to that user. Nobody approves two
+        levels of an exception, nor acts for someone who did, and the user
+        replaced is, like the user, neither the order's creator nor its
+        salesperson.
+
+        :rtype: res.users
+        :raise AccessError: neither in the group nor the delegate of a member
+        :raise UserError: the user, or every member he replaces, approved an
+            earlier level or sells or created the order
+        """
+        self.ensure_one()
+        user = self.env.user
+        group = self.approver_group_id
+        previous = self._get_previous_approvers()
+        if user in previous:
+            raise UserError(
+                self.env._(
+                    "You approved an earlier level of this exception: another "
+                    "person approves level %(level)s.",
+                    level=self.level,
+                )
+            )
+        if group in user.groups_id:
+            return self.env["res.users"]
+        order = self.order_id
+        delegators = user._oms_get_delegators().filtered(lambda u: group in u.groups_id)
+        if not delegators:
+            raise AccessError(
+                self.env._(
+                    "Only members of %(group)s can act on this exception.",
+                    group=group.full_name,
+                )
+            )
+        allowed = delegators - previous - order.create_uid - order.user_id
+        if not allowed:
+            raise UserError(
+                self.env._(
+                    "You replace %(users)s, who may not approve this level "
+                    "(own order, or an earlier level approved).",
+                    users=", ".join(delegators.mapped("name")),
+                )
+            )
+        owner = allowed & self.user_id.sudo()
+        return (owner or allowed.sorted("id")[:1]).with_env(self.env)
 
     def _write_resolution(self, vals):
         """Write resolution fields once the action checked the user
@@ -340,9 +461,150 @@ class OmsException(models.Model):
             raise UserError(
                 self.env._("A reason is required to override an exception.")
             )
-        self._close("override", note, state="overridden")
+        last_levels = self._approve_level(note)
+        last_levels._close("override", note, state="overridden")
         self.order_id.action_oms_review()
         return True
+
+    def _approve_level(self, note):
+        """Record the approval of the current level of each exception and move
+        the ones with a level left to it (``_move_to_level``).
+
+        Private: ``_check_can_act`` vouched for the user.
+
+        :param str note: the reason
+        :return: the exceptions whose last level is approved now
+        :rtype: oms.exception
+        """
+        last_levels = self.browse()
+        Approval = self.env["oms.exception.approval"].sudo()
+        for exception in self:
+            on_behalf = exception._get_acting_for()
+            level = exception.level
+            Approval.create(
+                {
+                    "exception_id": exception.id,
+                    "level": level,
+                    "tier_id": exception.tier_id.id,
+                    "user_id": self.env.uid,
+                    "on_behalf_id": on_behalf.id,
+                    "note": note,
+                }
+            )
+            next_tier = exception._get_next_tier()
+            if on_behalf or next_tier:
+                exception.order_id.message_post(
+                    body=exception._get_approval_trace(level, on_behalf, note)
+                )
+            if next_tier:
+                exception._move_to_level(next_tier)
+            else:
+                last_levels |= exception
+        return last_levels
+
+    def _get_next_tier(self):
+        """The level after the current one that the order needs now, if any.
+
+        :rtype: oms.review.rule.tier
+        """
+        self.ensure_one()
+        if not self.tier_id:
+            return self.tier_id
+        current = (self.tier_id.sequence, self.tier_id.id)
+        return (
+            self.rule_id.sudo()
+            ._oms_get_tiers(self.order_id)
+            .filtered(lambda t: (t.sequence, t.id) > current)[:1]
+            .with_env(self.env)
+        )
+
+    def _get_approval_trace(self, level, on_behalf, note):
+        """The chatter line of a level approval: by whom, for whom."""
+        self.ensure_one()
+        if on_behalf:
+            who = self.env._(
+                "%(user)s for %(absent)s",
+                user=self.env.user.name,
+                absent=on_behalf.name,
+            )
+        else:
+            who = self.env.user.name
+        return self.env._(
+            "Level %(level)s (%(tier)s) of exception %(message)s approved by "
+            "%(who)s: %(note)s",
+            level=level,
+            tier=self.tier_id.name or self.approver_group_id.full_name,
+            message=self.message,
+            who=who,
+            note=note,
+        )
+
+    def _restart_levels(self):
+        """Start the levels again on open exceptions whose failing facts
+        changed (new message) after a level was approved: those approvals no
+        longer cover the order; they stay recorded, superseded.
+
+        Private: called by the review (``sale.order._oms_sync_exceptions``).
+        """
+        for exception in self.filtered(lambda e: e.state == "open"):
+            approvals = exception.sudo().approval_ids.filtered(
+                lambda a: not a.is_superseded
+            )
+            if not approvals:
+                continue
+            # the review's decision, whoever triggered it
+            approvals.sudo().is_superseded = True
+            order = exception.order_id
+            tier = exception.rule_id.sudo()._oms_get_tiers(order)[:1]
+            exception._close_owner_activities()
+            exception.sudo().write(
+                {
+                    "tier_id": tier.id,
+                    "is_escalated": False,
+                    "user_id": self._get_owner(order, exception.rule_id, tier).id,
+                    "deadline": self._get_deadline(order, exception.rule_id, tier),
+                }
+            )
+            exception._schedule_owner_activity()
+            order.message_post(
+                body=self.env._(
+                    "Exception %(message)s changed after approval: its approval "
+                    "levels start again.",
+                    message=exception.message,
+                )
+            )
+
+    def _move_to_level(self, tier):
+        """Move the still open exception to ``tier``: its owner (not one of the
+        approvers so far) and its deadline, with a new to-do.
+
+        Private: called by ``_approve_level`` once the level is approved.
+        """
+        self.ensure_one()
+        order = self.order_id
+        self._close_owner_activities()
+        self._write_resolution(
+            {
+                "tier_id": tier.id,
+                "is_escalated": False,
+                "user_id": self._get_owner(
+                    order, self.rule_id, tier, self._get_previous_approvers()
+                ).id,
+                "deadline": self._get_deadline(order, self.rule_id, tier),
+            }
+        )
+        self._schedule_owner_activity()
+        order._oms_touch()
+        order.message_post(
+            body=self.env._(
+                "Exception %(message)s now awaits level %(level)s (%(tier)s), "
+                "owner %(owner)s.",
+                message=self.message,
+                level=self.level,
+                tier=tier.name,
+                owner=self.user_id.name or "",
+            )
+        )
 
     def action_wait_stock(self):
         """Keep the stock exception open; the order is released when stock arrives."""

@@ -142,6 +142,14 @@ class OmsReviewRule(models.Model):
         help="Condition: message of the exception; the rule's name if empty.",
     )
     exception_ids = fields.One2many("oms.exception", "rule_id", string="Exceptions")
+    tier_ids = fields.One2many(
+        "oms.review.rule.tier",
+        "rule_id",
+        string="Approval Levels",
+        copy=True,
+        help="Levels approved in sequence, each by another person; empty: one "
+        "level, by the approver group within the deadline above.",
+    )
 
     @api.depends("company_id")
     def _compute_currency_id(self):
@@ -178,6 +186,15 @@ class OmsReviewRule(models.Model):
             # managers' conditions are evaluated whoever triggers the review
             return bool(order.sudo().filtered_domain(self._get_domain()))
         return True
+
+    def _oms_get_tiers(self, order):
+        """The approval levels ``order`` needs for this rule, in sequence
+        (empty: one level, the rule's own approver group).
+
+        :rtype: oms.review.rule.tier
+        """
+        self.ensure_one()
+        return self.tier_ids.filtered(lambda t: t._applies_to(order))
 
     def _evaluate(self, order, batch):
         """Run the rule's check on ``order``.

@@ -1143,6 +1143,11 @@ class SaleOrder(models.Model):
             current = mine.filtered(lambda e: e.state == "open")[:1]
             if current:
                 if (current.message, current.severity) != (message, rule.severity):
+                    if current.level > 1 and current.message not in (
+                        self._oms_rule_messages(rule, batch)
+                    ):
+                        # approvals so far covered the former facts
+                        current._restart_levels()
                     current.write({"message": message, "severity": rule.severity})
                 continue
             overridden = set(
@@ -1153,6 +1158,8 @@ class SaleOrder(models.Model):
                 or overridden & self._oms_rule_messages(rule, batch)
             ):
                 continue
+            # the first approval level the order needs, if the rule has levels
+            tier = rule._oms_get_tiers(self)[:1]
             created |= OmsException.create(
                 {
                     "order_id": self.id,
@@ -1160,8 +1167,9 @@ class SaleOrder(models.Model):
                     "code": rule.check_type,
                     "message": message,
                     "severity": rule.severity,
-                    "user_id": OmsException._get_owner(self, rule).id,
-                    "deadline": OmsException._get_deadline(self, rule),
+                    "tier_id": tier.id,
+                    "user_id": OmsException._get_owner(self, rule, tier).id,
+                    "deadline": OmsException._get_deadline(self, rule, tier),
                 }
             )
         cleared = existing.filtered(

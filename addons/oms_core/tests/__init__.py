@@ -12,6 +12,7 @@ from . import test_auto_release
 from . import test_order_change
 from . import test_resolutions
 from . import test_hold_queue
+from . import test_review_tiers
 from . import test_priority
 from . import test_stage
 from . import test_fulfil_reservation
@@ -21,9 +22,11 @@ from . import test_money_invoice
 from . import test_money_payment
 from . import test_return
 from . import test_tour_reviewer
+from . import test_tour_review_tiers
 from . import test_tour_warehouse
 from . import test_tour_accountant
 from . import test_tour_change_request
 from . import test_side_doors
 from . import test_side_doors_rpc
 from . import test_order_change_rpc
+from . import test_review_tiers_rpc

@@ -3,7 +3,8 @@
 :class:`OmsCommon` holds what every OMS test needs (users of each role, a customer,
 a warehouse with stock) and the factories of orders, stock moves and rules;
 :class:`OmsAccountingCommon` adds a company with a chart of accounts,
-:class:`OmsTourCase` the browser. oms_channels' ``tests/common.py`` builds on
+:class:`OmsTourCase` the browser, :class:`OmsTiersCommon` a rule approved in two
+levels. oms_channels' ``tests/common.py`` builds on
 :class:`OmsCommon`, oms_reports' on that; committed cursors and thread races are
 in ``concurrency.py``.
 
@@ -422,3 +423,58 @@ class OmsTourCase(HttpCase, OmsCommon):
                 self.start_tour(url_path, tour_name, login=login, timeout=timeout)
         finally:
             werkzeug_logger.removeFilter(preconnect_filter)
+
+
+class OmsTiersCommon(OmsCommon):
+    """An amount rule approved by a reviewer, and above 1,000 by a reviewer then
+    a finance director (a group of its own, so that the owners are known)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        reviewers = (
+            "sales_team.group_sale_salesman_all_leads,oms_core.group_oms_reviewer"
+        )
+        cls.reviewer_2 = cls._create_user("oms_tier_reviewer_2", reviewers)
+        cls.reviewer_3 = cls._create_user("oms_tier_reviewer_3", reviewers)
+        cls.directors = cls.env["res.groups"].create({"name": "Finance Directors"})
+        cls.director = cls._create_user("oms_tier_director", reviewers)
+        cls.director_2 = cls._create_user("oms_tier_director_2", reviewers)
+        cls.directors.users = cls.director | cls.director_2
+        cls.reviewer_group = cls.env.ref("oms_core.group_oms_reviewer")
+        cls.rule = cls._create_rule(
+            "amount_threshold",
+            amount_limit=100.0,
+            tier_ids=[
+                Command.create(
+                    {
+                        "name": "Reviewer approval",
+                        "sequence": 1,
+                        "approver_group_id": cls.reviewer_group.id,
+                        "deadline_hours": 24,
+                    }
+                ),
+                Command.create(
+                    {
+                        "name": "Director approval",
+                        "sequence": 2,
+                        "min_amount": 1000.0,
+                        "approver_group_id": cls.directors.id,
+                        "deadline_hours": 8,
+                    }
+                ),
+            ],
+        )
+        cls.level_1, cls.level_2 = cls.rule.tier_ids
+
+    def _held(self, qty, **values):
+        """A salesperson's order of ``qty`` widgets (100 each) under review: its
+        open exception."""
+        order = self._create_order(qty=qty, user=self.salesman, **values)
+        order.action_oms_review()
+        self.assertEqual(order.oms_stage, "on_hold")
+        return order.oms_exception_ids.with_env(self.env)
+
+    def _approve(self, exception, user, note="checked"):
+        exception.with_user(user).action_override(note)
+        exception.invalidate_recordset()
