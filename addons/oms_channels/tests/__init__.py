@@ -11,7 +11,10 @@ from . import test_mail_alias
 from . import test_security
 from . import test_channel
 from . import test_batch_import
+from . import test_order_updates
+from . import test_channel_accounting
 from . import test_cn_marketplaces
 from . import test_tour_salesperson
 from . import test_tour_channel_webhook
+from . import test_tour_channel_update
 from . import test_tracking_kuaidi100
