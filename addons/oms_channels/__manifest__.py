@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/oms_channel_security.xml",
         "views/oms_channel_order_import_views.xml",
+        "wizard/oms_channel_order_tax_fix_views.xml",
         "views/oms_channel_views.xml",
         "views/oms_channel_order_views.xml",
         "views/sale_order_views.xml",
@@ -23,6 +24,7 @@
         "data/oms_channel_data.xml",
         "data/oms_cancel_reason_data.xml",
         "data/oms_logistics_code_data.xml",
+        "data/oms_review_rule_data.xml",
     ],
     "demo": ["demo/oms_channel_demo.xml"],
     "assets": {

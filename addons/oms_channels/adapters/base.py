@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -89,6 +90,9 @@ class NormalizedOrder:
     is_paid: bool = False
     paid_amount: Decimal = Decimal(0)
     is_cancelled: bool = False
+    #: the platform's names of its tax rates, {rate rounded to 2 digits: title}
+    #: (a channel maps a title to a tax of the company, ``oms.channel.tax``)
+    tax_titles: dict = field(default_factory=dict)
 
 
 def to_decimal(value, what="amount"):
@@ -123,6 +127,37 @@ def loads(raw):
         return json.loads(raw, parse_float=Decimal)
     except (ValueError, TypeError) as exc:
         raise NotAnOrder(f"body is not JSON: {exc}") from exc
+
+
+def version_key(value):
+    """Sortable text of a platform's order version: an integer version
+    (zero-padded) or a timestamp (ISO 8601, in UTC); '' when there is none.
+
+    :raise ChannelError: a value that is neither
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return ""
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        return f"{int(value):020d}"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return f"{int(value):020d}"
+    try:
+        date = datetime.fromisoformat(str(value).strip().replace(" ", "T", 1))
+    except ValueError as exc:
+        raise ChannelError(f"invalid order version: {value!r}") from exc
+    if date.tzinfo:
+        date = date.astimezone(UTC).replace(tzinfo=None)
+    return date.isoformat(timespec="microseconds")
+
+
+def version_label(key):
+    """The text a user reads of a :func:`version_key`: the integer, or the
+    UTC time to the second."""
+    if not key:
+        return ""
+    if key.isdigit():
+        return str(int(key))
+    return key.replace("T", " ")[:19]
 
 
 def hmac_b64(secret, body):
@@ -169,6 +204,9 @@ class ChannelAdapter:
     can_push_stock = False
     #: the platform takes shipments (``push_fulfilment``)
     can_push_fulfilment = False
+    #: changes to an imported order are applied to its sales order
+    #: (``order_version`` orders them)
+    can_update_orders = False
     #: error codes of :class:`requests` answers that are worth retrying
     max_retries = 3
     backoff = 1.0
@@ -223,6 +261,12 @@ class ChannelAdapter:
     def is_cancel_event(self, headers, order):
         """True when the webhook/order tells that the order was cancelled."""
         return False
+
+    def order_version(self, order):
+        """The platform's version of one raw order dict, as :func:`version_key`
+        text: an older version arriving after a newer one is ignored. '' when
+        the platform gives none (then the last one received wins)."""
+        return ""
 
     def is_awaiting_payment(self, order):
         """True while the buyer has not paid: the order is staged (and updated)

@@ -10,7 +10,12 @@ The default document is our normalized order (see readme/CONFIGURE.md)::
      "shipping_lines": [{"name": "SF Express", "amount": "8.00", "tax_rate": "0"}],
      "discount": "0.00", "currency": "CNY", "taxes_included": true, "total": "27.00",
      "note": "...", "date": "2024-05-01T10:00:00+08:00",
-     "paid": true, "cancelled": false}
+     "paid": true, "cancelled": false, "updated_at": "2024-05-01T10:05:00+08:00"}
+
+A resend of an order already imported is an update of its sales order: its
+``version`` (an integer) or ``updated_at`` (ISO 8601) orders the resends, an
+older one arriving after a newer one is ignored. A line's ``tax_title`` names
+its rate (a channel maps it to a tax of the company).
 
 Address keys: name company street street2 city zip state country (ISO code) phone email.
 A channel's *field mapping* (JSON object) renames keys: ``{"id": "order_no",
@@ -29,6 +34,7 @@ from .base import (
     NotAnOrder,
     text,
     to_decimal,
+    version_key,
 )
 
 
@@ -45,6 +51,7 @@ class RestJsonAdapter(ChannelAdapter):
     signature_header = "X-OMS-Signature"
     can_pull = True
     can_receive_webhooks = True
+    can_update_orders = True
 
     def _path(self, key):
         field_map = self.config.get("field_map") or {}
@@ -75,6 +82,12 @@ class RestJsonAdapter(ChannelAdapter):
     def is_cancel_event(self, headers, order):
         return bool(self.get(order, "cancelled"))
 
+    def order_version(self, order):
+        version = self.get(order, "version")
+        if version in (None, ""):
+            version = self.get(order, "updated_at")
+        return version_key(version)
+
     def _address(self, key, order):
         data = self.get(order, key)
         data = data if isinstance(data, dict) else {}
@@ -96,11 +109,13 @@ class RestJsonAdapter(ChannelAdapter):
         items = self.get(order, "lines")
         if not isinstance(items, list) or not items:
             raise NotAnOrder("order without lines")
-        lines = []
+        lines, titles = [], {}
         for item in items:
             if not isinstance(item, dict):
                 raise ChannelError(f"invalid line: {item!r}")
             rate = to_decimal(self.get(item, "line.tax_rate"), "tax rate")
+            if rate and text(self.get(item, "line.tax_title")):
+                titles[round(float(rate), 2)] = text(self.get(item, "line.tax_title"))
             lines.append(
                 NormalizedLine(
                     sku=text(self.get(item, "line.sku")),
@@ -152,6 +167,7 @@ class RestJsonAdapter(ChannelAdapter):
             is_paid=paid,
             paid_amount=(total or Decimal(0)) if paid else Decimal(0),
             is_cancelled=bool(self.get(order, "cancelled")),
+            tax_titles=titles,
         )
 
     def fetch_orders(self, since=None):

@@ -14,6 +14,7 @@ from .base import (
     parse_link_header,
     text,
     to_decimal,
+    version_key,
 )
 
 API_VERSION = "2024-10"
@@ -50,7 +51,8 @@ def _address(data, email=""):
     )
 
 
-def _rates(tax_lines):
+def _rates(tax_lines, titles=None):
+    """Rates in percent of Shopify ``tax_lines``; their titles go into ``titles``."""
     rates = []
     for tax in tax_lines or []:
         if not isinstance(tax, dict):
@@ -58,6 +60,8 @@ def _rates(tax_lines):
         rate = to_decimal(tax.get("rate"), "tax rate") * 100
         if rate and rate not in rates:
             rates.append(rate)
+        if rate and titles is not None and text(tax.get("title")):
+            titles.setdefault(round(float(rate), 2), text(tax.get("title")))
     return rates
 
 
@@ -69,8 +73,13 @@ class ShopifyAdapter(ChannelAdapter):
     can_receive_webhooks = True
     can_push_stock = True
     can_push_fulfilment = True
+    can_update_orders = True
 
     def extract_orders(self, data):
+        if isinstance(data, dict) and isinstance(data.get("order_edit"), dict):
+            # ``orders/edited`` sends the edit, not the order: the order as
+            # edited is read from the API (its ``updated_at`` orders it)
+            return [self.fetch_order(data["order_edit"].get("order_id"))]
         if isinstance(data, dict) and isinstance(data.get("orders"), list):
             return data["orders"]
         if isinstance(data, dict) and isinstance(data.get("order"), dict):
@@ -84,6 +93,9 @@ class ShopifyAdapter(ChannelAdapter):
             order.get("cancelled_at")
         )
 
+    def order_version(self, order):
+        return version_key(order.get("updated_at"))
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = order.get("line_items")
@@ -96,7 +108,8 @@ class ShopifyAdapter(ChannelAdapter):
         email = email or text(customer.get("email"))
         billing = _address(order.get("billing_address"), email)
         shipping = _address(order.get("shipping_address"), email)
-        order_rates = _rates(order.get("tax_lines"))
+        titles = {}
+        order_rates = _rates(order.get("tax_lines"), titles)
         lines = []
         for item in items:
             if not isinstance(item, dict):
@@ -112,7 +125,7 @@ class ShopifyAdapter(ChannelAdapter):
                     ),
                     Decimal(0),
                 )
-            rates = _rates(item.get("tax_lines"))
+            rates = _rates(item.get("tax_lines"), titles)
             if (
                 not rates
                 and item.get("taxable", True)
@@ -139,7 +152,7 @@ class ShopifyAdapter(ChannelAdapter):
                 (
                     text(ship.get("title")) or text(ship.get("code")),
                     to_decimal(ship.get("price"), "shipping price"),
-                    _rates(ship.get("tax_lines")),
+                    _rates(ship.get("tax_lines"), titles),
                 )
             )
         line_discounts = sum((line.discount_amount for line in lines), Decimal(0))
@@ -175,6 +188,7 @@ class ShopifyAdapter(ChannelAdapter):
             is_paid=status in PAID_STATUSES,
             paid_amount=total if status in PAID_STATUSES else Decimal(0),
             is_cancelled=bool(order.get("cancelled_at")),
+            tax_titles=titles,
         )
 
     # -- API -----------------------------------------------------------------
@@ -196,6 +210,19 @@ class ShopifyAdapter(ChannelAdapter):
             yield from self.extract_orders(response.json())
             url = parse_link_header(response.headers.get("Link")).get("next")
             params = None  # the next link carries page_info and limit only
+
+    def fetch_order(self, order_id):
+        """The order ``order_id`` as the API gives it now."""
+        if isinstance(order_id, bool) or not isinstance(order_id, (int, str)):
+            raise NotAnOrder("Shopify order edit without order id")
+        response = self.request("GET", self._base() + f"/orders/{order_id}.json")
+        try:
+            order = response.json().get("order")
+        except (ValueError, AttributeError) as exc:
+            raise ChannelError("Shopify answered something else than an order") from exc
+        if not isinstance(order, dict):
+            raise NotAnOrder(f"Shopify order {order_id} not found")
+        return order
 
     def push_stock(self, sku_quantities, on_pushed=None):
         """``sku_quantities``: {inventory_item_id: qty}, set as *available* at

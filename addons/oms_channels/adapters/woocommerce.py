@@ -12,6 +12,7 @@ from .base import (
     NotAnOrder,
     text,
     to_decimal,
+    version_key,
 )
 
 PAID_STATUSES = {"processing", "completed"}
@@ -52,6 +53,7 @@ class WooCommerceAdapter(ChannelAdapter):
     can_receive_webhooks = True
     can_push_stock = True
     can_push_fulfilment = True
+    can_update_orders = True
 
     def _signing_secrets(self):
         # WooCommerce signs with wp_specialchars_decode(secret, ENT_QUOTES)
@@ -71,6 +73,11 @@ class WooCommerceAdapter(ChannelAdapter):
 
     def is_cancel_event(self, headers, order):
         return text(order.get("status")) in ("cancelled", "refunded")
+
+    def order_version(self, order):
+        # date_modified_gmt is UTC without offset; date_modified is local time
+        value = text(order.get("date_modified_gmt"))
+        return version_key(value + "+00:00" if value else "")
 
     def normalize(self, order):
         ref = self.external_ref(order)
@@ -161,6 +168,15 @@ class WooCommerceAdapter(ChannelAdapter):
             is_paid=is_paid,
             paid_amount=total if is_paid else Decimal(0),
             is_cancelled=status == "cancelled",
+            tax_titles={
+                round(float(to_decimal(tax.get("rate_percent"), "tax rate")), 2): text(
+                    tax.get("label")
+                )
+                for tax in order.get("tax_lines") or []
+                if isinstance(tax, dict)
+                and text(tax.get("label"))
+                and tax.get("rate_percent")
+            },
         )
 
     # -- API -----------------------------------------------------------------

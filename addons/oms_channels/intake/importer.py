@@ -3,13 +3,14 @@
 import logging
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..adapters import ChannelError, NotAnOrder
-from ..adapters.base import loads
+from ..adapters.base import loads, version_label
 
 _logger = logging.getLogger(__name__)
 
@@ -103,19 +104,41 @@ class OrderImporter:
         """
         try:
             with self.env.cr.savepoint():
-                if record.state == "imported":
-                    self.apply_cancellation(record)
-                else:
+                if record.state != "imported":
                     self.import_batch(record)
+                elif record.is_cancel_requested and not record.is_cancel_done:
+                    self.apply_cancellation(record)
+                    if record.is_update_pending:
+                        self.skip_update(
+                            record, self.env._("The channel cancelled the order.")
+                        )
+                else:
+                    self.apply_update(record)
         except CONCURRENCY_ERRORS as exc:
             if record.attempts + 1 >= record.channel_id.process_limit:
-                record._mark_failed(exc)
+                self.mark_failed(record, exc)
                 return False
             record.attempts += 1
             return True
         except Exception as exc:  # every failure is kept on the row
-            record._mark_failed(exc)
+            self.mark_failed(record, exc)
         return False
+
+    def mark_failed(self, record, exc):
+        """Keep a failure on the record: an imported order stays imported, the
+        update that failed is logged on its sales order."""
+        if record.state != "imported":
+            record._mark_failed(exc)
+            return
+        if isinstance(exc, (UserError, ChannelError)):
+            message = exc.args[0] if exc.args else str(exc)
+        else:
+            _logger.warning(
+                "update of channel order %s failed", record.id, exc_info=exc
+            )
+            message = self.env._("Unexpected error: %(error)s", error=repr(exc))
+        self.skip_update(record, message, state="failed")
+        record.error = message
 
     def import_batch(self, records):
         """Build, create, review and confirm the orders of ``records`` together:
@@ -315,6 +338,155 @@ class OrderImporter:
             )
         orders = SaleOrder.concat(*(order for *_item, order in imported))
         orders._message_log_batch(bodies=bodies)
+
+    def skip_update(self, record, reason, state="ignored"):
+        """Log the pending update of ``record`` as not applied, for ``reason``."""
+        adapter = record.channel_id._get_adapter()
+        try:
+            version = adapter.order_version(
+                adapter.orders_of(loads(record.update_payload))[0]
+            )
+        except ChannelError:
+            version = False
+        self.env["oms.channel.order.update"]._log(
+            record,
+            version,
+            record.update_source,
+            state,
+            reason,
+            date=record.update_date,
+        )
+        record.is_update_pending = False
+
+    def apply_update(self, record):
+        """Apply the channel's change of an imported order (``update_payload``)
+        to its sales order, with the same mapping as the import
+        (``OrderMapper.get_update_changes`` and ``prepare_update_vals``).
+
+        Before shipment the order is written as a user would write it: a
+        reviewed fact changed after approval sends it back to review (oms_core),
+        a quotation is reviewed again. Once something has shipped nothing on
+        the order changes: the changes wait on the order
+        (``oms_channel_update_diff``) and its review opens an exception with
+        them. Every update is logged on the order (``oms.channel.order.update``)
+        and in its chatter.
+        """
+        order = record.sale_order_id
+        channel = record.channel_id
+        if not record.update_payload:
+            record.is_update_pending = False
+            return
+        adapter = channel._get_adapter()
+        raw = adapter.orders_of(loads(record.update_payload))[0]
+        version = adapter.order_version(raw)
+        normalized = adapter.normalize(raw)
+        if normalized.external_ref != record.external_ref:
+            raise ChannelError("the payload's reference differs from the staged one")
+        Update = self.env["oms.channel.order.update"]
+        log = {"date": record.update_date}
+        record.write({"is_update_pending": False, "error": False})
+        if normalized.is_cancelled:
+            record.is_cancel_requested = True
+            self.apply_cancellation(record)
+            Update._log(
+                record,
+                version,
+                record.update_source,
+                "applied",
+                self.env._("The channel cancelled the order."),
+                **log,
+            )
+            return
+        if order.state == "cancel":
+            Update._log(
+                record,
+                version,
+                record.update_source,
+                "ignored",
+                self.env._("The order is cancelled."),
+                **log,
+            )
+            return
+        mapper = channel._get_order_mapper()
+        changes = mapper.get_update_changes(order, normalized)
+        text = "\n".join(changes["text"])
+        shipped = order._oms_get_customer_deliveries().filtered(
+            lambda p: p.state == "done"
+        )
+        if shipped:
+            self.hold_update(record, order, text, version, log)
+            return
+        if not text:
+            Update._log(
+                record,
+                version,
+                record.update_source,
+                "ignored",
+                self.env._("Nothing the order keeps has changed."),
+                **log,
+            )
+            return
+        was_draft = order.state in ("draft", "sent")
+        order.with_company(channel.company_id).write(
+            mapper.prepare_update_vals(order, normalized, changes)
+        )
+        mapper.check_total(order, normalized)
+        order.message_post(
+            body=Markup("<br/>").join(
+                [
+                    self.env._(
+                        "Updated by the channel (version %(version)s):",
+                        version=version_label(version) or "-",
+                    ),
+                    *changes["text"],
+                ]
+            )
+        )
+        Update._log(
+            record, version, record.update_source, "applied", changes=text, **log
+        )
+        if was_draft and order.state in ("draft", "sent"):
+            order.action_oms_review()
+
+    def hold_update(self, record, order, text, version, log):
+        """An update of an order that has shipped: the order is not changed;
+        its review shows the changes as an exception (``channel_update``)."""
+        Update = self.env["oms.channel.order.update"]
+        if (order.oms_channel_update_diff or False) != (text or False):
+            # sudo: the intake's own record on the order (see sale.order.write)
+            order.sudo().oms_channel_update_diff = text or False
+            order._oms_run_review()
+        if not text:
+            Update._log(
+                record,
+                version,
+                record.update_source,
+                "ignored",
+                self.env._("Nothing the order keeps has changed."),
+                **log,
+            )
+            return
+        order.message_post(
+            body=Markup("<br/>").join(
+                [
+                    self.env._(
+                        "The channel changed this order after it shipped (version "
+                        "%(version)s); the order is not changed:",
+                        version=version_label(version) or "-",
+                    ),
+                    *text.split("\n"),
+                ]
+            )
+        )
+        Update._log(
+            record,
+            version,
+            record.update_source,
+            "held",
+            self.env._("The order has shipped: an exception shows the changes."),
+            changes=text,
+            **log,
+        )
 
     def apply_cancellation(self, record):
         """The channel cancelled the order: cancel it, or flag it once shipped."""

@@ -12,10 +12,23 @@ from datetime import UTC, datetime
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, html2plaintext
 
 #: channel kinds whose orders must carry a delivery address
 OMS_ADDRESS_REQUIRED_KINDS = ("web_shop", "marketplace", "api", "email")
+#: the address fields an update compares
+ADDRESS_KEYS = ("name", "street", "street2", "city", "zip", "country_id", "state_id")
+
+
+class MissingTaxError(UserError):
+    """No tax of the company (nor of the channel's tax mapping) matches a
+    platform's rate: the staged order offers to create or map it."""
+
+    def __init__(self, message, rate, included, title=""):
+        super().__init__(message)
+        self.rate = rate
+        self.included = included
+        self.title = title
 
 
 class OrderMapper:
@@ -323,7 +336,18 @@ class OrderMapper:
         company = self.channel.company_id
         Tax = self.env["account.tax"]
         taxes = Tax.browse()
+        mapping = self.cached(
+            "tax_mapping",
+            lambda: self.env["oms.channel.tax"].search(
+                [("channel_id", "=", self.channel.id)]
+            ),
+        )
         for rate in rates:
+            title = normalized.tax_titles.get(round(float(rate), 2), "")
+            mapped = mapping._match(rate, title, normalized.taxes_included)
+            if mapped:
+                taxes |= mapped
+                continue
             candidates = self.cached(
                 ("taxes", bool(normalized.taxes_included)),
                 lambda: Tax.search(
@@ -348,13 +372,23 @@ class OrderMapper:
                     else self.env._("tax excluded")
                 )
                 rate_text = format(rate, "g")
-                raise UserError(
+                raise MissingTaxError(
                     self.env._(
                         "No sales tax of %(rate)s%% (%(mode)s) in %(company)s.",
                         rate=rate_text,
                         company=company.name,
                         mode=mode,
                     )
+                    + "\n"
+                    + self.env._(
+                        "Fix Missing Tax (on this staged order) creates the tax or "
+                        "maps the platform's tax %(title)s to an existing one, "
+                        "then retries.",
+                        title=title or rate_text + "%",
+                    ),
+                    float(rate),
+                    bool(included),
+                    title,
                 )
             taxes |= match
         return taxes
@@ -491,3 +525,229 @@ class OrderMapper:
                 if state:
                     return state
         return State
+
+    # -- updates of an imported order ----------------------------------------------
+    def get_update_changes(self, order, normalized):
+        """Hook: what an update of the channel changes on ``order``, compared
+        with the order as it is: delivery address, product lines (added,
+        removed, quantity or price), note and shipping. Nothing is written
+        (only a product matched by its reference gets its binding).
+
+        :param order: the ``sale.order`` imported from the channel
+        :param normalized: ``NormalizedOrder`` of the update
+        :return: ``{"address": (old, new) | None, "lines": [(order line or
+            None, NormalizedLine or None, product)], "note": bool,
+            "shipping": bool, "text": [change, one a line]}``; empty ``text``
+            when nothing changes
+        :rtype: dict
+        """
+        _ = self.env._
+        result = {"address": None, "lines": [], "note": False, "shipping": False}
+        changes = []
+        shipping = normalized.shipping
+        if not shipping.is_empty():
+            new = self.prepare_address_vals(shipping)
+            partner = order.partner_shipping_id
+            old = partner._convert_to_write({key: partner[key] for key in ADDRESS_KEYS})
+            if any((old[key] or False) != (new[key] or False) for key in ADDRESS_KEYS):
+                result["address"] = (partner, new)
+                changes.append(
+                    _(
+                        "Delivery address: %(old)s → %(new)s",
+                        old=self.format_address(old),
+                        new=self.format_address(new),
+                    )
+                )
+        current = order.order_line.filtered(
+            lambda line: (
+                line.product_id
+                and not line.display_type
+                and not line.is_delivery
+                and line.product_id
+                != self.env.ref("oms_channels.product_channel_discount")
+                and line.product_uom_qty > 0
+            )
+        )
+        unmatched = list(current)
+        errors = []
+        for line in normalized.lines:
+            product = self.get_product(line)
+            if not product:
+                errors.append(
+                    _(
+                        "Unknown product: SKU %(sku)s (%(name)s). Map it under the "
+                        "channel's products.",
+                        sku=line.sku or "-",
+                        name=line.name or "-",
+                    )
+                )
+                continue
+            mine = next((ol for ol in unmatched if ol.product_id == product), None)
+            if mine is None:
+                result["lines"].append((None, line, product))
+                changes.append(
+                    _(
+                        "Added: %(product)s × %(qty)s",
+                        product=product.display_name,
+                        qty=format(line.quantity, "g"),
+                    )
+                )
+                continue
+            unmatched.remove(mine)
+            qty_changed = float_compare(
+                mine.product_uom_qty, float(line.quantity), precision_digits=3
+            )
+            price_changed = float_compare(
+                mine.price_unit, float(line.price_unit), precision_digits=2
+            )
+            if qty_changed or price_changed:
+                result["lines"].append((mine, line, product))
+                changes.append(
+                    _(
+                        "%(product)s: %(old_qty)s × %(old_price)s → "
+                        "%(qty)s × %(price)s",
+                        product=product.display_name,
+                        old_qty=format(mine.product_uom_qty, "g"),
+                        old_price=format(mine.price_unit, ".2f"),
+                        qty=format(line.quantity, "g"),
+                        price=format(line.price_unit, ".2f"),
+                    )
+                )
+        if errors:
+            raise UserError("\n".join(errors))
+        for line in unmatched:
+            result["lines"].append((line, None, line.product_id))
+            changes.append(
+                _(
+                    "Removed: %(product)s × %(qty)s",
+                    product=line.product_id.display_name,
+                    qty=format(line.product_uom_qty, "g"),
+                )
+            )
+        old_note = html2plaintext(order.note or "").strip()
+        if old_note != (normalized.note or "").strip():
+            result["note"] = True
+            changes.append(
+                _(
+                    "Note: %(old)s → %(new)s",
+                    old=old_note or "-",
+                    new=normalized.note or "-",
+                )
+            )
+        old_shipping = [
+            (line.name, round(line.price_unit, 2))
+            for line in order.order_line.filtered(
+                lambda line: line.is_delivery and line.product_uom_qty > 0
+            )
+        ]
+        new_shipping = [
+            (title or "", round(float(amount), 2))
+            for title, amount, _rates in normalized.shipping_lines
+        ]
+        if [price for _name, price in old_shipping] != [
+            price for _name, price in new_shipping
+        ] or [name for name, _price in old_shipping] != [
+            name for name, _price in new_shipping
+        ]:
+            result["shipping"] = True
+            changes.append(
+                _(
+                    "Shipping: %(old)s → %(new)s",
+                    old=self.format_shipping(old_shipping),
+                    new=self.format_shipping(new_shipping),
+                )
+            )
+        result["text"] = changes
+        return result
+
+    def format_address(self, vals):
+        """One line of an address of ``prepare_address_vals`` values."""
+        country = self.env["res.country"].browse(vals.get("country_id") or [])
+        parts = (
+            vals.get("name"),
+            vals.get("street"),
+            vals.get("street2"),
+            " ".join(filter(None, (vals.get("zip"), vals.get("city")))),
+            country.name,
+        )
+        return ", ".join(part for part in parts if part) or "-"
+
+    @staticmethod
+    def format_shipping(lines):
+        return ", ".join(f"{name} {price:.2f}" for name, price in lines) or "-"
+
+    def prepare_update_vals(self, order, normalized, changes):
+        """Hook: the values that apply ``changes`` (`get_update_changes`) to
+        ``order``, for one ``write``. A line removed from a confirmed order
+        keeps its line at quantity 0 (Odoo cancels its delivery), as Odoo does.
+
+        :return: values for ``sale.order.write``
+        :rtype: dict
+        """
+        confirmed = order.state == "sale"
+        vals, commands = {}, []
+        if changes["address"]:
+            vals["partner_shipping_id"] = self.get_address(
+                order.partner_id, normalized.shipping, "delivery"
+            ).id
+        for line, new, product in changes["lines"]:
+            if line and new:
+                gross = new.price_unit * new.quantity
+                commands.append(
+                    Command.update(
+                        line.id,
+                        {
+                            "product_uom_qty": float(new.quantity),
+                            "price_unit": float(new.price_unit),
+                            "discount": float(new.discount_amount / gross * 100)
+                            if gross
+                            else 0.0,
+                        },
+                    )
+                )
+            elif new:
+                commands.append(
+                    Command.create(
+                        self.prepare_order_line_vals(product, new, normalized)
+                    )
+                )
+            else:
+                commands.append(
+                    Command.update(line.id, {"product_uom_qty": 0.0})
+                    if confirmed
+                    else Command.unlink(line.id)
+                )
+        if changes["shipping"]:
+            old = order.order_line.filtered(
+                lambda line: line.is_delivery and line.product_uom_qty > 0
+            )
+            for index, (title, amount, rates) in enumerate(normalized.shipping_lines):
+                if index < len(old):
+                    commands.append(
+                        Command.update(
+                            old[index].id,
+                            {
+                                "name": title or old[index].name,
+                                "price_unit": float(amount),
+                            },
+                        )
+                    )
+                else:
+                    commands.append(
+                        Command.create(
+                            self.prepare_shipping_line_vals(
+                                title, amount, rates, normalized
+                            )
+                        )
+                    )
+            for line in old[len(normalized.shipping_lines) :]:
+                commands.append(
+                    Command.update(line.id, {"product_uom_qty": 0.0})
+                    if confirmed
+                    else Command.unlink(line.id)
+                )
+        if commands:
+            vals["order_line"] = commands
+        if changes["note"]:
+            vals["note"] = normalized.note or False
+        return vals

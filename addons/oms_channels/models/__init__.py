@@ -3,6 +3,9 @@ from . import oms_channel_product
 from . import oms_channel_customer
 from . import oms_channel_order_queue
 from . import oms_channel_order
+from . import oms_channel_order_update
+from . import oms_channel_tax
+from . import oms_review_rule
 from . import sale_order
 from . import stock_picking
 from . import delivery_carrier

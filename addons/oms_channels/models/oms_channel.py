@@ -87,7 +87,19 @@ class OmsChannel(models.Model):
         "account.journal",
         check_company=True,
         domain="[('type', 'in', ('bank', 'cash'))]",
-        help="Journal of the payments the platform has already collected.",
+        compute="_compute_payment_journal_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Journal of the payments the platform has already collected; the "
+        "company's bank journal is proposed. Without it, paid orders are "
+        "imported all the same and their payment waits here for the accountant.",
+    )
+    tax_mapping_ids = fields.One2many(
+        "oms.channel.tax",
+        "channel_id",
+        help="The platform's taxes (title and rate) and the company's taxes "
+        "they stand for.",
     )
     carrier_id = fields.Many2one(
         "delivery.carrier",
@@ -218,6 +230,28 @@ class OmsChannel(models.Model):
         for channel in self:
             channel.webhook_url = (
                 channel.webhook_token and f"{base}/oms/webhook/{channel.webhook_token}"
+            )
+
+    @api.depends("company_id")
+    def _compute_payment_journal_id(self):
+        """Propose the company's first bank journal (a channel works once its
+        platform keys are pasted)."""
+        for channel in self:
+            journal = channel.payment_journal_id
+            if journal and journal.company_id == channel.company_id:
+                continue
+            # sudo: only proposes a journal id; OMS managers may not read
+            # accounting configuration
+            channel.payment_journal_id = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [
+                        ("type", "=", "bank"),
+                        ("company_id", "=", channel.company_id.id),
+                    ],
+                    limit=1,
+                )
             )
 
     @api.depends("connector")
@@ -424,12 +458,22 @@ class OmsChannel(models.Model):
             return 413, "body too large", []
         try:
             with self.env.cr.savepoint():
-                orders = adapter.orders_of(loads(raw_body))
+                data = loads(raw_body)
+                orders = adapter.orders_of(data)
+                # the body is kept as received when it is the order itself
+                # (not a list of orders, nor an event the adapter resolved)
+                whole = len(orders) == 1 and (
+                    orders[0] is data
+                    or (
+                        isinstance(data, dict)
+                        and any(value is orders[0] for value in data.values())
+                    )
+                )
                 staged = Staged.browse()
                 for order in orders:
                     staged |= Staged._stage(
                         self,
-                        text if len(orders) == 1 else json.dumps(order),
+                        text if whole else json.dumps(order, default=str),
                         order=order,
                         source="webhook",
                         cancel=adapter.is_cancel_event(headers, order),
@@ -571,24 +615,94 @@ class OmsChannel(models.Model):
         orders.action_oms_review()
 
     def _register_channel_payment(self, order, normalized):
-        """Hook: record the payment the platform collected for a prepaid order."""
+        """Hook: record the payment the platform collected for a prepaid order.
+
+        A missing accounting setting never blocks the intake: without a
+        payment journal, or when the journal cannot take the payment, the
+        order is imported and the amount waits on it
+        (``oms_channel_payment_due``); its review opens a ``channel_payment``
+        exception for the accountant, closed once the setting is fixed
+        (``_oms_record_missing_payments``).
+        """
         self.ensure_one()
         if normalized.is_paid and normalized.paid_amount > 0:
-            if not self.payment_journal_id:
-                raise UserError(
-                    self.env._(
-                        "The order is paid on the channel but the channel %(name)s "
-                        "has no "
-                        "payment journal.",
-                        name=self.display_name,
-                    )
-                )
-            order._oms_register_external_payment(
-                self.payment_journal_id,
-                float(normalized.paid_amount),
-                date=order.date_order.date(),
-                ref=normalized.name,
+            self._oms_record_channel_payment(order, float(normalized.paid_amount))
+
+    def _oms_record_channel_payment(self, order, amount):
+        """Record ``amount`` paid on the channel for ``order``, else keep it
+        due on the order with the reason.
+
+        :return: True when the payment is recorded
+        :rtype: bool
+        """
+        self.ensure_one()
+        error = False
+        if not self.payment_journal_id:
+            error = self.env._(
+                "the channel %(name)s has no payment journal.", name=self.display_name
             )
+        else:
+            try:
+                with self.env.cr.savepoint():
+                    order._oms_register_external_payment(
+                        self.payment_journal_id,
+                        amount,
+                        date=order.date_order.date(),
+                        ref=order.client_order_ref,
+                    )
+            except (UserError, ValidationError) as exc:
+                error = exc.args[0] if exc.args else str(exc)
+        # sudo: the intake's own record on the order (see sale.order.write)
+        order.sudo().write(
+            {
+                "oms_channel_payment_due": amount if error else 0.0,
+                "oms_channel_payment_error": error,
+            }
+        )
+        return not error
+
+    def _oms_record_missing_payments(self):
+        """Record the payments waiting on the channels' orders (after their
+        accounting setting was fixed) and review those orders again, which
+        closes their ``channel_payment`` exceptions.
+
+        :return: the orders whose payment is now recorded
+        """
+        # sudo: the platform collected the money already; recording it follows
+        # the channel's setting, whoever fixed it (not always an accountant)
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("oms_channel_id", "in", self.ids),
+                    ("oms_channel_payment_due", ">", 0),
+                    ("state", "!=", "cancel"),
+                ]
+            )
+        )
+        recorded = orders.browse()
+        for order in orders:
+            channel = order.oms_channel_id.sudo()
+            if channel._oms_record_channel_payment(
+                order, order.oms_channel_payment_due
+            ):
+                recorded |= order
+        recorded._oms_review_safely()
+        return recorded
+
+    def action_record_missing_payments(self):
+        """Button: record the payments waiting on the channel's orders."""
+        self._oms_record_missing_payments()
+        return True
+
+    def write(self, vals):
+        """A payment journal set on a channel records the payments waiting on
+        its orders (propagation to linked documents)."""
+        result = super().write(vals)
+        if vals.get("payment_journal_id"):
+            self._oms_record_missing_payments()
+        return result
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):

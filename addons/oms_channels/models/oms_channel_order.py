@@ -8,6 +8,12 @@ OMS_CHANNEL_ORDER_STATE = [
     ("failed", "Failed"),
     ("ignored", "Ignored"),
 ]
+OMS_CHANNEL_ORDER_SOURCE = [
+    ("webhook", "Webhook"),
+    ("pull", "Scheduled pull"),
+    ("file", "File"),
+    ("manual", "Manual"),
+]
 
 
 class OmsChannelOrder(models.Model):
@@ -54,12 +60,7 @@ class OmsChannelOrder(models.Model):
     )
     processed_date = fields.Datetime(readonly=True)
     source = fields.Selection(
-        [
-            ("webhook", "Webhook"),
-            ("pull", "Scheduled pull"),
-            ("file", "File"),
-            ("manual", "Manual"),
-        ],
+        OMS_CHANNEL_ORDER_SOURCE,
         default="manual",
         readonly=True,
     )
@@ -74,6 +75,39 @@ class OmsChannelOrder(models.Model):
         readonly=True,
         help="The buyer has not paid yet: the order is kept up to date but not "
         "imported; it is queued once the platform reports it paid.",
+    )
+    channel_version = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The platform's version of the newest payload received (its "
+        "updated_at or version): an older one arriving later is ignored.",
+    )
+    update_payload = fields.Text(
+        readonly=True,
+        copy=False,
+        help="The newest change of the imported order, exactly as the channel sent it.",
+    )
+    is_update_pending = fields.Boolean(
+        "Update Pending",
+        readonly=True,
+        copy=False,
+        help="A change of the imported order waits to be applied to its sales order.",
+    )
+    update_source = fields.Selection(
+        OMS_CHANNEL_ORDER_SOURCE, readonly=True, copy=False
+    )
+    update_date = fields.Datetime(
+        "Update Received", readonly=True, copy=False, help="When the update arrived."
+    )
+    update_ids = fields.One2many(
+        "oms.channel.order.update", "staged_order_id", string="Updates"
+    )
+    missing_tax_rate = fields.Float(
+        readonly=True, copy=False, help="The platform's tax rate no tax matches."
+    )
+    missing_tax_included = fields.Boolean(readonly=True, copy=False)
+    missing_tax_title = fields.Char(
+        readonly=True, copy=False, help="The platform's name of the missing tax."
     )
 
     _sql_constraints = [
@@ -103,6 +137,20 @@ class OmsChannelOrder(models.Model):
         if not failed:
             raise UserError(self.env._("Only failed orders can be retried."))
         return failed.action_process()
+
+    def action_open_tax_fix(self):
+        """Open the wizard that creates or maps the tax the import is missing."""
+        self.ensure_one()
+        if self.state != "failed" or not self.missing_tax_rate:
+            raise UserError(self.env._("This order does not miss a tax."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Fix the Missing Tax"),
+            "res_model": "oms.channel.order.tax.fix",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_staged_order_id": self.id},
+        }
 
     def action_ignore(self):
         if self.filtered(lambda r: r.state == "imported"):

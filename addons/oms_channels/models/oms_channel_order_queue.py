@@ -12,8 +12,9 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..adapters import ChannelError, NotAnOrder
-from ..adapters.base import loads
+from ..adapters.base import loads, version_label
 from ..intake.importer import OrderImporter
+from ..intake.mapper import MissingTaxError
 
 _logger = logging.getLogger(__name__)
 
@@ -55,19 +56,79 @@ class OmsChannelOrderQueue(models.AbstractModel):
         ref = adapter.external_ref(order)
         cancel = cancel or adapter.is_cancel_event({}, order)
         awaiting = adapter.is_awaiting_payment(order) and not cancel
+        version = adapter.order_version(order)
         record = self._insert_once(
             channel, ref, payload, source, "ignored" if awaiting else "received", False
         )
         if record:
             record.write(
-                {"is_cancel_requested": cancel, "is_awaiting_payment": awaiting}
+                {
+                    "is_cancel_requested": cancel,
+                    "is_awaiting_payment": awaiting,
+                    "channel_version": version or False,
+                }
             )
             return record
         record = self.search(
             [("channel_id", "=", channel.id), ("external_ref", "=", ref)]
         )
+        if not record._accept_version(version, source):
+            # a cancellation holds whatever its version (the platform's
+            # cancel topic may carry the order's previous one)
+            if cancel and not record.is_cancel_requested:
+                record.is_cancel_requested = True
+            return record
         record._update_from_channel(payload, cancel, awaiting=awaiting)
+        if adapter.can_update_orders:
+            record._stage_update(payload, source)
         return record
+
+    def _accept_version(self, version, source):
+        """Whether a payload of ``version`` is newer than the one staged; an
+        older one is logged as ignored on the order (the same one again, a
+        webhook retried or a pull, is not news).
+
+        :param str version: ``ChannelAdapter.order_version`` of the payload
+        :rtype: bool
+        """
+        if not self:
+            # staged concurrently, after this transaction's snapshot
+            return False
+        self.ensure_one()
+        current = self.channel_version or ""
+        if not version or not current or version > current:
+            if version:
+                self.channel_version = version
+            return True
+        if version < current and self.sale_order_id:
+            self.env["oms.channel.order.update"]._log(
+                self,
+                version,
+                source,
+                "ignored",
+                self.env._(
+                    "Older than the version %(current)s received before.",
+                    current=version_label(current),
+                ),
+            )
+        return False
+
+    def _stage_update(self, payload, source):
+        """Queue a change of an imported order, to be applied to its sales
+        order by the importer (``OrderImporter.apply_update``). The newest one
+        wins: an update not applied yet is replaced."""
+        payload = (payload or "").replace("\x00", "\ufffd")
+        for record in self.filtered(lambda r: r.state == "imported"):
+            if payload in (record.payload, record.update_payload):
+                continue
+            record.write(
+                {
+                    "update_payload": payload,
+                    "is_update_pending": True,
+                    "update_source": source,
+                    "update_date": fields.Datetime.now(),
+                }
+            )
 
     @api.model
     def _stage_invalid(self, channel, payload, error, source="webhook"):
@@ -158,7 +219,8 @@ class OmsChannelOrderQueue(models.AbstractModel):
             """(state = 'received'
                 OR (state = 'failed' AND next_retry_date <= NOW() AT TIME ZONE 'UTC')
                 OR (state = 'imported' AND is_cancel_requested
-                    AND NOT is_cancel_done))"""
+                    AND NOT is_cancel_done)
+                OR (state = 'imported' AND is_update_pending))"""
         )
 
     @api.model
@@ -209,7 +271,8 @@ class OmsChannelOrderQueue(models.AbstractModel):
         if self:
             where = SQL(
                 "id IN %s AND (state IN ('received', 'failed') OR (state = 'imported' "
-                "AND is_cancel_requested AND NOT is_cancel_done))",
+                "AND ((is_cancel_requested AND NOT is_cancel_done) "
+                "OR is_update_pending)))",
                 tuple(self.ids),
             )
         elif where is None:
@@ -274,10 +337,14 @@ class OmsChannelOrderQueue(models.AbstractModel):
         retry = attempts < self.channel_id.process_limit and not isinstance(
             exc, NotAnOrder
         )
+        missing_tax = isinstance(exc, MissingTaxError)
         self.write(
             {
                 "state": "failed",
                 "error": message,
+                "missing_tax_rate": missing_tax and exc.rate,
+                "missing_tax_included": missing_tax and exc.included,
+                "missing_tax_title": missing_tax and exc.title,
                 "attempts": attempts,
                 "processed_date": fields.Datetime.now(),
                 "next_retry_date": retry

@@ -1,7 +1,16 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
 
 from .oms_channel import OMS_CN_CONNECTORS
+
+#: what the intake recorded on the order from its channel: written by the
+#: intake only (superuser mode), never by a plain write (see ``write``)
+OMS_CHANNEL_STATE_FIELDS = {
+    "oms_channel_update_diff",
+    "oms_channel_payment_due",
+    "oms_channel_payment_error",
+}
 
 
 class SaleOrder(models.Model):
@@ -26,6 +35,29 @@ class SaleOrder(models.Model):
         help="The order's id on the channel.",
     )
     oms_channel_order_ids = fields.One2many("oms.channel.order", "sale_order_id")
+    oms_channel_update_ids = fields.One2many(
+        "oms.channel.order.update",
+        "order_id",
+        string="Channel Updates",
+        help="The changes the channel sent after the import, and what became of them.",
+    )
+    oms_channel_update_diff = fields.Text(
+        "Changes After Shipment",
+        readonly=True,
+        copy=False,
+        help="What the channel changed after the order shipped, not applied to "
+        "the order: its review shows it as an exception.",
+    )
+    oms_channel_payment_due = fields.Monetary(
+        "Channel Payment Not Recorded",
+        readonly=True,
+        copy=False,
+        help="Paid on the channel, but not recorded in Odoo because an accounting "
+        "setting is missing: recorded as soon as it is fixed.",
+    )
+    oms_channel_payment_error = fields.Char(
+        "Why the Payment Is Not Recorded", readonly=True, copy=False
+    )
 
     _sql_constraints = [
         (
@@ -34,6 +66,24 @@ class SaleOrder(models.Model):
             "A channel order becomes one sales order only.",
         ),
     ]
+
+    def write(self, vals):
+        """Guard what the intake recorded from the channel
+        (``OMS_CHANNEL_STATE_FIELDS``): clearing it would close the exception
+        its review shows."""
+        guarded = OMS_CHANNEL_STATE_FIELDS & set(vals)
+        if guarded and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an order are recorded by the channel intake "
+                    "and cannot be changed directly.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(guarded)
+                    ),
+                )
+            )
+        return super().write(vals)
 
     @api.depends("team_id")
     def _compute_oms_channel_id(self):

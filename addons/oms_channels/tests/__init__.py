@@ -12,8 +12,11 @@ from . import test_security
 from . import test_channel
 from . import test_channel_fact
 from . import test_batch_import
+from . import test_order_updates
+from . import test_channel_accounting
 from . import test_cn_marketplaces
 from . import test_tour_salesperson
 from . import test_tour_channel_webhook
+from . import test_tour_channel_update
 from . import test_tracking_kuaidi100
 from . import test_cn_push

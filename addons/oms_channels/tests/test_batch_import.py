@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 import psycopg2
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -127,15 +128,26 @@ class TestBatchImport(OmsChannelsCommon):
     def test_failing_batch_falls_back_to_one_by_one(self):
         """A batch failing late is imported one by one: only the bad order fails."""
         # an error after the orders are created rolls the batch back
-        self.rest.payment_journal_id = False
+        register = type(self.rest)._register_channel_payment
+
+        def register_or_fail(channel, order, normalized):
+            if normalized.external_ref == "D-2":
+                raise UserError(channel.env._("the payment provider is down"))
+            return register(channel, order, normalized)
+
         batch = self._stage_all(
             self.rest,
             [self._body("D-1"), self._body("D-2", paid=True), self._body("D-3")],
         )
-        with mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"):
+        with (
+            mute_logger("odoo.addons.oms_channels.models.oms_channel_order_queue"),
+            patch.object(
+                type(self.rest), "_register_channel_payment", register_or_fail
+            ),
+        ):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
-        self.assertIn("payment journal", batch[1].error)
+        self.assertIn("payment provider is down", batch[1].error)
         self.assertEqual(
             self.env["sale.order"]
             .search([("oms_channel_id", "=", self.rest.id)])

@@ -364,17 +364,17 @@ class TestImport(OmsChannelsCommon):
         self.assertAlmostEqual(payment.amount, 409.94)
         self.assertEqual(payment.state, "in_process")
 
-    def test_paid_without_journal_fails(self):
-        """A paid order on a channel without payment journal fails, nothing created."""
+    def test_paid_without_journal_is_imported(self):
+        """A paid order on a channel without payment journal is imported all the
+        same (a missing accounting setting never blocks the intake): the
+        payment waits on the order for the accountant."""
         self.shopify.payment_journal_id = False
         data = json.loads(read_data("order_rest_single_legacy.json"))
         data["order"]["financial_status"] = "paid"
         staged = self._import(self.shopify, json.dumps(data))
-        self.assertEqual(staged.state, "failed")
-        self.assertIn("payment journal", staged.error)
-        self.assertFalse(
-            self.env["sale.order"].search([("oms_channel_id", "=", self.shopify.id)])
-        )
+        self.assertEqual(staged.state, "imported", staged.error)
+        self.assertFalse(staged.sale_order_id.oms_payment_ids)
+        self.assertIn("payment journal", staged.sale_order_id.oms_channel_payment_error)
 
     def test_currency_without_pricelist_imports_only_company_currency(self):
         """No pricelist: company currency imports, another currency fails clearly."""

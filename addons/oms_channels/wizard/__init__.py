@@ -1,1 +1,2 @@
 from . import oms_channel_order_import
+from . import oms_channel_order_tax_fix
