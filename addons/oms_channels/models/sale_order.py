@@ -53,6 +53,14 @@ class SaleOrder(models.Model):
             return self.oms_channel_id.auto_confirm
         return super()._oms_can_auto_confirm()
 
+    def _oms_notice_enabled(self, event):
+        """Hook of oms_core: each channel switches each customer notice off."""
+        enabled = super()._oms_notice_enabled(event)
+        channel = self.oms_channel_id
+        if enabled and channel:
+            return bool(channel[f"notify_{event}"])
+        return enabled
+
     def _oms_get_duplicate_domain(self, hours=24):
         """Hook of oms_core: a channel reference only duplicates within its channel."""
         domain = super()._oms_get_duplicate_domain(hours=hours)

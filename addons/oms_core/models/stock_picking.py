@@ -206,7 +206,24 @@ class StockPicking(models.Model):
             lambda o: o.oms_invoice_policy == "delivery"
         )
         orders.with_env(self.env)._oms_invoice_and_post()
+        deliveries._oms_notify_backorders()
         return result
+
+    def _oms_notify_backorders(self):
+        """Tell the customer of each back-order created by these deliveries
+        when the rest will ship (once per back-order)."""
+        for picking in self:
+            backorders = picking.backorder_ids.filtered(
+                lambda b: b.state not in ("done", "cancel")
+            )
+            for backorder in backorders:
+                # sudo: the warehouse user may not read the order
+                picking.sale_id.sudo()._oms_send_notice(
+                    "backorder",
+                    "oms_core.mail_template_oms_notice_backorder",
+                    key=str(backorder.id),
+                    source=backorder,
+                )
 
     def _send_confirmation_email(self):
         """Also send the OMS shipment e-mail with the tracking number and link."""
@@ -221,7 +238,10 @@ class StockPicking(models.Model):
         if not template:
             return
         pickings = self._oms_filter_customer_deliveries().filtered(
-            lambda p: p.carrier_tracking_ref and not p.oms_shipment_mail_sent
+            lambda p: p.carrier_tracking_ref
+            and not p.oms_shipment_mail_sent
+            # sudo: the warehouse user may not read the order
+            and (not p.sale_id or p.sale_id.sudo()._oms_notice_enabled("shipment"))
         )
         for picking in pickings:
             picking.message_post_with_source(

@@ -22,3 +22,5 @@ from . import test_tour_warehouse
 from . import test_tour_accountant
 from . import test_side_doors
 from . import test_side_doors_rpc
+from . import test_customer_side
+from . import test_tour_customer_portal
