@@ -7,7 +7,13 @@
     "author": "OMS Project",
     "website": "https://github.com/oms-project/oms",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "delivery", "stock_delivery", "rating"],
+    "depends": [
+        "sale_stock",
+        "delivery",
+        "stock_delivery",
+        "stock_picking_batch",
+        "rating",
+    ],
     "data": [
         "security/oms_core_groups.xml",
         "security/ir.model.access.csv",

@@ -6,8 +6,6 @@ import time
 
 from odoo import Command
 
-from odoo.addons.oms_channels.intake.importer import OMS_INTAKE_MAIL_CONTEXT
-
 from .bench_lib import Timer, environment
 
 
@@ -43,6 +41,9 @@ def run_native_batched_intake(registry, specs, batch_size=100):
     """Odoo's best path: per transaction ``batch_size`` orders created by one
     ``create`` and confirmed by one ``action_confirm``, in the quiet context the
     OMS intake uses (no tracking, no creation log, no auto-subscription)."""
+    # imported once Odoo's addons path is set up (start_odoo)
+    from odoo.addons.oms_channels.intake.importer import OMS_INTAKE_MAIL_CONTEXT
+
     cpu, queries = time.process_time(), 0
     with Timer() as timer:
         for start in range(0, len(specs), batch_size):

@@ -16,3 +16,4 @@ from . import test_tour_salesperson
 from . import test_tour_channel_webhook
 from . import test_tracking_kuaidi100
 from . import test_customer_notices
+from . import test_delivery_channel

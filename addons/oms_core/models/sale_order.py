@@ -120,11 +120,26 @@ class SaleOrder(models.Model):
     oms_has_blocking_exception = fields.Boolean(
         compute="_compute_oms_stage", store=True, string="Blocked"
     )
+    oms_priority_explanation = fields.Text(
+        string="Why this Priority",
+        compute="_compute_oms_priority_explanation",
+        help="The priority rules the order matches, with their points, and the "
+        "company's thresholds.",
+    )
     oms_auto_approved = fields.Boolean(
-        string="Auto-approved",
+        string="Confirmed Untouched",
         readonly=True,
         copy=False,
-        help="Confirmed by the review with no human action.",
+        help="Confirmed by the review itself: nobody pressed Confirm and nobody "
+        "cleared an exception. An order that passed the review but that a person "
+        "confirmed is not.",
+    )
+    oms_review_passed = fields.Boolean(
+        string="Passed the Review",
+        compute="_compute_oms_review_passed",
+        help="The last review found nothing blocking: no exception waits for a "
+        "reviewer. Whether a person or the review confirmed the order says "
+        "Confirmed Untouched.",
     )
     oms_touch_count = fields.Integer(
         string="Touches",
@@ -291,6 +306,36 @@ class SaleOrder(models.Model):
             if company not in rules:
                 rules[company] = Rule._get_rules(company)
             order.oms_priority_score = Rule._get_score(order, rules[company])
+
+    @api.depends("oms_priority_score", "company_id")
+    def _compute_oms_priority_explanation(self):
+        Rule = self.env["oms.priority.rule"]
+        for order in self:
+            company = order.company_id or self.env.company
+            lines = [
+                self.env._("%(rule)s: +%(points)s", rule=rule.name, points=rule.points)
+                for rule in Rule._get_matches(order, Rule._get_rules(company))
+            ] or [self.env._("No priority rule matches this order.")]
+            lines.append(
+                self.env._(
+                    "Score %(score)s: high from %(high)s, urgent from %(urgent)s.",
+                    score=order.oms_priority_score,
+                    high=company.oms_priority_high_score or "-",
+                    urgent=company.oms_priority_urgent_score or "-",
+                )
+            )
+            order.oms_priority_explanation = "\n".join(lines)
+
+    @api.depends(
+        "oms_reviewed_date", "oms_review_pending", "oms_has_blocking_exception"
+    )
+    def _compute_oms_review_passed(self):
+        for order in self:
+            order.oms_review_passed = bool(
+                order.oms_reviewed_date
+                and not order.oms_review_pending
+                and not order.oms_has_blocking_exception
+            )
 
     @api.depends("oms_priority_score", "company_id")
     def _compute_oms_priority(self):

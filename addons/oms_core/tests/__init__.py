@@ -24,3 +24,4 @@ from . import test_side_doors
 from . import test_side_doors_rpc
 from . import test_customer_side
 from . import test_tour_customer_portal
+from . import test_fulfil_waves
