@@ -7,7 +7,13 @@
     "author": "OMS Project",
     "website": "https://github.com/oms-project/oms",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "delivery", "stock_delivery"],
+    "depends": [
+        "sale_stock",
+        "delivery",
+        "stock_delivery",
+        "stock_picking_batch",
+        "rating",
+    ],
     "data": [
         "security/oms_core_groups.xml",
         "security/ir.model.access.csv",
@@ -26,6 +32,7 @@
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",
         "views/oms_return_views.xml",
+        "views/sale_portal_templates.xml",
         "wizard/oms_exception_wizard_views.xml",
         "report/stock_picking_report.xml",
         "views/oms_core_menus.xml",

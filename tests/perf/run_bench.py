@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .bench_lib import ensure_master_data, order_specs, start_odoo
-from .bench_native import run_native_intake
+from .bench_native import run_native_batched_intake, run_native_intake
 from .bench_oms import ensure_review_rules, run_oms_intake
 from .bench_review import run_review
 from .bench_stock_push import run_stock_push
@@ -42,13 +42,14 @@ def run_intake_rounds(args, sections, registry, master, specs, tag):
     the machine's speed during the run weighs on both alike. The OMS rounds use
     one channel, as a day of intake would.
 
-    :return: (native totals or None, OMS totals or None)
+    :return: (native totals or None, OMS totals or None, native batched totals
+        or None)
     """
     rounds = max(1, min(args.rounds, args.orders))
     if "native" in sections:
         native_registry = start_odoo(args.config, args.native_db)
         native_specs = order_specs(ensure_master_data(native_registry), args.orders)
-    native = oms = None
+    native = oms = batched = None
     for index in range(rounds):
         start, stop = (
             args.orders * index // rounds,
@@ -57,6 +58,10 @@ def run_intake_rounds(args, sections, registry, master, specs, tag):
         if "native" in sections:
             native = add_run(
                 native, run_native_intake(native_registry, native_specs[start:stop])
+            )
+            batched = add_run(
+                batched,
+                run_native_batched_intake(native_registry, native_specs[start:stop]),
             )
         if "oms" in sections:
             oms = add_run(
@@ -72,11 +77,11 @@ def run_intake_rounds(args, sections, registry, master, specs, tag):
                     already=start,
                 ),
             )
-    for run in (native, oms):
+    for run in (native, oms, batched):
         if run:
             run["rounds"] = rounds
             run["per_s"] = run["orders"] / run["seconds"]
-    return native, oms
+    return native, oms, batched
 
 
 def add_run(total, run):
@@ -182,18 +187,27 @@ def main(argv=None):
         rows.append((label, value))
         print(f"  {label}: {value}", flush=True)
 
-    native = oms = None
+    native = oms = batched = None
     registry = start_odoo(args.config, args.db)
     master = ensure_master_data(registry)
     results["review_rules_active"] = ensure_review_rules(registry)
     specs = order_specs(master, args.orders)
     if {"native", "oms"} & sections:
-        native, oms = run_intake_rounds(args, sections, registry, master, specs, tag)
+        native, oms, batched = run_intake_rounds(
+            args, sections, registry, master, specs, tag
+        )
     if native:
         results["native_intake"] = native
         report(
             "intake, Odoo's own path (create + action_confirm, 1 tx/order)",
             f"{native['per_s']:.2f} orders/s",
+        )
+    if batched:
+        results["native_batched_intake"] = batched
+        report(
+            f"intake, Odoo's best path (create + action_confirm per batch of "
+            f"{batched['batch_size']}, quiet context)",
+            f"{batched['per_s']:.2f} orders/s",
         )
     if oms:
         results["oms_intake"] = oms
@@ -269,6 +283,15 @@ def main(argv=None):
             f"({args.orders} orders)"
         )
         rows.append((ratio_line, None))
+    if batched and oms:
+        results["intake_ratio_batched"] = oms["per_s"] / batched["per_s"]
+        rows.append(
+            (
+                f"intake ratio oms/native-batched: "
+                f"{results['intake_ratio_batched']:.2f} ({args.orders} orders)",
+                None,
+            )
+        )
     results["wall_seconds"] = time.perf_counter() - wall
 
     RESULTS_DIR.mkdir(exist_ok=True)

@@ -205,6 +205,33 @@ class OmsChannel(models.Model):
     failed_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
     product_binding_ids = fields.One2many("oms.channel.product", "channel_id")
+    # the notices the customers of the channel's orders get (oms_core)
+    notify_hold_customer = fields.Boolean(
+        "Order Waiting on the Customer",
+        default=True,
+        help="Tell the customer when the order waits for his address or payment.",
+    )
+    notify_backorder = fields.Boolean(
+        "Back-order with its Date",
+        default=True,
+        help="Tell the customer when part of the order ships later, and when.",
+    )
+    notify_cancel = fields.Boolean(
+        "Cancellation",
+        default=True,
+        help="Tell the customer that the order is cancelled, and why.",
+    )
+    notify_shipment = fields.Boolean(
+        "Shipment with Tracking",
+        default=True,
+        help="Send the customer the carrier and tracking link of each shipment.",
+    )
+    notify_rating = fields.Boolean(
+        "Satisfaction Survey",
+        default=True,
+        help="Ask the customer to rate the delivery and whether he would "
+        "recommend you.",
+    )
 
     _sql_constraints = [
         (

@@ -37,6 +37,9 @@ class StockPicking(models.Model):
 
     _inherit = "stock.picking"
 
+    oms_channel_id = fields.Many2one(
+        related="sale_id.oms_channel_id", store=True, string="Channel", index=True
+    )
     oms_channel_sync_state = fields.Selection(
         [("pending", "To Send"), ("done", "Sent"), ("failed", "Failed")],
         string="Channel Sync",

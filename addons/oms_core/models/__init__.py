@@ -39,3 +39,7 @@ from . import account_analytic_distribution_model
 from . import oms_return_reason
 from . import oms_return
 from . import oms_return_line
+
+# the customer's side
+from . import oms_order_notice
+from . import rating_rating

@@ -26,15 +26,22 @@ class OmsPriorityRule(models.Model):
         return self.sudo().search([("company_id", "in", [False, company.id])])
 
     @api.model
+    def _get_matches(self, order, rules=None):
+        """The active rules matching ``order``, which give it their points.
+
+        :param rules: the result of ``_get_rules(order.company_id)`` when known
+        :rtype: oms.priority.rule
+        """
+        if rules is None:
+            rules = self._get_rules(order.company_id)
+        order = order.sudo()
+        return rules.filtered(lambda rule: order.filtered_domain(rule._get_domain()))
+
+    @api.model
     def _get_score(self, order, rules=None):
         """Sum of the points of the active rules matching ``order``.
 
         :param rules: the result of ``_get_rules(order.company_id)`` when known
         :rtype: int
         """
-        if rules is None:
-            rules = self._get_rules(order.company_id)
-        order = order.sudo()
-        return sum(
-            rule.points for rule in rules if order.filtered_domain(rule._get_domain())
-        )
+        return sum(self._get_matches(order, rules).mapped("points"))

@@ -49,3 +49,15 @@ class ResCompany(models.Model):
         help="Orders of this total or more (company currency) are cancelled "
         "only by an order reviewer who is not their salesperson; 0: no limit.",
     )
+    oms_rating_delay_hours = fields.Integer(
+        string="Satisfaction Survey Delay (hours)",
+        default=24,
+        help="Hours after the delivery reached the customer before the "
+        "satisfaction survey is sent.",
+    )
+    oms_service_user_id = fields.Many2one(
+        "res.users",
+        string="Customer Service",
+        help="Who calls back unhappy customers when the order's sales team has "
+        "no leader and the order no salesperson.",
+    )

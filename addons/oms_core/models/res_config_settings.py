@@ -30,3 +30,9 @@ class ResConfigSettings(models.TransientModel):
         currency_field="currency_id",
         readonly=False,
     )
+    oms_rating_delay_hours = fields.Integer(
+        related="company_id.oms_rating_delay_hours", readonly=False
+    )
+    oms_service_user_id = fields.Many2one(
+        related="company_id.oms_service_user_id", readonly=False
+    )

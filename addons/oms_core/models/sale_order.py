@@ -77,6 +77,10 @@ OMS_MARK_CANCELLING = "oms_core.cancelling"  # cancelled with a reason
 OMS_MARK_APPROVING = "oms_core.approving"  # a reviewer applies a change request
 OMS_MARK_WRITING = "oms_core.writing"  # written: the order re-reviews its lines
 
+# Satisfaction answers that make customer service call the customer back.
+OMS_LOW_RATING = 2  # stars out of 5
+OMS_NPS_DETRACTOR = 6  # out of 10
+
 
 class SaleOrder(models.Model):
     """The order of the OMS: its type, review, priority and stage, fulfilment,
@@ -130,11 +134,26 @@ class SaleOrder(models.Model):
     oms_has_blocking_exception = fields.Boolean(
         compute="_compute_oms_stage", store=True, string="Blocked"
     )
+    oms_priority_explanation = fields.Text(
+        string="Why this Priority",
+        compute="_compute_oms_priority_explanation",
+        help="The priority rules the order matches, with their points, and the "
+        "company's thresholds.",
+    )
     oms_auto_approved = fields.Boolean(
-        string="Auto-approved",
+        string="Confirmed Untouched",
         readonly=True,
         copy=False,
-        help="Confirmed by the review with no human action.",
+        help="Confirmed by the review itself: nobody pressed Confirm and nobody "
+        "cleared an exception. An order that passed the review but that a person "
+        "confirmed is not.",
+    )
+    oms_review_passed = fields.Boolean(
+        string="Passed the Review",
+        compute="_compute_oms_review_passed",
+        help="The last review found nothing blocking: no exception waits for a "
+        "reviewer. Whether a person or the review confirmed the order says "
+        "Confirmed Untouched.",
     )
     oms_touch_count = fields.Integer(
         string="Touches",
@@ -179,6 +198,15 @@ class SaleOrder(models.Model):
         copy=False,
         readonly=True,
         help="When the goods reached the customer (set by the fulfilment).",
+    )
+    oms_rating_requested = fields.Boolean(
+        string="Satisfaction Survey Sent",
+        readonly=True,
+        copy=False,
+        help="The customer was asked to rate the delivery (once per order).",
+    )
+    oms_notice_ids = fields.One2many(
+        "oms.order.notice", "order_id", string="Customer Notices", readonly=True
     )
     # key facts re-checked when changed after approval: tracked in the chatter
     partner_shipping_id = fields.Many2one(tracking=True)
@@ -298,6 +326,36 @@ class SaleOrder(models.Model):
             if company not in rules:
                 rules[company] = Rule._get_rules(company)
             order.oms_priority_score = Rule._get_score(order, rules[company])
+
+    @api.depends("oms_priority_score", "company_id")
+    def _compute_oms_priority_explanation(self):
+        Rule = self.env["oms.priority.rule"]
+        for order in self:
+            company = order.company_id or self.env.company
+            lines = [
+                self.env._("%(rule)s: +%(points)s", rule=rule.name, points=rule.points)
+                for rule in Rule._get_matches(order, Rule._get_rules(company))
+            ] or [self.env._("No priority rule matches this order.")]
+            lines.append(
+                self.env._(
+                    "Score %(score)s: high from %(high)s, urgent from %(urgent)s.",
+                    score=order.oms_priority_score,
+                    high=company.oms_priority_high_score or "-",
+                    urgent=company.oms_priority_urgent_score or "-",
+                )
+            )
+            order.oms_priority_explanation = "\n".join(lines)
+
+    @api.depends(
+        "oms_reviewed_date", "oms_review_pending", "oms_has_blocking_exception"
+    )
+    def _compute_oms_review_passed(self):
+        for order in self:
+            order.oms_review_passed = bool(
+                order.oms_reviewed_date
+                and not order.oms_review_pending
+                and not order.oms_has_blocking_exception
+            )
 
     @api.depends("oms_priority_score", "company_id")
     def _compute_oms_priority(self):
@@ -957,6 +1015,7 @@ class SaleOrder(models.Model):
             order.message_post(
                 body=self.env._("Cancelled: %(reason)s", reason=reason.name)
             )
+        self._oms_send_notice("cancel", "oms_core.mail_template_oms_notice_cancel")
         return True
 
     def _oms_get_duplicate_domain(self, hours=24):
@@ -1067,6 +1126,7 @@ class SaleOrder(models.Model):
             ):
                 batch.promise(order)
         self.filtered(lambda o: o.state == "sale")._oms_sync_hold_reservation()
+        self._oms_notify_customer_waits()
         return batch.promised_orders
 
     def _oms_sync_hold_reservation(self):
@@ -1970,3 +2030,294 @@ class SaleOrder(models.Model):
                 }
             )
         return vals_list
+
+    # ------------------------------------------------------------------
+    # The customer's side: notices, satisfaction, portal
+    # ------------------------------------------------------------------
+
+    def _oms_notice_enabled(self, event):
+        """Hook: whether the customer of the order gets the notice of ``event``
+        (a key of ``OMS_NOTICE_EVENTS``). `oms_channels` lets each channel
+        switch each notice off.
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return bool(self.partner_id.email)
+
+    def _oms_send_notice(self, event, template_xmlid, key="", source=None):
+        """Send the notice of ``event`` to the customer of each order once
+        (per ``key``): the ``oms.order.notice`` log decides, under its unique
+        index, so a second call or a concurrent worker sends nothing.
+
+        :param str template_xmlid: the mail template
+        :param str key: what the notice is about within the event
+        :param source: the record the template renders (default: the order)
+        :return: the orders notified now
+        """
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        notified = self.browse()
+        if not template:
+            return notified
+        Notice = self.env["oms.order.notice"]
+        for order in self:
+            if not order._oms_notice_enabled(event):
+                continue
+            if not Notice._claim(order, event, key):
+                continue
+            record = source or order
+            # sudo: a notice follows the event that triggered it (a warehouse
+            # user validating a delivery may not read the order)
+            record.sudo().with_context(
+                lang=order.partner_id.lang
+            ).message_post_with_source(
+                template,
+                email_layout_xmlid="mail.mail_notification_light",
+                subtype_xmlid="mail.mt_comment",
+            )
+            notified |= order
+        return notified
+
+    def _oms_get_customer_waits(self):
+        """The open blocking exceptions of the order that only the customer
+        can clear: an incomplete address, a payment not received.
+
+        :rtype: oms.exception
+        """
+        return self.oms_exception_ids.filtered(
+            lambda e: e.state == "open"
+            and e.severity == "block"
+            and e.check_type in ("address", "payment")
+        )
+
+    def _oms_notify_customer_waits(self):
+        """Tell the customer once per exception that the order waits on him."""
+        for order in self:
+            for exception in order.sudo()._oms_get_customer_waits():
+                order._oms_send_notice(
+                    "hold_customer",
+                    "oms_core.mail_template_oms_notice_hold_customer",
+                    key=str(exception.id),
+                )
+
+    def _oms_get_rating_candidates(self, limit=None):
+        """Orders delivered long enough ago (*Satisfaction Survey Delay*) whose
+        customer has not been asked to rate the delivery yet."""
+        delay = self.env.company.oms_rating_delay_hours
+        before = fields.Datetime.now() - timedelta(hours=delay)
+        return self.search(
+            [
+                ("state", "=", "sale"),
+                ("oms_rating_requested", "=", False),
+                ("oms_delivered_date", "!=", False),
+                ("oms_delivered_date", "<=", before),
+            ],
+            order="oms_delivered_date, id",
+            limit=limit,
+        )
+
+    def _oms_request_rating(self):
+        """Ask the customers of the orders to rate the delivery (stars and the
+        0-10 recommendation question), once per order."""
+        template = self.env.ref("oms_core.mail_template_oms_rating_request")
+        for order in self:
+            if not order._oms_notice_enabled("rating"):
+                continue
+            if not self.env["oms.order.notice"]._claim(order, "rating"):
+                continue
+            order.rating_send_request(
+                template, lang=order.partner_id.lang, force_send=False
+            )
+        # sudo: the survey flag is the system's record (readonly in the form)
+        self.sudo().oms_rating_requested = True
+
+    @api.model
+    def _cron_oms_request_ratings(self, limit=500):
+        """Scheduled action: send the satisfaction surveys of delivered orders."""
+        self._oms_get_rating_candidates(limit=limit)._oms_request_rating()
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """An unhappy customer (two stars or fewer) gets a call: an activity
+        for customer service."""
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        if rate <= OMS_LOW_RATING:
+            self._oms_schedule_service_call(
+                self.env._("Unhappy customer: rated %(rate)s/5", rate=int(rate))
+            )
+        return rating
+
+    def _oms_schedule_service_call(self, summary):
+        """Hook: ask customer service to call the customer back. Owner: the
+        sales team's leader, else the salesperson, else the company's
+        customer service user (settings).
+
+        :param str summary: why
+        """
+        for order in self:
+            owner = (
+                order.team_id.user_id
+                or order.user_id
+                or order.company_id.oms_service_user_id
+            )
+            if not owner:
+                continue
+            # sudo: the customer (public user) triggers it from the survey page
+            order.sudo().activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, user_id=owner.id
+            )
+
+    def _oms_apply_nps(self, rating, score):
+        """Record the customer's 0-10 answer on the rating of the order; a
+        detractor (6 or less) gets a call from customer service.
+
+        :param rating: rating.rating of the order, from the survey's token
+        :param int score: 0 to 10
+        """
+        self.ensure_one()
+        rating.write({"oms_nps_score": score, "oms_nps_answered": True})
+        if score <= OMS_NPS_DETRACTOR:
+            self._oms_schedule_service_call(
+                self.env._("Detractor: would recommend us %(score)s/10", score=score)
+            )
+
+    def _oms_portal_promised_date(self):
+        """Hook: the date the customer was promised (the commitment date, else
+        Odoo's expected date)."""
+        self.ensure_one()
+        return self.commitment_date or self.expected_date
+
+    def _oms_portal_timeline(self):
+        """The steps of the order as the customer sees them in the portal:
+        received, reviewed, promised, shipped (one per delivery, with carrier
+        and tracking link), delivered.
+
+        :return: list of dicts ``key``, ``label``, ``date``, ``done``, and for
+            shipments ``carrier``, ``tracking_ref``, ``tracking_url``
+        """
+        self.ensure_one()
+        _ = self.env._
+        steps = [
+            {
+                "key": "received",
+                "label": _("Order received"),
+                "date": self.date_order,
+                "done": True,
+            },
+            {
+                "key": "reviewed",
+                "label": _("Order reviewed"),
+                "date": self.oms_reviewed_date if self.state == "sale" else False,
+                "done": self.state == "sale" and not self.oms_has_blocking_exception,
+            },
+        ]
+        promised = self._oms_portal_promised_date()
+        if promised and self.state != "cancel":
+            steps.append(
+                {
+                    "key": "promised",
+                    "label": _("Ships by"),
+                    "date": promised,
+                    "done": False,
+                }
+            )
+        deliveries = self.sudo()._oms_get_customer_deliveries()
+        for picking in deliveries.filtered(lambda p: p.state == "done").sorted(
+            "date_done"
+        ):
+            steps.append(
+                {
+                    "key": "shipped",
+                    "label": _("Shipped"),
+                    "date": picking.date_done,
+                    "done": True,
+                    "carrier": picking.carrier_id.name or "",
+                    "tracking_ref": picking.carrier_tracking_ref or "",
+                    "tracking_url": picking.carrier_tracking_url or "",
+                }
+            )
+        if not any(step["key"] == "shipped" for step in steps):
+            steps.append(
+                {"key": "shipped", "label": _("Shipped"), "date": False, "done": False}
+            )
+        steps.append(
+            {
+                "key": "delivered",
+                "label": _("Delivered"),
+                "date": self.oms_delivered_date,
+                "done": bool(self.oms_delivered_date),
+            }
+        )
+        if self.state == "cancel":
+            reason = self.oms_cancel_reason_id.name
+            steps.append(
+                {
+                    "key": "cancelled",
+                    "label": _("Cancelled: %(reason)s", reason=reason)
+                    if reason
+                    else _("Cancelled"),
+                    "date": False,
+                    "done": True,
+                }
+            )
+        return steps
+
+    def _oms_portal_customer_actions(self):
+        """What the customer must do for the order to go on, in words, with
+        where to do it.
+
+        :return: list of dicts ``message``, ``url``, ``button``
+        """
+        self.ensure_one()
+        _ = self.env._
+        actions = []
+        waits = self.sudo()._oms_get_customer_waits()
+        if any(e.check_type == "address" for e in waits):
+            actions.append(
+                {
+                    "key": "address",
+                    "message": _(
+                        "Your delivery address is incomplete: please complete it "
+                        "so that we can ship your order."
+                    ),
+                    "url": "/my/account",
+                    "button": _("Complete my address"),
+                }
+            )
+        if any(e.check_type == "payment" for e in waits):
+            actions.append(
+                {
+                    "key": "payment",
+                    "message": _(
+                        "We are waiting for your payment before we ship your order."
+                    ),
+                    "url": self.get_portal_url(),
+                    "button": _("Pay now"),
+                }
+            )
+        return actions
+
+    def _oms_portal_rating_token(self):
+        """The token of the order's pending satisfaction survey, if any."""
+        self.ensure_one()
+        if not self.oms_rating_requested:
+            return False
+        # sudo: the portal renders the order of its access token
+        rating = self.sudo().rating_ids.filtered(
+            lambda r: r.partner_id == self.partner_id and not r.consumed
+        )[:1]
+        return rating.access_token

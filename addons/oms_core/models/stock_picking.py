@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -206,7 +208,24 @@ class StockPicking(models.Model):
             lambda o: o.oms_invoice_policy == "delivery"
         )
         orders.with_env(self.env)._oms_invoice_and_post()
+        deliveries._oms_notify_backorders()
         return result
+
+    def _oms_notify_backorders(self):
+        """Tell the customer of each back-order created by these deliveries
+        when the rest will ship (once per back-order)."""
+        for picking in self:
+            backorders = picking.backorder_ids.filtered(
+                lambda b: b.state not in ("done", "cancel")
+            )
+            for backorder in backorders:
+                # sudo: the warehouse user may not read the order
+                picking.sale_id.sudo()._oms_send_notice(
+                    "backorder",
+                    "oms_core.mail_template_oms_notice_backorder",
+                    key=str(backorder.id),
+                    source=backorder,
+                )
 
     def _send_confirmation_email(self):
         """Also send the OMS shipment e-mail with the tracking number and link."""
@@ -221,7 +240,10 @@ class StockPicking(models.Model):
         if not template:
             return
         pickings = self._oms_filter_customer_deliveries().filtered(
-            lambda p: p.carrier_tracking_ref and not p.oms_shipment_mail_sent
+            lambda p: p.carrier_tracking_ref
+            and not p.oms_shipment_mail_sent
+            # sudo: the warehouse user may not read the order
+            and (not p.sale_id or p.sale_id.sudo()._oms_notice_enabled("shipment"))
         )
         for picking in pickings:
             picking.message_post_with_source(
@@ -272,6 +294,69 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------ lists
 
     @api.model
+    def action_oms_create_waves(self):
+        """Group the selected deliveries that are ready to go into Odoo's batch
+        transfers: one per operation type, carrier and OMS priority, the most
+        urgent first, so that a picker takes one carrier's urgent parcels in
+        one round. Held deliveries and deliveries already in a batch stay out.
+
+        :return: the action opening the batches created
+        """
+        pickings = self.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+            and p.state in ("confirmed", "waiting", "assigned")
+            and not p.batch_id
+            and not p.oms_on_hold
+        )
+        if not pickings:
+            raise UserError(
+                self.env._(
+                    "Select deliveries to ship that are not on hold and not in "
+                    "a batch yet."
+                )
+            )
+        groups = defaultdict(lambda: self.browse())
+        for picking in pickings:
+            key = (picking.picking_type_id, picking.carrier_id, picking.oms_priority)
+            groups[key] |= picking
+        priority_names = dict(
+            self._fields["oms_priority"]._description_selection(self.env)
+        )
+        Batch = self.env["stock.picking.batch"]
+        batches = Batch
+        for (picking_type, carrier, priority), group in sorted(
+            groups.items(),
+            key=lambda item: (
+                -int(item[0][2] or 0),
+                item[0][1].name or "",
+                item[0][0].id,
+            ),
+        ):
+            batches |= Batch.create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "company_id": picking_type.company_id.id,
+                    "description": " / ".join(
+                        filter(
+                            None,
+                            [
+                                carrier.name,
+                                priority_names.get(priority or "0"),
+                            ],
+                        )
+                    ),
+                    "picking_ids": [Command.set(group.ids)],
+                }
+            )
+        for batch in batches:
+            batch.action_confirm()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_picking_batch.stock_picking_batch_action"
+        )
+        action["domain"] = [("id", "in", batches.ids)]
+        action["context"] = {}
+        return action
+
     def _oms_sort_for_picking_list(self, pickings):
         """Order pickings for the picking round: priority first, then the first
         source location of their lines, then the scheduled date."""

@@ -30,3 +30,6 @@ from . import test_side_doors
 from . import test_side_doors_rpc
 from . import test_order_change_rpc
 from . import test_review_tiers_rpc
+from . import test_customer_side
+from . import test_tour_customer_portal
+from . import test_fulfil_waves

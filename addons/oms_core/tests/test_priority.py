@@ -36,6 +36,15 @@ class TestPriority(OmsCommon):
         self.assertEqual((order.oms_priority_score, order.oms_priority), (60, "1"))
         order.order_line.product_uom_qty = 10
         self.assertEqual((order.oms_priority_score, order.oms_priority), (110, "2"))
+        # the salesperson sees why
+        self.assertEqual(
+            order.oms_priority_explanation.splitlines(),
+            [
+                "VIP: +60",
+                "Big order: +50",
+                "Score 110: high from 50, urgent from 100.",
+            ],
+        )
 
     def test_scores_of_many_orders_read_the_rules_once(self):
         """Scoring a batch of orders reads the rules once per company."""

@@ -43,6 +43,11 @@ class TestReviewConfirm(OmsCommon):
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.oms_auto_approved)
         self.assertTrue(order.oms_reviewed_date)
+        # the two flags say two things: clean review, but a person confirmed
+        self.assertTrue(order.oms_review_passed)
+        held = self._create_order(qty=500)
+        held.action_oms_review()
+        self.assertFalse(held.oms_review_passed)
 
     def test_warning_rule_does_not_block(self):
         """A failing warning rule reports an exception but the order is confirmed."""
