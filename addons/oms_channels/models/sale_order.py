@@ -118,6 +118,7 @@ class SaleOrder(models.Model):
         if self.oms_channel_id.connector in OMS_CN_CONNECTORS:
             return False
         return super()._oms_address_needs_zip()
+
     def _oms_notice_enabled(self, event):
         """Hook of oms_core: each channel switches each customer notice off."""
         enabled = super()._oms_notice_enabled(event)

@@ -301,6 +301,7 @@ class OmsKpi(models.AbstractModel):
             "handling_cost": SQL("SUM(handling_cost)"),
             "rated": SQL("SUM(rating_count)"),
             "rating_sum": SQL("SUM(rating_sum)"),
+            "nps_answers": SQL("SUM(nps_count)"),
             "promoters": SQL("SUM(promoter_count)"),
             "detractors": SQL("SUM(detractor_count)"),
         }
@@ -370,22 +371,13 @@ class OmsKpi(models.AbstractModel):
         )
 
     @api.model
-    def _get_nps_score_sql(self):
-        """Hook: the 0-10 recommendation score of a rating (alias ``rating``)
-        that the NPS counts. By default the stars of the order's rating on
-        the 0-10 scale (stars x 2: 5 stars promote, 4 are passive, 3 or
-        fewer detract); override to read the answers of an NPS question.
-
-        :rtype: SQL
-        """
-        return SQL("rating.rating * 2")
-
-    @api.model
     def _with_kpi_ratings(self, period):
-        """Hook: the CTE ``oms_kpi_rating`` of the customers' ratings of the
-        orders received in ``period`` (Odoo's `rating.rating` on sales
-        orders, 1 to 5 stars): per order the number of ratings, their sum,
-        and the promoters and detractors of the NPS.
+        """Hook: the CTE ``oms_kpi_rating`` of the customers' answers to the
+        satisfaction survey of the orders received in ``period``: Odoo's
+        `rating.rating` on sales orders, its stars (1 to 5) for the CSAT, its
+        0-10 recommendation answer (oms_core) for the NPS; per order the
+        number of star ratings and their sum, the number of recommendation
+        answers, the promoters (9-10) and the detractors (0-6).
 
         :rtype: SQL
         """
@@ -393,20 +385,26 @@ class OmsKpi(models.AbstractModel):
             """
             oms_kpi_rating AS (
                 SELECT rating.res_id AS order_id,
-                       COUNT(*) AS rating_count,
-                       SUM(rating.rating) AS rating_sum,
-                       COUNT(*) FILTER (WHERE %(nps)s >= 9) AS promoter_count,
-                       COUNT(*) FILTER (WHERE %(nps)s <= 6) AS detractor_count
+                       COUNT(*) FILTER (WHERE %(starred)s) AS rating_count,
+                       COALESCE(SUM(rating.rating) FILTER (WHERE %(starred)s), 0)
+                           AS rating_sum,
+                       COUNT(*) FILTER (WHERE rating.oms_nps_answered) AS nps_count,
+                       COUNT(*) FILTER (
+                           WHERE rating.oms_nps_answered AND rating.oms_nps_score >= 9
+                       ) AS promoter_count,
+                       COUNT(*) FILTER (
+                           WHERE rating.oms_nps_answered AND rating.oms_nps_score <= 6
+                       ) AS detractor_count
                   FROM rating_rating rating
-                 WHERE rating.res_model = 'sale.order' AND rating.consumed
-                   AND rating.rating >= 1
+                 WHERE rating.res_model = 'sale.order'
+                   AND (%(starred)s OR rating.oms_nps_answered)
                    AND rating.res_id IN (
                        SELECT id FROM sale_order
                         WHERE create_date >= %(start)s AND create_date < %(stop)s)
                  GROUP BY rating.res_id
             )
             """,
-            nps=self._get_nps_score_sql(),
+            starred=SQL("(rating.consumed AND rating.rating >= 1)"),
             start=period[0],
             stop=period[1],
         )
@@ -479,7 +477,8 @@ class OmsKpi(models.AbstractModel):
                       SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s
                                  AS is_current,
                              rating.rating_count, rating.rating_sum,
-                             rating.promoter_count, rating.detractor_count
+                             rating.nps_count, rating.promoter_count,
+                             rating.detractor_count
                         FROM (%(rows)s) %(table)s
                         LEFT JOIN oms_kpi_rating rating
                                ON rating.order_id = %(table)s.id
@@ -564,8 +563,8 @@ class OmsKpi(models.AbstractModel):
             "cost_per_order": float(_ratio(row["handling_cost"], row["orders"])),
             # no rating, no figure (not a score of 0)
             "csat": float(row["rating_sum"]) / row["rated"] if row["rated"] else False,
-            "nps": 100.0 * (row["promoters"] - row["detractors"]) / row["rated"]
-            if row["rated"]
+            "nps": 100.0 * (row["promoters"] - row["detractors"]) / row["nps_answers"]
+            if row["nps_answers"]
             else False,
         }
 

@@ -55,13 +55,14 @@ class TestKpiService(OmsReportsCommon):
         cls.env["oms.exception"].search([("order_id", "in", orders.ids)]).unlink()
         cls._add_exception(cls.s4, "stock", "open")
         cls._add_exception(cls.s3, "channel_total_mismatch", "resolved")
-        for order, stars, consumed in (
-            (cls.s1, 5, True),
-            (cls.s2, 2, True),
-            (cls.s3, 5, True),
-            (cls.s4, 0, False),
+        for order, stars, consumed, recommend in (
+            (cls.s1, 5, True, 10),
+            (cls.s2, 2, True, 3),
+            (cls.s3, 5, True, None),
+            (cls.s4, 0, False, 9),
+            (cls.s5, 0, False, None),
         ):
-            cls._rate(order, stars, consumed)
+            cls._rate(order, stars, consumed, recommend)
 
     @classmethod
     def _delivered(cls, created, shipped, promised, channel=None):
@@ -97,8 +98,9 @@ class TestKpiService(OmsReportsCommon):
         )
 
     @classmethod
-    def _rate(cls, order, stars, consumed):
-        """The customer's rating of ``order`` as Odoo's rating module stores it."""
+    def _rate(cls, order, stars, consumed, recommend=None):
+        """The customer's answer to the survey of ``order``: the stars as
+        Odoo's rating module stores them, and the 0-10 recommendation."""
         cls.env["rating.rating"].create(
             {
                 "res_model_id": cls.env["ir.model"]._get_id("sale.order"),
@@ -106,6 +108,8 @@ class TestKpiService(OmsReportsCommon):
                 "partner_id": order.partner_id.id,
                 "rating": stars,
                 "consumed": consumed,
+                "oms_nps_score": recommend or 0,
+                "oms_nps_answered": recommend is not None,
             }
         )
 
@@ -121,9 +125,10 @@ class TestKpiService(OmsReportsCommon):
         # 5 orders x 1 + 2 exceptions x 2 + 3 shipments x 3 + 2 returned x 4
         # + 2 touches x 5 = 36
         self.assertAlmostEqual(kpis["cost_per_order"], 36 / 5)
-        # answered ratings 5, 2, 5 (S4's request unanswered)
+        # answered ratings 5, 2, 5 (S4 recommended without stars, S5 silent)
         self.assertAlmostEqual(kpis["csat"], 12 / 3)
-        # promoters S1, S3; detractor S2
+        # recommendations 10, 3, 9 (S3 gave stars only): promoters S1, S4;
+        # detractor S2
         self.assertAlmostEqual(kpis["nps"], 100 * (2 - 1) / 3)
 
     def test_no_rating_no_satisfaction_figure(self):
