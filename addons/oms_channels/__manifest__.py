@@ -2,7 +2,7 @@
     "name": "OMS Channels",
     "summary": "Order intake from web shops, marketplaces, stores, phone, e-mail, "
     "files and APIs, exactly once; stock and shipment sync back to the channels",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "author": "OMS Project",
     "website": "https://github.com/oms-project/oms",
@@ -15,6 +15,8 @@
         "views/oms_channel_order_import_views.xml",
         "views/oms_channel_views.xml",
         "views/oms_channel_order_views.xml",
+        "views/oms_channel_outbox_views.xml",
+        "views/oms_cancel_reason_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",

@@ -3,6 +3,10 @@ from . import oms_channel_product
 from . import oms_channel_customer
 from . import oms_channel_order_queue
 from . import oms_channel_order
+from . import oms_channel_outbox
+from . import oms_cancel_reason
+from . import oms_return
 from . import sale_order
 from . import stock_picking
+from . import account_move
 from . import delivery_carrier
