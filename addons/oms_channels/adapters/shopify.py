@@ -351,6 +351,8 @@ class ShopifyAdapter(ChannelAdapter):
         (or, without one, the same lines and quantities) is the one sent
         before, whose answer was lost; it is not created again.
         """
+        if not document.lines:
+            return ""  # nothing of the order left the warehouse in it
         existing = self._existing_fulfilment(document)
         if existing:
             return existing
@@ -550,11 +552,12 @@ def _allocate(fulfillment_orders, lines):
         for fo_id, item in open_items:
             if wanted <= 0:
                 break
-            same = (
-                text(item.get("line_item_id")) == line.line_ref
-                if line.line_ref
-                else text(item.get("variant_id")) == line.product_ref
-            )
+            if line.line_ref:
+                same = text(item.get("line_item_id")) == line.line_ref
+            else:
+                same = bool(line.product_ref) and (
+                    text(item.get("variant_id")) == line.product_ref
+                )
             if not same or not left[id(item)]:
                 continue
             quantity = min(wanted, left[id(item)])

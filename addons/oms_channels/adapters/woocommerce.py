@@ -407,4 +407,4 @@ class WooCommerceAdapter(ChannelAdapter):
 
 
 #: meta data key of the refunds sent from Odoo (their idempotency key)
-META_KEY = "_oms_idempotency_key"
+META_KEY = "_oms_idempotency_id"

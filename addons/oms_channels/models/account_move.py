@@ -26,7 +26,10 @@ class AccountMove(models.Model):
         "made on the platform).",
     )
     oms_outbox_ids = fields.One2many(
-        "oms.channel.outbox", "invoice_id", string="Sent to the Channel"
+        "oms.channel.outbox",
+        "invoice_id",
+        string="Sent to the Channel",
+        groups="oms_core.group_oms_user",
     )
 
     # -- Odoo refund → platform ---------------------------------------------------
@@ -44,11 +47,13 @@ class AccountMove(models.Model):
 
     def _oms_enqueue_refunds(self):
         Outbox = self.env["oms.channel.outbox"]
-        for move in self.filtered(
+        # sudo: queueing is a consequence of the payment; the accountant may not
+        # read the channel or the outbox
+        for move in self.sudo().filtered(
             lambda m: (
                 m.move_type == "out_refund"
                 and not m.oms_channel_refund_ref
-                and not m.sudo().oms_outbox_ids
+                and not m.oms_outbox_ids
             )
         ):
             order = move._oms_get_channel_order()

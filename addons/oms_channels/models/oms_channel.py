@@ -484,7 +484,7 @@ class OmsChannel(models.Model):
         if not order:
             return Move
         if refund.key and self.env["oms.channel.outbox"].search_count(
-            [("idempotency_key", "=", refund.key)]
+            [("idempotency_id", "=", refund.key)]
         ):
             return Move
         # two deliveries of one refund at once: the second waits, then finds it

@@ -35,7 +35,7 @@ OMS_OUTBOX_GUARDED_FIELDS = {
     "sent_date",
     "platform_ref",
     "payload",
-    "idempotency_key",
+    "idempotency_id",
     "kind",
     "channel_id",
     "order_id",
@@ -54,7 +54,7 @@ class OmsChannelOutbox(models.Model):
     LOCKED`` so that two workers never send the same one at once. A call that
     gets no answer, a 429 or a 5xx is retried later with back-off; any other
     refusal fails the document with the platform's message. Every attempt
-    carries the same ``idempotency_key``, which the adapter sends to the
+    carries the same ``idempotency_id``, which the adapter sends to the
     platform or looks for before sending again, so a document the platform
     processed but whose answer was lost is not applied twice.
 
@@ -114,7 +114,8 @@ class OmsChannelOutbox(models.Model):
     platform_ref = fields.Char(
         "Platform ID", readonly=True, help="What the platform created (its id)."
     )
-    idempotency_key = fields.Char(
+    idempotency_id = fields.Char(
+        "Idempotency Key",
         readonly=True,
         copy=False,
         default=lambda self: uuid.uuid4().hex,
@@ -124,8 +125,8 @@ class OmsChannelOutbox(models.Model):
 
     _sql_constraints = [
         (
-            "idempotency_key_uniq",
-            "unique(idempotency_key)",
+            "idempotency_id_uniq",
+            "unique(idempotency_id)",
             "An outbox document has its own idempotency key.",
         ),
         (
@@ -220,7 +221,7 @@ class OmsChannelOutbox(models.Model):
                 "invoice_id": invoice.id if invoice else False,
                 "kind": document.kind,
                 "payload": json.dumps(document.to_json(), sort_keys=True),
-                "idempotency_key": key,
+                "idempotency_id": key,
             }
         )
         cron = self.env.ref(
@@ -235,7 +236,7 @@ class OmsChannelOutbox(models.Model):
         """The :class:`PushDocument` of the record (its key is the record's)."""
         self.ensure_one()
         document = PushDocument.from_json(json.loads(self.payload))
-        document.key = self.idempotency_key
+        document.key = self.idempotency_id
         return document
 
     # -- sending --------------------------------------------------------------------

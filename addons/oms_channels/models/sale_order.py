@@ -27,13 +27,19 @@ class SaleOrder(models.Model):
     )
     oms_channel_order_ids = fields.One2many("oms.channel.order", "sale_order_id")
     oms_outbox_ids = fields.One2many(
-        "oms.channel.outbox", "order_id", string="Sent to the Channel"
+        "oms.channel.outbox",
+        "order_id",
+        string="Sent to the Channel",
+        groups="oms_core.group_oms_user",
     )
+    # compute_sudo: counted for the order's readers, the records stay OMS-only
     oms_outbox_count = fields.Integer(
-        "Channel Messages", compute="_compute_oms_outbox_count"
+        "Channel Messages", compute="_compute_oms_outbox_count", compute_sudo=True
     )
     oms_outbox_failed_count = fields.Integer(
-        "Failed Channel Messages", compute="_compute_oms_outbox_count"
+        "Failed Channel Messages",
+        compute="_compute_oms_outbox_count",
+        compute_sudo=True,
     )
 
     _sql_constraints = [
@@ -82,12 +88,13 @@ class SaleOrder(models.Model):
         channel_reason = self.env.ref(
             "oms_channels.oms_cancel_reason_channel", raise_if_not_found=False
         )
-        for order in self:
-            staged = order.sudo().oms_channel_order_ids
+        # sudo: queueing is a consequence of the cancellation; the canceller
+        # may not read the channel (its connector and the payload's line ids)
+        for order in self.sudo():
             if (
                 not order.oms_external_ref
                 or reason == channel_reason
-                or any(staged.mapped("is_cancel_requested"))
+                or any(order.oms_channel_order_ids.mapped("is_cancel_requested"))
                 or not order.oms_channel_id._oms_takes_push("cancel")
             ):
                 continue

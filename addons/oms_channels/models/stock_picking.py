@@ -37,17 +37,22 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     oms_outbox_ids = fields.One2many(
-        "oms.channel.outbox", "picking_id", string="Sent to the Channel"
+        "oms.channel.outbox",
+        "picking_id",
+        string="Sent to the Channel",
+        groups="oms_core.group_oms_user",
     )
+    # compute_sudo: shown to warehouse users, who do not read the outbox
     oms_channel_sync_state = fields.Selection(
         [("pending", "To Send"), ("done", "Sent"), ("failed", "Failed")],
         string="Channel Sync",
         compute="_compute_oms_channel_sync",
+        compute_sudo=True,
         help="Whether the shipment (lines, carrier, tracking) was sent back to the "
         "channel (its document in the channel outbox).",
     )
     oms_channel_sync_error = fields.Text(
-        "Channel Sync Error", compute="_compute_oms_channel_sync"
+        "Channel Sync Error", compute="_compute_oms_channel_sync", compute_sudo=True
     )
 
     # indexed: each push of the provider finds its deliveries by this number
@@ -108,12 +113,18 @@ class StockPicking(models.Model):
         """Queue the shipment of each validated customer delivery of a channel
         order in the channel outbox: one document per delivery (a backorder
         makes its own when it ships)."""
-        pickings = self._oms_filter_customer_deliveries().filtered(
-            lambda p: (
-                p.state == "done"
-                and p.sale_id.oms_external_ref
-                and p.sale_id.oms_channel_id._oms_takes_push("fulfilment")
-                and not p.sudo().oms_outbox_ids
+        # sudo: queueing is a consequence of the validation; the warehouse user
+        # may not read the order, its channel or the outbox
+        pickings = (
+            self.sudo()
+            ._oms_filter_customer_deliveries()
+            .filtered(
+                lambda p: (
+                    p.state == "done"
+                    and p.sale_id.oms_external_ref
+                    and p.sale_id.oms_channel_id._oms_takes_push("fulfilment")
+                    and not p.oms_outbox_ids
+                )
             )
         )
         Outbox = self.env["oms.channel.outbox"]

@@ -297,7 +297,7 @@ class TestRefunds(OmsPushCommon):
         self.assertEqual(
             float(refund["transactions"][0]["amount"]), credit_note.amount_total
         )
-        self.assertIn(credit_note.oms_outbox_ids.idempotency_key, refund["note"])
+        self.assertIn(credit_note.oms_outbox_ids.idempotency_id, refund["note"])
 
     def test_odoo_refund_is_pushed_to_woocommerce(self):
         """WooCommerce: `orders/{id}/refunds` with the line items."""
@@ -356,7 +356,7 @@ class TestRefunds(OmsPushCommon):
         credit_note = self._credit_note(order, {line: 1})
         self._pay(credit_note)
         echo = self._platform_refund("no_restock")
-        echo["note"] = f"x [oms:{credit_note.oms_outbox_ids.idempotency_key}]"
+        echo["note"] = f"x [oms:{credit_note.oms_outbox_ids.idempotency_id}]"
         self._refund_webhook(echo)
         self.assertEqual(
             order.invoice_ids.filtered(lambda m: m.move_type == "out_refund"),
@@ -537,7 +537,7 @@ class TestOutbox(OmsPushCommon):
         self.assertEqual(record.state, "failed")
         self.assertEqual(record.attempts, 8)
 
-    def test_rest_json_fulfilment_is_signed_with_idempotency_key(self):
+    def test_rest_json_fulfilment_is_signed_with_idempotency_id(self):
         """REST-JSON: the shipment is a POST signed like the webhooks, with the
         record's key; a lost answer is retried with the same key."""
         self.rest.push_fulfilment_path = "/oms/fulfilments"
@@ -562,7 +562,7 @@ class TestOutbox(OmsPushCommon):
         for _method, path, headers, body in (first, second):
             self.assertEqual(path, "/oms/fulfilments")
             self.assertEqual(headers["X-OMS-Signature"], hmac_b64("MINI-secret", body))
-            self.assertEqual(headers["Idempotency-Key"], record.idempotency_key)
+            self.assertEqual(headers["Idempotency-Key"], record.idempotency_id)
         self.assertEqual(first[3], second[3])
         document = json.loads(first[3])
         self.assertEqual(document["event"], "fulfilment")
@@ -624,7 +624,28 @@ class TestOutbox(OmsPushCommon):
                         "state": "sent",
                     }
                 )
+            with self.assertRaises(AccessError):
+                # a crafted context changes nothing: the guard reads none
+                record.with_user(user).with_context(install_mode=True).write(
+                    {"state": "sent"}
+                )
         with self.assertRaises(AccessError):
             record.with_user(self.internal).read(["state"])
         self.assertEqual(record.state, "pending")
         self.assertEqual(record.with_user(self.oms_user).state, "pending")
+
+    def test_warehouse_user_validation_queues_the_shipment(self):
+        """A stock user who may read neither the order's channel nor the outbox
+        validates the delivery: the shipment is queued, the state shown."""
+        stock_user = self._create_user("oms_push_stock", "stock.group_stock_user")
+        order = self._shopify_order()
+        picking = order.picking_ids.with_user(stock_user)
+        picking.carrier_tracking_ref = "1Z777"
+        self._ship(picking)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.oms_channel_sync_state, "pending")
+        self.assertEqual(order.oms_outbox_ids.kind, "fulfilment")
+        sales = self._create_user(
+            "oms_push_sales", "sales_team.group_sale_salesman_all_leads"
+        )
+        self.assertEqual(order.with_user(sales).oms_outbox_count, 1)
