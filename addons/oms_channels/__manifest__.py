@@ -16,6 +16,8 @@
         "wizard/oms_channel_order_tax_fix_views.xml",
         "views/oms_channel_views.xml",
         "views/oms_channel_order_views.xml",
+        "views/oms_channel_outbox_views.xml",
+        "views/oms_cancel_reason_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",

@@ -69,6 +69,7 @@ MATRIX = {
     "oms.channel.product": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),
     "oms.channel.customer": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),
     "oms.channel.order.import": _rights(NONE, NONE, NONE, "rwcu", "rwcu", NONE, NONE),
+    "oms.channel.outbox": _rights(NONE, "r---", "r---", "r---", "rw-u", NONE, NONE),
     "oms.order.report": _rights(NONE, "r---", "r---", "r---", "r---", NONE, NONE),
     "oms.order.fact": _rights(NONE, NONE, NONE, NONE, "r---", NONE, NONE),
     "oms.order.fact.queue": _rights(NONE, NONE, NONE, NONE, "r---", NONE, NONE),

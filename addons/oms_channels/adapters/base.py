@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -32,6 +32,24 @@ class ChannelError(Exception):
 
 class NotAnOrder(ChannelError):
     """The payload is valid JSON/bytes but not an order of that platform."""
+
+
+class ChannelHTTPError(ChannelError):
+    """A platform call that failed: the HTTP ``status`` (None when no answer
+    came: timeout, connection refused) and the platform's own message."""
+
+    def __init__(self, message, status=None, detail=""):
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+    @property
+    def retryable(self):
+        """True when sending the same call later may work (no answer, 429, 5xx);
+        any other 4xx is the platform refusing the call for good."""
+        return (
+            self.status is None or self.status in RETRY_STATUSES or (self.status >= 500)
+        )
 
 
 @dataclass
@@ -93,6 +111,91 @@ class NormalizedOrder:
     #: the platform's names of its tax rates, {rate rounded to 2 digits: title}
     #: (a channel maps a title to a tax of the company, ``oms.channel.tax``)
     tax_titles: dict = field(default_factory=dict)
+
+
+@dataclass
+class PushLine:
+    """One line of what is sent back to a platform (shipped, refunded)."""
+
+    sku: str
+    quantity: Decimal
+    name: str = ""
+    #: the platform's id of the order line (Shopify line item, WooCommerce item)
+    line_ref: str = ""
+    #: the platform's product or variant id
+    product_ref: str = ""
+    #: refunds: amount refunded for the line, taxes included
+    amount: Decimal = Decimal(0)
+
+
+@dataclass
+class PushDocument:
+    """What the outbox sends to a platform: a shipment, a cancellation or a
+    refund of one order (``kind``: ``fulfilment``, ``cancel``, ``refund``).
+
+    ``key`` is the idempotency key: the same document is sent with the same key
+    however often it is retried, so the platform (or the adapter's check before
+    sending) never applies it twice.
+    """
+
+    kind: str
+    key: str
+    external_ref: str
+    reference: str = ""  # our document: delivery, credit note, order name
+    lines: list = field(default_factory=list)  # PushLine
+    carrier: str = ""
+    tracking_ref: str = ""
+    tracking_url: str = ""
+    #: fulfilment: nothing is left to ship after this one
+    is_complete: bool = False
+    reason: str = ""
+    #: cancel: the reason as one of a platform's fixed list (Shopify's)
+    reason_code: str = ""
+    #: cancel / refund: the goods go back to the platform's stock
+    restock: bool = False
+    amount: Decimal = Decimal(0)
+    currency: str = ""
+
+    def to_json(self):
+        """The document as a JSON-ready dict (amounts as strings)."""
+        data = asdict(self)
+        data["amount"] = str(self.amount)
+        for line in data["lines"]:
+            line["quantity"] = str(line["quantity"])
+            line["amount"] = str(line["amount"])
+        return data
+
+    @classmethod
+    def from_json(cls, data):
+        """The document of :meth:`to_json`."""
+        data = dict(data)
+        data["amount"] = Decimal(str(data.get("amount") or 0))
+        data["lines"] = [
+            PushLine(
+                **dict(
+                    line,
+                    quantity=Decimal(str(line["quantity"])),
+                    amount=Decimal(str(line.get("amount") or 0)),
+                )
+            )
+            for line in data.get("lines") or []
+        ]
+        return cls(**data)
+
+
+@dataclass
+class PlatformRefund:
+    """A refund made on the platform (webhook or pull), normalized."""
+
+    ref: str  # the platform's refund id
+    order_ref: str  # the platform's order id
+    lines: list = field(default_factory=list)  # PushLine
+    amount: Decimal = Decimal(0)
+    #: the refunded items go back to stock: the customer sends them back
+    restock: bool = False
+    note: str = ""
+    #: the idempotency key of ours when the refund was sent from Odoo
+    key: str = ""
 
 
 def to_decimal(value, what="amount"):
@@ -207,6 +310,10 @@ class ChannelAdapter:
     #: changes to an imported order are applied to its sales order
     #: (``order_version`` orders them)
     can_update_orders = False
+    #: the platform takes cancellations (``send_cancel``)
+    can_push_cancel = False
+    #: the platform takes refunds (``send_refund``)
+    can_push_refund = False
     #: error codes of :class:`requests` answers that are worth retrying
     max_retries = 3
     backoff = 1.0
@@ -317,8 +424,69 @@ class ChannelAdapter:
         raise NotImplementedError
 
     def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
-        """Tell the platform that ``external_ref`` shipped with this tracking."""
+        """Tell the platform that ``external_ref`` shipped with this tracking.
+
+        ``lines`` are the (SKU, quantity) pairs of the delivery. The outbox calls
+        :meth:`send_fulfilment`, whose default calls this method: an adapter
+        that only needs the SKUs writes this one, the others write
+        :meth:`send_fulfilment`.
+        """
         raise NotImplementedError
+
+    # -- outbox ------------------------------------------------------------------
+    def takes_push(self, kind):
+        """True when this channel's platform takes ``kind`` documents
+        (``fulfilment``, ``cancel``, ``refund``, ``stock``): the class
+        attribute ``can_push_<kind>`` by default; a connector whose pushes
+        depend on its configuration overrides it."""
+        return bool(getattr(self, f"can_push_{kind}", False))
+
+    def send(self, document):
+        """Send one :class:`PushDocument` of the outbox with ``send_<kind>``.
+
+        Called once per attempt, with the same ``document.key`` every time.
+        Raises :class:`ChannelHTTPError` (retryable or not) or
+        :class:`ChannelError` (refused for good).
+
+        :return: the platform's id of what it created ("" when none)
+        :rtype: str
+        """
+        return getattr(self, f"send_{document.kind}")(document) or ""
+
+    def send_fulfilment(self, document):
+        """Hook: send one delivery (``document.lines``: what left the warehouse)."""
+        self.push_fulfilment(
+            document.external_ref,
+            document.carrier,
+            document.tracking_ref,
+            [(line.sku, line.quantity) for line in document.lines],
+        )
+        return ""
+
+    def send_cancel(self, document):
+        """Hook: tell the platform that the order was cancelled (with
+        ``document.reason``)."""
+        raise ChannelError(f"{self.platform or 'this channel'} takes no cancellation")
+
+    def send_refund(self, document):
+        """Hook: send a refund (``document.lines``, ``document.amount``)."""
+        raise ChannelError(f"{self.platform or 'this channel'} takes no refund")
+
+    def refund_of(self, headers, data):
+        """The :class:`PlatformRefund` of a webhook body that tells of a refund
+        made on the platform, else None (the body is an order)."""
+        return None
+
+    def fetch_refunds(self, order):
+        """The :class:`PlatformRefund` list of one raw order dict, for the
+        platforms that send no refund webhook (pulled with the orders)."""
+        return []
+
+    def line_refs(self, order):
+        """The platform's lines of one raw order dict, to find the platform's
+        line ids of our order lines: a list of dicts with ``ref`` (line id),
+        ``sku``, ``product_ref`` and ``quantity``. Empty by default."""
+        return []
 
     # -- HTTP ----------------------------------------------------------------
     def _auth(self):
@@ -340,21 +508,17 @@ class ChannelAdapter:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
                 if attempt > self.max_retries:
-                    raise ChannelError(f"{method} {_safe_url(url)}: {exc}") from exc
+                    raise ChannelHTTPError(f"{method} {_safe_url(url)}: {exc}") from exc
                 _logger.info(
                     "channel call %s %s failed, retrying", method, _safe_url(url)
                 )
             else:
                 if response.status_code not in RETRY_STATUSES:
                     if response.status_code >= 400:
-                        raise ChannelError(
-                            f"{method} {_safe_url(url)}: HTTP {response.status_code}"
-                        )
+                        raise _http_error(method, url, response)
                     return response
                 if attempt > self.max_retries:
-                    raise ChannelError(
-                        f"{method} {_safe_url(url)}: HTTP {response.status_code}"
-                    )
+                    raise _http_error(method, url, response)
                 _logger.info(
                     "channel call %s %s got %s, retrying",
                     method,
@@ -373,6 +537,25 @@ class ChannelAdapter:
                     "Ignoring a Retry-After that is not in seconds: %s", retry_after
                 )
         return self.backoff * (2 ** (attempt - 1))
+
+
+def _http_error(method, url, response):
+    """:class:`ChannelHTTPError` of a refused call, with the platform's message
+    (its JSON ``errors``/``message``, else the start of the body)."""
+    detail = ""
+    try:
+        body = response.json()
+    except ValueError:
+        detail = (response.text or "")[:300]
+    else:
+        if isinstance(body, dict):
+            detail = body.get("errors") or body.get("message") or body.get("error")
+            detail = detail if isinstance(detail, str) else json.dumps(detail or "")
+    return ChannelHTTPError(
+        f"{method} {_safe_url(url)}: HTTP {response.status_code}",
+        status=response.status_code,
+        detail=(detail or "").strip('"')[:500],
+    )
 
 
 def _safe_url(url):

@@ -1,6 +1,7 @@
 """Shopify Admin API adapter: orders, webhooks and fulfilments over REST, stock
 levels over GraphQL (``inventorySetQuantities``, 250 items per call)."""
 
+import re
 import time
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from .base import (
     NormalizedLine,
     NormalizedOrder,
     NotAnOrder,
+    PlatformRefund,
+    PushLine,
     parse_link_header,
     text,
     to_decimal,
@@ -74,6 +77,8 @@ class ShopifyAdapter(ChannelAdapter):
     can_push_stock = True
     can_push_fulfilment = True
     can_update_orders = True
+    can_push_cancel = True
+    can_push_refund = True
 
     def extract_orders(self, data):
         if isinstance(data, dict) and isinstance(data.get("order_edit"), dict):
@@ -295,24 +300,308 @@ class ShopifyAdapter(ChannelAdapter):
                 )
             return body.get("data") or {}
 
-    def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
-        orders_url = self._base() + f"/orders/{external_ref}/fulfillment_orders.json"
+    # -- refunds made on the platform ----------------------------------------------
+    def refund_of(self, headers, data):
+        """``refunds/create``: the refund with its lines; it restocks when a
+        refunded item is returned (``restock_type`` ``return``)."""
+        topic = (headers or {}).get("X-Shopify-Topic")
+        if not isinstance(data, dict) or not (
+            topic == "refunds/create"
+            or ("refund_line_items" in data and "order_id" in data)
+        ):
+            return None
+        ref, order_ref = text(data.get("id")), text(data.get("order_id"))
+        if not ref or not order_ref:
+            raise NotAnOrder("Shopify refund without id or order id")
+        lines, restock = [], bool(data.get("restock"))
+        for item in data.get("refund_line_items") or []:
+            if not isinstance(item, dict):
+                raise ChannelError(f"invalid refund line: {item!r}")
+            line_item = (
+                item.get("line_item") if isinstance(item.get("line_item"), dict) else {}
+            )
+            restock = restock or text(item.get("restock_type")) == "return"
+            lines.append(
+                PushLine(
+                    sku=text(line_item.get("sku")),
+                    quantity=to_decimal(item.get("quantity"), "quantity"),
+                    name=text(line_item.get("name")),
+                    line_ref=text(item.get("line_item_id")),
+                    product_ref=text(line_item.get("variant_id")),
+                    amount=to_decimal(item.get("subtotal"), "amount")
+                    + to_decimal(item.get("total_tax"), "tax"),
+                )
+            )
+        amount = sum(
+            (
+                to_decimal(transaction.get("amount"))
+                for transaction in data.get("transactions") or []
+                if isinstance(transaction, dict)
+                and transaction.get("kind") == "refund"
+                and transaction.get("status") in ("success", None)
+            ),
+            Decimal(0),
+        )
+        note = text(data.get("note"))
+        match = MARKER_RE.search(note)
+        return PlatformRefund(
+            ref=ref,
+            order_ref=order_ref,
+            lines=lines,
+            amount=amount,
+            restock=restock,
+            note=note,
+            key=match.group(1) if match else "",
+        )
+
+    # -- outbox ----------------------------------------------------------------
+    def line_refs(self, order):
+        return [
+            {
+                "ref": text(item.get("id")),
+                "sku": text(item.get("sku")),
+                "product_ref": text(item.get("variant_id")),
+                "quantity": item.get("quantity"),
+            }
+            for item in order.get("line_items") or []
+            if isinstance(item, dict)
+        ]
+
+    def _order_url(self, external_ref, path=""):
+        return self._base() + f"/orders/{external_ref}{path}.json"
+
+    def send_fulfilment(self, document):
+        """One fulfilment of the delivery's lines and quantities, through the
+        order's fulfilment orders (``fulfillment_order_line_items``).
+
+        Idempotent: a fulfilment of the order with the same tracking number
+        (or, without one, the same lines and quantities) is the one sent
+        before, whose answer was lost; it is not created again.
+        """
+        if not document.lines:
+            return ""  # nothing of the order left the warehouse in it
+        existing = self._existing_fulfilment(document)
+        if existing:
+            return existing
         fulfillment_orders = (
-            self.request("GET", orders_url).json().get("fulfillment_orders", [])
+            self.request(
+                "GET", self._order_url(document.external_ref, "/fulfillment_orders")
+            )
+            .json()
+            .get("fulfillment_orders")
+            or []
         )
         payload = {
             "fulfillment": {
-                "line_items_by_fulfillment_order": [
-                    {"fulfillment_order_id": fo["id"]} for fo in fulfillment_orders
-                ],
+                "line_items_by_fulfillment_order": _allocate(
+                    fulfillment_orders, document.lines
+                ),
                 "tracking_info": {
-                    "company": carrier or "",
-                    "number": tracking_ref or "",
+                    "company": document.carrier,
+                    "number": document.tracking_ref,
                 },
                 "notify_customer": True,
             }
         }
-        self.request("POST", self._base() + "/fulfillments.json", json=payload)
+        if document.tracking_url:
+            payload["fulfillment"]["tracking_info"]["url"] = document.tracking_url
+        answer = self.request("POST", self._base() + "/fulfillments.json", json=payload)
+        return text((_json(answer).get("fulfillment") or {}).get("id"))
+
+    def _existing_fulfilment(self, document):
+        """The id of the order's fulfilment that is this document, or ""."""
+        answer = self.request(
+            "GET", self._order_url(document.external_ref, "/fulfillments")
+        )
+        wanted = {
+            line.line_ref: int(line.quantity)
+            for line in document.lines
+            if line.line_ref
+        }
+        for fulfillment in _json(answer).get("fulfillments") or []:
+            if not isinstance(fulfillment, dict) or fulfillment.get("status") in (
+                "cancelled",
+                "error",
+                "failure",
+            ):
+                continue
+            if document.tracking_ref:
+                numbers = fulfillment.get("tracking_numbers") or [
+                    fulfillment.get("tracking_number")
+                ]
+                if document.tracking_ref in [text(n) for n in numbers]:
+                    return text(fulfillment.get("id"))
+                continue
+            shipped = {
+                text(item.get("id")): int(item.get("quantity") or 0)
+                for item in fulfillment.get("line_items") or []
+                if isinstance(item, dict)
+            }
+            if wanted and shipped == wanted and not fulfillment.get("tracking_number"):
+                return text(fulfillment.get("id"))
+        return ""
+
+    def send_cancel(self, document):
+        """``orders/{id}/cancel.json`` with the reason and the channel's restock
+        choice; an order the shop shows cancelled already is not cancelled
+        again."""
+        order = (
+            _json(
+                self.request(
+                    "GET",
+                    self._order_url(document.external_ref),
+                    params={"fields": "id,cancelled_at"},
+                )
+            ).get("order")
+            or {}
+        )
+        if order.get("cancelled_at"):
+            return text(order.get("id"))
+        reason = (
+            document.reason_code if document.reason_code in CANCEL_REASONS else "other"
+        )
+        answer = self.request(
+            "POST",
+            self._order_url(document.external_ref, "/cancel"),
+            json={
+                "reason": reason,
+                "restock": bool(self.config.get("cancel_restock")),
+                "email": True,
+            },
+        )
+        return text((_json(answer).get("order") or {}).get("id"))
+
+    def send_refund(self, document):
+        """A refund of the lines (``refund_line_items``) with the transactions
+        Shopify calculates for them (``refunds/calculate.json``), unless the
+        channel only records refunds. The idempotency key is in the refund's
+        note: a refund of the order carrying it is not created again."""
+        marker = _marker(document.key)
+        answer = self.request("GET", self._order_url(document.external_ref, "/refunds"))
+        for refund in _json(answer).get("refunds") or []:
+            if isinstance(refund, dict) and marker in text(refund.get("note")):
+                return text(refund.get("id"))
+        restock_type = "return" if document.restock else "no_restock"
+        refund = {
+            "refund_line_items": [
+                {
+                    "line_item_id": int(line.line_ref),
+                    "quantity": int(line.quantity),
+                    "restock_type": restock_type,
+                }
+                for line in document.lines
+                if line.line_ref
+            ],
+            "shipping": {"amount": 0},
+        }
+        if document.restock and self.config.get("location_ref"):
+            for item in refund["refund_line_items"]:
+                item["location_id"] = int(self.config["location_ref"])
+        transactions = []
+        if self.config.get("refund_on_platform"):
+            calculated = (
+                _json(
+                    self.request(
+                        "POST",
+                        self._order_url(document.external_ref, "/refunds/calculate"),
+                        json={"refund": refund},
+                    )
+                ).get("refund")
+                or {}
+            )
+            left = document.amount
+            for suggested in calculated.get("transactions") or []:
+                amount = min(left, to_decimal(suggested.get("amount")))
+                if amount <= 0:
+                    continue
+                left -= amount
+                transactions.append(
+                    {
+                        "parent_id": suggested.get("parent_id"),
+                        "amount": str(amount),
+                        "kind": "refund",
+                        "gateway": suggested.get("gateway"),
+                    }
+                )
+        answer = self.request(
+            "POST",
+            self._order_url(document.external_ref, "/refunds"),
+            json={
+                "refund": dict(
+                    refund,
+                    note=f"{document.reason or document.reference} {marker}".strip(),
+                    notify=True,
+                    currency=document.currency or None,
+                    transactions=transactions,
+                )
+            },
+        )
+        return text((_json(answer).get("refund") or {}).get("id"))
+
+
+#: our idempotency key in the note of a refund we sent
+MARKER_RE = re.compile(r"\[oms:([0-9a-f]+)\]")
+#: reasons Shopify accepts for a cancellation
+CANCEL_REASONS = ("customer", "inventory", "fraud", "declined", "other")
+
+
+def _marker(key):
+    """The text that marks a document of ours on the platform."""
+    return f"[oms:{key}]"
+
+
+def _json(response):
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ChannelError("Shopify answered something else than JSON") from exc
+    return body if isinstance(body, dict) else {}
+
+
+def _allocate(fulfillment_orders, lines):
+    """``line_items_by_fulfillment_order`` of ``lines``: each line's quantity
+    taken from the fulfillable quantities of its line item (matched by line
+    item id, else by variant) in the open fulfilment orders."""
+    open_items = [
+        (order["id"], item)
+        for order in fulfillment_orders
+        if isinstance(order, dict)
+        and order.get("status") in ("open", "in_progress", None)
+        for item in order.get("line_items") or []
+        if isinstance(item, dict)
+    ]
+    left = {
+        id(item): int(item.get("fulfillable_quantity") or 0) for _fo, item in open_items
+    }
+    result = {}
+    for line in lines:
+        wanted = int(line.quantity)
+        for fo_id, item in open_items:
+            if wanted <= 0:
+                break
+            if line.line_ref:
+                same = text(item.get("line_item_id")) == line.line_ref
+            else:
+                same = bool(line.product_ref) and (
+                    text(item.get("variant_id")) == line.product_ref
+                )
+            if not same or not left[id(item)]:
+                continue
+            quantity = min(wanted, left[id(item)])
+            left[id(item)] -= quantity
+            wanted -= quantity
+            result.setdefault(fo_id, []).append(
+                {"id": item["id"], "quantity": quantity}
+            )
+        if wanted > 0:
+            raise ChannelError(
+                f"Shopify has nothing left to fulfil for {line.sku or line.name} "
+                f"({wanted} not fulfillable)"
+            )
+    return [
+        {"fulfillment_order_id": fo_id, "fulfillment_order_line_items": items}
+        for fo_id, items in result.items()
+    ]
 
 
 def _gid(kind, ref):

@@ -10,6 +10,8 @@ from .base import (
     NormalizedLine,
     NormalizedOrder,
     NotAnOrder,
+    PlatformRefund,
+    PushLine,
     text,
     to_decimal,
     version_key,
@@ -54,6 +56,8 @@ class WooCommerceAdapter(ChannelAdapter):
     can_push_stock = True
     can_push_fulfilment = True
     can_update_orders = True
+    can_push_cancel = True
+    can_push_refund = True
 
     def _signing_secrets(self):
         # WooCommerce signs with wp_specialchars_decode(secret, ENT_QUOTES)
@@ -256,8 +260,167 @@ class WooCommerceAdapter(ChannelAdapter):
             if isinstance(item, dict) and isinstance(item.get("error"), dict)
         }
 
-    def push_fulfilment(self, external_ref, carrier, tracking_ref, lines):
-        url = self._base() + f"/orders/{external_ref}"
-        self.request("PUT", url, json={"status": "completed"})
-        note = f"Shipped with {carrier or '-'}, tracking number {tracking_ref or '-'}"
-        self.request("POST", url + "/notes", json={"note": note, "customer_note": True})
+    # -- refunds made on the platform ----------------------------------------------
+    def fetch_refunds(self, order):
+        """WooCommerce sends no refund webhook: the refunds of an order whose
+        ``refunds`` list is not empty are read with ``orders/{id}/refunds``.
+        WooCommerce does not tell whether the items were restocked."""
+        if not isinstance(order, dict) or not order.get("refunds"):
+            return []
+        order_ref = self.external_ref(order)
+        answer = self.request("GET", self._base() + f"/orders/{order_ref}/refunds")
+        refunds = []
+        for refund in self._json_list(answer):
+            meta = {
+                item.get("key"): item.get("value")
+                for item in refund.get("meta_data") or []
+                if isinstance(item, dict)
+            }
+            lines = []
+            for item in refund.get("line_items") or []:
+                if not isinstance(item, dict):
+                    continue
+                item_meta = {
+                    m.get("key"): m.get("value")
+                    for m in item.get("meta_data") or []
+                    if isinstance(m, dict)
+                }
+                lines.append(
+                    PushLine(
+                        sku=text(item.get("sku")),
+                        quantity=abs(to_decimal(item.get("quantity"), "quantity")),
+                        name=html.unescape(text(item.get("name"))),
+                        line_ref=text(item_meta.get("_refunded_item_id")),
+                        product_ref=text(
+                            item.get("variation_id") or item.get("product_id")
+                        ),
+                        amount=abs(to_decimal(item.get("total")))
+                        + abs(to_decimal(item.get("total_tax"))),
+                    )
+                )
+            refunds.append(
+                PlatformRefund(
+                    ref=text(refund.get("id")),
+                    order_ref=order_ref,
+                    lines=lines,
+                    amount=abs(to_decimal(refund.get("amount"))),
+                    note=text(refund.get("reason")),
+                    key=text(meta.get(META_KEY)),
+                )
+            )
+        return refunds
+
+    # -- outbox ----------------------------------------------------------------
+    def line_refs(self, order):
+        return [
+            {
+                "ref": text(item.get("id")),
+                "sku": text(item.get("sku")),
+                "product_ref": text(item.get("variation_id") or item.get("product_id")),
+                "quantity": item.get("quantity"),
+            }
+            for item in order.get("line_items") or []
+            if isinstance(item, dict)
+        ]
+
+    def send_fulfilment(self, document):
+        """A note to the customer with the shipped lines, carrier and tracking,
+        then the status: ``completed`` once everything shipped, else the
+        channel's partly shipped status (none: unchanged)."""
+        url = self._base() + f"/orders/{document.external_ref}"
+        shipped = ", ".join(
+            f"{line.quantity.normalize():f} × {line.sku or line.name}"
+            for line in document.lines
+        )
+        note = (
+            f"Shipped with {document.carrier or '-'}, tracking number "
+            f"{document.tracking_ref or '-'}: {shipped}"
+        )
+        note_id = self._note_once(url, document, note, customer_note=True)
+        status = (
+            "completed" if document.is_complete else self.config.get("partial_status")
+        )
+        if status:
+            self.request("PUT", url, json={"status": status})
+        return note_id
+
+    def send_cancel(self, document):
+        """Status ``cancelled`` and a private note with the reason."""
+        url = self._base() + f"/orders/{document.external_ref}"
+        note_id = self._note_once(
+            url, document, f"Cancelled in the back office: {document.reason or '-'}"
+        )
+        self.request("PUT", url, json={"status": "cancelled"})
+        return note_id
+
+    def send_refund(self, document):
+        """``orders/{id}/refunds`` with the lines; the idempotency key is kept
+        in the refund's meta data, and a refund of the order carrying it is not
+        created again."""
+        url = self._base() + f"/orders/{document.external_ref}/refunds"
+        for refund in self._json_list(self.request("GET", url)):
+            meta = refund.get("meta_data") or []
+            if any(
+                isinstance(item, dict)
+                and item.get("key") == META_KEY
+                and item.get("value") == document.key
+                for item in meta
+            ):
+                return text(refund.get("id"))
+        answer = self.request(
+            "POST",
+            url,
+            json={
+                "amount": str(document.amount),
+                "reason": document.reason or document.reference,
+                "api_refund": bool(self.config.get("refund_on_platform")),
+                "api_restock": document.restock,
+                "line_items": [
+                    {
+                        "id": int(line.line_ref),
+                        "quantity": int(line.quantity),
+                        "refund_total": str(line.amount),
+                    }
+                    for line in document.lines
+                    if line.line_ref
+                ],
+                "meta_data": [{"key": META_KEY, "value": document.key}],
+            },
+        )
+        try:
+            return text(answer.json().get("id"))
+        except (ValueError, AttributeError):
+            return ""
+
+    def _note_once(self, url, document, note, customer_note=False):
+        """Post ``note`` on the order unless a note carrying the document's
+        idempotency key is there already (sent before, answer lost)."""
+        marker = f"[oms:{document.key}]"
+        for existing in self._json_list(self.request("GET", url + "/notes")):
+            if marker in text(existing.get("note")):
+                return text(existing.get("id"))
+        answer = self.request(
+            "POST",
+            url + "/notes",
+            json={"note": f"{note} {marker}", "customer_note": customer_note},
+        )
+        try:
+            return text(answer.json().get("id"))
+        except (ValueError, AttributeError):
+            return ""
+
+    @staticmethod
+    def _json_list(response):
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ChannelError("WooCommerce answered something else than JSON") from exc
+        return (
+            [item for item in body if isinstance(item, dict)]
+            if isinstance(body, list)
+            else []
+        )
+
+
+#: meta data key of the refunds sent from Odoo (their idempotency key)
+META_KEY = "_oms_idempotency_id"

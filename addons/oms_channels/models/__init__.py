@@ -6,7 +6,11 @@ from . import oms_channel_order
 from . import oms_channel_order_update
 from . import oms_channel_tax
 from . import oms_review_rule
+from . import oms_channel_outbox
+from . import oms_cancel_reason
+from . import oms_return
 from . import sale_order
 from . import stock_picking
+from . import account_move
 from . import delivery_carrier
 from . import oms_logistics_code

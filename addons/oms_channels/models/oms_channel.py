@@ -7,6 +7,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from ..adapters import (
     ChannelError,
@@ -20,7 +21,7 @@ from ..adapters import (
     TaobaoAdapter,
     WooCommerceAdapter,
 )
-from ..adapters.base import loads
+from ..adapters.base import PushLine, loads
 from ..adapters.cn_base import REFUND_DONE, REFUND_REQUESTED, TokenError
 from ..intake.mapper import OrderMapper
 
@@ -200,6 +201,43 @@ class OmsChannel(models.Model):
         "Publishes Stock",
         compute="_compute_connector_capabilities",
         help="The connector's adapter can publish stock levels to the platform.",
+    )
+    fulfilment_partial_status = fields.Char(
+        "Partly Shipped Status",
+        help="WooCommerce: the order status set when a delivery leaves part of "
+        "the order to ship (a status the shop knows, e.g. a custom "
+        "'partially-shipped'); empty: the status stays. The order becomes "
+        "'completed' once everything shipped.",
+    )
+    cancel_restock = fields.Boolean(
+        "Restock on Cancellation",
+        default=True,
+        help="Shopify: a cancellation sent from Odoo puts the items back into the "
+        "shop's stock.",
+    )
+    refund_on_platform = fields.Boolean(
+        "Refund Through the Platform",
+        default=True,
+        help="A refund sent from Odoo also pays the money back through the "
+        "platform's payment (Shopify transactions, WooCommerce gateway refund). "
+        "Off: the refund is only recorded on the platform.",
+    )
+    push_fulfilment_path = fields.Char(
+        "Shipment Push Path",
+        help="REST-JSON: where the shipments are posted (path on the API URL's "
+        "host, or a full URL); empty: no shipment is sent.",
+    )
+    push_cancel_path = fields.Char(
+        "Cancellation Push Path",
+        help="REST-JSON: where the cancellations are posted; empty: none sent.",
+    )
+    push_refund_path = fields.Char(
+        "Refund Push Path",
+        help="REST-JSON: where the refunds are posted; empty: none sent.",
+    )
+    push_stock_path = fields.Char(
+        "Stock Push Path",
+        help="REST-JSON: where the stock levels are posted; empty: none sent.",
     )
     staged_order_ids = fields.One2many("oms.channel.order", "channel_id")
     failed_count = fields.Integer(compute="_compute_counts")
@@ -432,8 +470,169 @@ class OmsChannel(models.Model):
                 else [],
                 "location_ref": channel.location_ref,
                 "field_map": json.loads(channel.field_map) if channel.field_map else {},
+                "partial_status": channel.fulfilment_partial_status or "",
+                "cancel_restock": channel.cancel_restock,
+                "refund_on_platform": channel.refund_on_platform,
+                "push_paths": {
+                    "fulfilment": channel.push_fulfilment_path or "",
+                    "cancel": channel.push_cancel_path or "",
+                    "refund": channel.push_refund_path or "",
+                    "stock": channel.push_stock_path or "",
+                },
             }
         )
+
+    def _oms_takes_push(self, kind):
+        """Whether the channel's platform takes ``kind`` documents
+        (``fulfilment``, ``cancel``, ``refund``, ``stock``): its adapter can, and
+        the channel is configured for it (REST-JSON: a push path)."""
+        self.ensure_one()
+        if not self._adapter_can(f"can_push_{kind}"):
+            return False
+        return self._get_adapter().takes_push(kind)
+
+    def _oms_push_lines(self, quantities):
+        """The :class:`PushLine` of each order line of ``quantities``, with the
+        platform's SKU and the ids of its order line and product (read from the
+        order's payload as received: the platform's line matching our line's
+        SKU or product, in order).
+
+        :param quantities: {sale.order.line: quantity} of one order
+        :rtype: list
+        """
+        self.ensure_one()
+        if not quantities:
+            return []
+        order = next(iter(quantities)).order_id
+        refs = self._oms_get_line_refs(order)
+        lines = []
+        for line, quantity in quantities.items():
+            binding, ref = refs.get(line, (None, {}))
+            lines.append(
+                PushLine(
+                    sku=(binding and binding.external_sku)
+                    or line.product_id.default_code
+                    or "",
+                    quantity=Decimal(str(quantity)),
+                    name=line.name or "",
+                    line_ref=str(ref.get("ref") or ""),
+                    product_ref=str(
+                        ref.get("product_ref")
+                        or (binding and binding.external_product_ref)
+                        or ""
+                    ),
+                )
+            )
+        return lines
+
+    def _oms_receive_platform_refund(self, refund):
+        """Hook: a refund made on the platform (webhook or pull): a posted
+        credit note of the order for the refunded lines, once per platform
+        refund; the order then follows it (``_oms_after_platform_refund``).
+        The refunds sent from Odoo (they carry an outbox key) and the refunds
+        of orders not imported are ignored.
+
+        :param refund: :class:`~odoo.addons.oms_channels.adapters.base.PlatformRefund`
+        :return: the credit note, or an empty recordset
+        """
+        self.ensure_one()
+        Move = self.env["account.move"]
+        order = self.env["sale.order"].search(
+            [
+                ("oms_channel_id", "=", self.id),
+                ("oms_external_ref", "=", refund.order_ref),
+            ],
+            limit=1,
+        )
+        if not order:
+            return Move
+        if refund.key and self.env["oms.channel.outbox"].search_count(
+            [("idempotency_id", "=", refund.key)]
+        ):
+            return Move
+        # two deliveries of one refund at once: the second waits, then finds it
+        self.env.execute_query(
+            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", order.id)
+        )
+        if Move.search_count(
+            [
+                ("oms_channel_refund_ref", "=", refund.ref),
+                ("move_type", "=", "out_refund"),
+                ("company_id", "=", order.company_id.id),
+            ]
+        ):
+            return Move
+        credit_note = Move.with_company(order.company_id)._oms_create_platform_refund(
+            order, refund
+        )
+        order._oms_after_platform_refund(refund, credit_note)
+        return credit_note
+
+    def _oms_refund_quantities(self, order, refund):
+        """{sale.order.line: quantity} of the refunded lines of ``order``,
+        matched by the platform's line id, else by SKU."""
+        self.ensure_one()
+        by_ref = {
+            str(raw.get("ref")): line
+            for line, (_binding, raw) in self._oms_get_line_refs(order).items()
+            if raw.get("ref")
+        }
+        product_lines = order.order_line.filtered(
+            lambda ln: not ln.display_type and not ln.is_delivery and ln.product_id
+        )
+        quantities = {}
+        for item in refund.lines:
+            line = (
+                by_ref.get(item.line_ref)
+                or product_lines.filtered(
+                    lambda ln, sku=item.sku: sku and ln.product_id.default_code == sku
+                )[:1]
+            )
+            if line:
+                quantities[line] = quantities.get(line, 0.0) + float(item.quantity)
+        return quantities
+
+    def _oms_get_line_refs(self, order):
+        """{sale.order.line: (binding, platform line dict)} of ``order``: each
+        product line matched with the first platform line of the same SKU or
+        product not matched yet (see ``ChannelAdapter.line_refs``)."""
+        self.ensure_one()
+        adapter = self._get_adapter()
+        raw_lines = []
+        # sudo: the payload as received, read for the ids it holds
+        staged = order.sudo().oms_channel_order_ids[:1]
+        if staged.payload:
+            try:
+                raw_orders = adapter.orders_of(loads(staged.payload))
+            except ChannelError:
+                raw_orders = []
+            if raw_orders:
+                raw_lines = list(adapter.line_refs(raw_orders[0]))
+        product_lines = order.order_line.filtered(
+            lambda ln: not ln.display_type and not ln.is_delivery and ln.product_id
+        )
+        bindings = self.env["oms.channel.product"]._to_external(
+            self, product_lines.product_id
+        )
+        result, used = {}, set()
+        for line in product_lines.sorted(lambda ln: (ln.sequence, ln.id)):
+            binding = bindings.filtered(
+                lambda b, ln=line: b.product_id == ln.product_id
+            )
+            skus = set(binding.mapped("external_sku")) | {line.product_id.default_code}
+            products = set(binding.mapped("external_product_ref")) - {False, ""}
+            for index, raw in enumerate(raw_lines):
+                if index in used:
+                    continue
+                if (raw.get("sku") and raw["sku"] in skus) or (
+                    raw.get("product_ref") and str(raw["product_ref"]) in products
+                ):
+                    used.add(index)
+                    result[line] = (binding[:1], raw)
+                    break
+            else:
+                result[line] = (binding[:1], {})
+        return result
 
     def _get_order_mapper(self):
         """Hook: the mapper of the channel's orders, one per import batch (it
@@ -486,6 +685,10 @@ class OmsChannel(models.Model):
         try:
             with self.env.cr.savepoint():
                 data = loads(raw_body)
+                refund = adapter.refund_of(headers, data)
+                if refund:
+                    self._oms_receive_platform_refund(refund)
+                    return 200, "refund recorded", []
                 orders = adapter.orders_of(data)
                 # the body is kept as received when it is the order itself
                 # (not a list of orders, nor an event the adapter resolved)
@@ -543,6 +746,8 @@ class OmsChannel(models.Model):
         try:
             for order in adapter.fetch_orders(since):
                 staged |= staged._stage(self, json.dumps(order), order=order)
+                for refund in adapter.fetch_refunds(order):
+                    self._oms_receive_platform_refund(refund)
         except ChannelError as exc:
             raise UserError(
                 self.env._(
@@ -740,7 +945,7 @@ class OmsChannel(models.Model):
         the published SKUs back).
         """
         for channel in self:
-            if not channel._adapter_can("can_push_stock"):
+            if not channel._oms_takes_push("stock"):
                 raise UserError(
                     self.env._(
                         "The channel %(name)s does not take stock updates.",
@@ -830,7 +1035,7 @@ class OmsChannel(models.Model):
         channels = self.search(
             ["|", ("api_url", "!=", False), ("connector", "in", OMS_CN_CONNECTORS)]
         )
-        for channel in channels.filtered(lambda c: c._adapter_can("can_push_stock")):
+        for channel in channels.filtered(lambda c: c._oms_takes_push("stock")):
             # an incomplete push is not raised but kept in stock_push_error
             try:
                 with self.env.cr.savepoint():
@@ -913,30 +1118,29 @@ class OmsChannel(models.Model):
                 _logger.warning("%s", channel.sync_error)
 
     # -- ship confirmation -------------------------------------------------------
-    def _oms_send_fulfilment(self, picking):
-        """Hook: tell the channel that its order's delivery ``picking`` shipped.
+    def _oms_send_outbox(self, record, adapter):
+        """Hook: send one document of the outbox (``oms.channel.outbox``).
 
-        Default: the adapter's ``push_fulfilment`` with the carrier's name, the
-        tracking number and the shipped SKUs. The Chinese marketplaces send the
-        carrier's logistics company code of the platform and, for a partial
-        delivery, its sub-orders (:meth:`_oms_cn_send_fulfilment`).
+        Default: the adapter's ``send`` with the document. The Chinese
+        marketplaces confirm a shipment with the carrier's logistics company
+        code of the platform and, for a partial delivery, its sub-orders
+        (:meth:`_oms_cn_send_fulfilment`).
 
-        :param picking: the done delivery (``stock.picking``) of a channel order
-        :return: True when sent, False when deliberately left unsent
+        :param record: the outbox record
+        :param adapter: the channel's adapter, set up by the outbox
+        :return: the platform's id of what it created ("" when none)
         :raise ChannelError: the platform refused or could not be reached
-        :raise UserError: the delivery cannot be sent as it is (translated)
+        :raise UserError: the document cannot be sent as it is (translated)
         """
         self.ensure_one()
-        if self.connector in OMS_CN_CONNECTORS:
-            return self._oms_cn_send_fulfilment(picking)
-        lines = [(m.product_id.default_code, m.quantity) for m in picking.move_ids]
-        self._get_adapter().push_fulfilment(
-            picking.sale_id.oms_external_ref,
-            picking.carrier_id.name or "",
-            picking.carrier_tracking_ref or "",
-            lines,
-        )
-        return True
+        if (
+            record.kind == "fulfilment"
+            and self.connector in OMS_CN_CONNECTORS
+            and record.picking_id
+        ):
+            self._oms_cn_send_fulfilment(record.picking_id)
+            return ""
+        return adapter.send(record._get_document())
 
     def _oms_platform_name(self):
         self.ensure_one()

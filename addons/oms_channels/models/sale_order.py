@@ -1,7 +1,8 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
 
+from ..adapters.base import PushDocument
 from .oms_channel import OMS_CN_CONNECTORS
 
 #: what the intake recorded on the order from its channel: written by the
@@ -58,6 +59,21 @@ class SaleOrder(models.Model):
     oms_channel_payment_error = fields.Char(
         "Why the Payment Is Not Recorded", readonly=True, copy=False
     )
+    oms_outbox_ids = fields.One2many(
+        "oms.channel.outbox",
+        "order_id",
+        string="Sent to the Channel",
+        groups="oms_core.group_oms_user",
+    )
+    # compute_sudo: counted for the order's readers, the records stay OMS-only
+    oms_outbox_count = fields.Integer(
+        "Channel Messages", compute="_compute_oms_outbox_count", compute_sudo=True
+    )
+    oms_outbox_failed_count = fields.Integer(
+        "Failed Channel Messages",
+        compute="_compute_oms_outbox_count",
+        compute_sudo=True,
+    )
 
     _sql_constraints = [
         (
@@ -102,6 +118,148 @@ class SaleOrder(models.Model):
     def _oms_get_reviewed_facts(self):
         """Hook of oms_core: the channel is a reviewed fact of the order."""
         return dict(super()._oms_get_reviewed_facts(), channel="oms_channel_id")
+
+    @api.depends("oms_outbox_ids.state")
+    def _compute_oms_outbox_count(self):
+        for order in self:
+            order.oms_outbox_count = len(order.oms_outbox_ids)
+            order.oms_outbox_failed_count = len(
+                order.oms_outbox_ids.filtered(lambda r: r.state == "failed")
+            )
+
+    def action_oms_view_outbox(self):
+        """Smart button: what was sent to the channel about the order."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_channels.oms_channel_outbox_action"
+        )
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def _oms_cancel(self, reason):
+        """Hook of oms_core: a cancellation decided in Odoo is sent to the
+        channel with its reason (not one the channel itself asked for)."""
+        res = super()._oms_cancel(reason)
+        channel_reason = self.env.ref(
+            "oms_channels.oms_cancel_reason_channel", raise_if_not_found=False
+        )
+        # sudo: queueing is a consequence of the cancellation; the canceller
+        # may not read the channel (its connector and the payload's line ids)
+        for order in self.sudo():
+            if (
+                not order.oms_external_ref
+                or reason == channel_reason
+                or any(order.oms_channel_order_ids.mapped("is_cancel_requested"))
+                or not order.oms_channel_id._oms_takes_push("cancel")
+            ):
+                continue
+            self.env["oms.channel.outbox"]._enqueue(
+                order, order._oms_prepare_cancel_document(reason)
+            )
+        return res
+
+    def _oms_prepare_cancel_document(self, reason):
+        """Hook: the cancellation sent to the channel.
+
+        :param reason: the ``oms.cancel.reason``
+        :rtype: :class:`~odoo.addons.oms_channels.adapters.base.PushDocument`
+        """
+        self.ensure_one()
+        return PushDocument(
+            kind="cancel",
+            key="",
+            external_ref=self.oms_external_ref,
+            reference=self.name,
+            reason=reason.name,
+            reason_code=reason.oms_platform_reason or "other",
+            restock=self.oms_channel_id.cancel_restock,
+        )
+
+    def _oms_after_platform_refund(self, refund, credit_note):
+        """Hook: the order follows a refund made on the platform.
+
+        Refunded quantities not shipped yet intercept the delivery: a blocking
+        exception holds the order (its delivery cannot be validated and it
+        shows in the hold queue) until a reviewer adjusts and releases it.
+        Items the platform restocks that had shipped are expected back: a
+        return is opened for them, waiting for the goods (its credit note is
+        the platform's).
+
+        :param refund: :class:`~odoo.addons.oms_channels.adapters.base.PlatformRefund`
+        :param credit_note: the credit note recorded (may be empty)
+        """
+        self.ensure_one()
+        quantities = self.oms_channel_id._oms_refund_quantities(self, refund)
+        self.message_post(
+            body=self.env._(
+                "Refund %(ref)s made on %(channel)s: %(amount)s, recorded as "
+                "%(credit_note)s.",
+                ref=refund.ref,
+                channel=self.oms_channel_id.display_name,
+                amount=format(refund.amount, "f"),
+                credit_note=credit_note.name or "-",
+            )
+        )
+        open_deliveries = self._oms_get_customer_deliveries().filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        not_shipped = {
+            line: quantity
+            for line, quantity in quantities.items()
+            if line.product_uom_qty - line.qty_delivered > 0
+        }
+        if open_deliveries and not_shipped:
+            self._oms_add_exception(
+                "channel_refund_before_shipment",
+                self.env._(
+                    "The customer was refunded on %(channel)s before shipment "
+                    "(%(lines)s): stop the delivery, adjust the order, then "
+                    "release it.",
+                    channel=self.oms_channel_id.display_name,
+                    lines=", ".join(
+                        f"{quantity:g} × {line.product_id.display_name}"
+                        for line, quantity in not_shipped.items()
+                    ),
+                ),
+                severity="block",
+            )
+        shipped = {
+            line: min(quantity, line.qty_delivered)
+            for line, quantity in quantities.items()
+            if line.qty_delivered > 0
+        }
+        if refund.restock and shipped:
+            self._oms_expect_platform_return(shipped, credit_note)
+
+    def _oms_expect_platform_return(self, quantities, credit_note):
+        """Open the return of refunded items the customer sends back, waiting
+        for the goods; its credit note is the platform refund's."""
+        self.ensure_one()
+        proposed = [
+            vals
+            for vals in self._prepare_oms_return_line_vals()
+            if self.env["sale.order.line"].browse(vals["sale_line_id"]) in quantities
+        ]
+        lines, left = [], dict(quantities)
+        for vals in proposed:
+            line = self.env["sale.order.line"].browse(vals["sale_line_id"])
+            quantity = min(vals["quantity"], left.get(line, 0.0))
+            if quantity > 0:
+                left[line] -= quantity
+                lines.append(Command.create(dict(vals, quantity=quantity)))
+        if not lines:
+            return self.env["oms.return"]
+        ret = self.env["oms.return"].create(
+            {
+                "order_id": self.id,
+                "line_ids": lines,
+                "credit_note_id": credit_note.id or False,
+                "note": self.env._("Refunded on the channel; the goods come back."),
+            }
+        )
+        ret.action_confirm()
+        return ret
 
     def _oms_can_auto_confirm(self):
         """Hook of oms_core: channel orders follow the channel's auto-confirm."""

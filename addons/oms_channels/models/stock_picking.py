@@ -1,10 +1,9 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..adapters import ChannelError
+from ..adapters.base import PushDocument
 from ..tracking import TrackingError
 
 _logger = logging.getLogger(__name__)
@@ -40,16 +39,23 @@ class StockPicking(models.Model):
     oms_channel_id = fields.Many2one(
         related="sale_id.oms_channel_id", store=True, string="Channel", index=True
     )
+    oms_outbox_ids = fields.One2many(
+        "oms.channel.outbox",
+        "picking_id",
+        string="Sent to the Channel",
+        groups="oms_core.group_oms_user",
+    )
+    # compute_sudo: shown to warehouse users, who do not read the outbox
     oms_channel_sync_state = fields.Selection(
         [("pending", "To Send"), ("done", "Sent"), ("failed", "Failed")],
         string="Channel Sync",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-        help="Whether the shipment (carrier, tracking) was sent back to the channel.",
+        compute="_compute_oms_channel_sync",
+        compute_sudo=True,
+        help="Whether the shipment (lines, carrier, tracking) was sent back to the "
+        "channel (its document in the channel outbox).",
     )
     oms_channel_sync_error = fields.Text(
-        "Channel Sync Error", copy=False, readonly=True
+        "Channel Sync Error", compute="_compute_oms_channel_sync", compute_sudo=True
     )
 
     # indexed: each push of the provider finds its deliveries by this number
@@ -98,50 +104,85 @@ class StockPicking(models.Model):
         self._oms_trigger_tracking_subscription()
         return res
 
+    @api.depends("oms_outbox_ids.state", "oms_outbox_ids.last_error")
+    def _compute_oms_channel_sync(self):
+        states = {"pending": "pending", "sent": "done", "failed": "failed"}
+        for picking in self:
+            outbox = picking.oms_outbox_ids.filtered(lambda r: r.kind == "fulfilment")
+            picking.oms_channel_sync_state = states.get(outbox[:1].state, False)
+            picking.oms_channel_sync_error = outbox[:1].last_error or False
+
     def _oms_mark_channel_sync(self):
-        """Queue the validated customer deliveries of channel orders for sync back."""
-        self._oms_filter_customer_deliveries(include_returns=True).filtered(
-            lambda p: (
-                p.state == "done"
-                and p.sale_id.oms_external_ref
-                and p.sale_id.oms_channel_id._adapter_can("can_push_fulfilment")
+        """Queue the shipment of each validated customer delivery of a channel
+        order in the channel outbox: one document per delivery (a backorder
+        makes its own when it ships)."""
+        # sudo: queueing is a consequence of the validation; the warehouse user
+        # may not read the order, its channel or the outbox
+        pickings = (
+            self.sudo()
+            ._oms_filter_customer_deliveries()
+            .filtered(
+                lambda p: (
+                    p.state == "done"
+                    and p.sale_id.oms_external_ref
+                    and p.sale_id.oms_channel_id._oms_takes_push("fulfilment")
+                    and not p.oms_outbox_ids
+                )
             )
-        ).write({"oms_channel_sync_state": "pending", "oms_channel_sync_error": False})
+        )
+        Outbox = self.env["oms.channel.outbox"]
+        for picking in pickings:
+            order = picking.sale_id
+            Outbox._enqueue(
+                order, picking._oms_prepare_fulfilment_document(), picking=picking
+            )
+
+    def _oms_prepare_fulfilment_document(self):
+        """Hook: the shipment sent to the channel: what left the warehouse in
+        this delivery (its done move lines, per order line, in the order line's
+        unit), the carrier and the tracking number.
+
+        :rtype: :class:`~odoo.addons.oms_channels.adapters.base.PushDocument`
+        """
+        self.ensure_one()
+        order = self.sale_id
+        quantities = {}
+        for move_line in self.move_line_ids.filtered("quantity"):
+            move = move_line.move_id
+            line = move.sale_line_id
+            if not line:
+                continue
+            quantity = move_line.product_uom_id._compute_quantity(
+                move_line.quantity, line.product_uom
+            )
+            quantities[line] = quantities.get(line, 0.0) + quantity
+        still_to_ship = order._oms_get_customer_deliveries().filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        return PushDocument(
+            kind="fulfilment",
+            key="",
+            external_ref=order.oms_external_ref,
+            reference=self.name,
+            lines=order.oms_channel_id._oms_push_lines(quantities),
+            carrier=self.carrier_id.name or "",
+            tracking_ref=self.carrier_tracking_ref or "",
+            tracking_url=self.carrier_tracking_url or "",
+            is_complete=not still_to_ship,
+        )
 
     def _oms_push_fulfilment(self):
-        """Send carrier and tracking of each picking to its channel."""
-        for picking in self:
-            order = picking.sale_id
-            try:
-                order.oms_channel_id._oms_send_fulfilment(picking)
-            except (ChannelError, UserError) as exc:
-                error = exc.args[0] if isinstance(exc, UserError) else str(exc)
-                picking.write(
-                    {
-                        "oms_channel_sync_state": "failed",
-                        "oms_channel_sync_error": error,
-                    }
-                )
-                picking.message_post(
-                    body=self.env._(
-                        "Sending the shipment to the channel failed: %(error)s",
-                        error=error,
-                    )
-                )
-                continue
-            picking.write(
-                {"oms_channel_sync_state": "done", "oms_channel_sync_error": False}
-            )
+        """Send the shipments of the pickings to their channel now."""
+        self.sudo().oms_outbox_ids.action_retry()
 
     @api.model
     def _cron_push_fulfilments(self, limit=100):
-        pickings = self.search(
-            [("oms_channel_sync_state", "in", ("pending", "failed"))], limit=limit
-        )
-        pickings._oms_push_fulfilment()
+        """Former cron entry point, kept for databases whose cron still calls
+        it: the outbox sends everything."""
+        return self.env["oms.channel.outbox"]._cron_send(limit=limit)
 
     def action_oms_push_fulfilment(self):
-        self._oms_push_fulfilment()
+        self.oms_outbox_ids.action_retry()
         return True
 
     # -- carrier tracking ----------------------------------------------------------

@@ -22,3 +22,5 @@ from . import test_tracking_kuaidi100
 from . import test_cn_push
 from . import test_customer_notices
 from . import test_delivery_channel
+from . import test_channel_push
+from . import test_tour_channel_push

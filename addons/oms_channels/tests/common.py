@@ -83,7 +83,9 @@ class FakePlatform:
     ``add(method, path, *answers)`` queues ``(status, headers, body)`` answers, or
     ``(status, headers, body, delay)`` for an answer sent after ``delay`` seconds
     (a slow or timing-out platform), served in order (the last one repeats); a
-    header value may contain ``{base}``, replaced by the server's URL. Every
+    header value may contain ``{base}``, replaced by the server's URL. An answer
+    may also be a callable ``(method, path_with_query, body)`` returning one,
+    for a platform that keeps state (:class:`FakeShopifyOrder`). Every
     request is recorded in ``requests`` as ``(method, path_with_query, headers,
     body)``. ``verify`` checks each request as the platform would (its
     signature) and answers instead of the queue when it refuses one.
@@ -111,9 +113,10 @@ class FakePlatform:
                 refused = platform.verify and platform.verify(
                     self.command, self.path, dict(self.headers), body
                 )
-                status, headers, payload, *delay = refused or (
-                    answers.pop(0) if len(answers) > 1 else answers[0]
-                )
+                answer = refused or (answers.pop(0) if len(answers) > 1 else answers[0])
+                if callable(answer):
+                    answer = answer(self.command, self.path, body)
+                status, headers, payload, *delay = answer
                 if delay:
                     # not time.sleep: the tests patch it to record the back-off
                     threading.Event().wait(delay[0])
@@ -128,7 +131,7 @@ class FakePlatform:
                     self.end_headers()
                     self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
 
             def log_message(self, *args):
                 pass
@@ -148,6 +151,226 @@ class FakePlatform:
 
     def add(self, method, path, *answers):
         self.routes[(method, path)] = list(answers)
+
+
+class FakePlatformOrder:
+    """One order as a platform keeps it, answering its API on a
+    :class:`FakePlatform` in the platform's shapes (see tests/data/SOURCES.md).
+
+    ``lose(method, suffix)`` makes the next such call be processed but answered
+    500, as when the platform's answer is lost: the client cannot know that the
+    call was applied.
+    """
+
+    def __init__(self, order_id):
+        self.order_id = order_id
+        self.lost = set()
+
+    def lose(self, method, suffix):
+        self.lost.add((method, suffix))
+
+    def _answer(self, method, suffix, status, body):
+        if (method, suffix) in self.lost:
+            self.lost.discard((method, suffix))
+            return (500, {}, {"errors": "Internal Server Error"})
+        return (status, {}, body)
+
+    @staticmethod
+    def _json(body):
+        return json.loads(body) if body else {}
+
+
+class FakeShopifyOrder(FakePlatformOrder):
+    """A Shopify order of the Admin REST API 2024-10: one fulfilment order
+    over its line items, the fulfilments, refunds and cancellation.
+
+    :param line_items: [(line item id, variant id, quantity)]
+    """
+
+    base = "/admin/api/2024-10"
+
+    def __init__(self, order_id, line_items):
+        super().__init__(order_id)
+        self.fulfillment_order = {
+            "id": 1046000778,
+            "shop_id": 548380009,
+            "order_id": order_id,
+            "status": "open",
+            "request_status": "unsubmitted",
+            "supported_actions": ["create_fulfillment"],
+            "line_items": [
+                {
+                    "id": 1025578600 + index,
+                    "shop_id": 548380009,
+                    "fulfillment_order_id": 1046000778,
+                    "line_item_id": line_item_id,
+                    "inventory_item_id": 49148385 + index,
+                    "quantity": quantity,
+                    "fulfillable_quantity": quantity,
+                    "variant_id": variant_id,
+                }
+                for index, (line_item_id, variant_id, quantity) in enumerate(line_items)
+            ],
+        }
+        self.fulfillments = []
+        self.refunds = []
+        self.cancel = None
+
+    def install(self, platform):
+        order = f"{self.base}/orders/{self.order_id}"
+        platform.add(
+            "GET", f"{order}/fulfillment_orders.json", self._get_fulfillment_orders
+        )
+        platform.add("GET", f"{order}/fulfillments.json", self._get_fulfillments)
+        platform.add("POST", f"{self.base}/fulfillments.json", self._fulfil)
+        platform.add("GET", f"{order}.json", self._get_order)
+        platform.add("POST", f"{order}/cancel.json", self._cancel)
+        platform.add("GET", f"{order}/refunds.json", self._get_refunds)
+        platform.add("POST", f"{order}/refunds/calculate.json", self._calculate)
+        platform.add("POST", f"{order}/refunds.json", self._refund)
+        return self
+
+    def _get_fulfillment_orders(self, method, path, body):
+        return (200, {}, {"fulfillment_orders": [self.fulfillment_order]})
+
+    def _get_fulfillments(self, method, path, body):
+        return (200, {}, {"fulfillments": self.fulfillments})
+
+    def _get_order(self, method, path, body):
+        return (
+            200,
+            {},
+            {"order": {"id": self.order_id, "cancelled_at": self.cancel and "now"}},
+        )
+
+    def _get_refunds(self, method, path, body):
+        return (200, {}, {"refunds": self.refunds})
+
+    def _fulfil(self, method, path, body):
+        data = self._json(body)["fulfillment"]
+        items = {item["id"]: item for item in self.fulfillment_order["line_items"]}
+        shipped = []
+        for group in data["line_items_by_fulfillment_order"]:
+            for wanted in group["fulfillment_order_line_items"]:
+                item = items.get(wanted["id"])
+                if not item or wanted["quantity"] > item["fulfillable_quantity"]:
+                    return (
+                        422,
+                        {},
+                        {"errors": ["Invalid fulfillment order line item quantity"]},
+                    )
+                shipped.append((item, wanted["quantity"]))
+        for item, quantity in shipped:
+            item["fulfillable_quantity"] -= quantity
+        if not any(i["fulfillable_quantity"] for i in items.values()):
+            self.fulfillment_order["status"] = "closed"
+        else:
+            self.fulfillment_order["status"] = "in_progress"
+        tracking = data.get("tracking_info") or {}
+        fulfillment = {
+            "id": 255858046 + len(self.fulfillments),
+            "order_id": self.order_id,
+            "status": "success",
+            "tracking_company": tracking.get("company"),
+            "tracking_number": tracking.get("number") or None,
+            "tracking_numbers": [tracking["number"]] if tracking.get("number") else [],
+            "line_items": [
+                {
+                    "id": item["line_item_id"],
+                    "variant_id": item["variant_id"],
+                    "quantity": quantity,
+                }
+                for item, quantity in shipped
+            ],
+        }
+        self.fulfillments.append(fulfillment)
+        return self._answer("POST", "fulfillments", 201, {"fulfillment": fulfillment})
+
+    def _cancel(self, method, path, body):
+        if self.cancel:
+            return (422, {}, {"error": "Order has already been cancelled"})
+        self.cancel = self._json(body)
+        return self._answer(
+            "POST",
+            "cancel",
+            200,
+            {"order": {"id": self.order_id, "cancelled_at": "now"}},
+        )
+
+    def _calculate(self, method, path, body):
+        data = self._json(body)["refund"]
+        return (
+            200,
+            {},
+            {
+                "refund": {
+                    "refund_line_items": data.get("refund_line_items"),
+                    "transactions": [
+                        {
+                            "order_id": self.order_id,
+                            "kind": "suggested_refund",
+                            "gateway": "bogus",
+                            "parent_id": 801038806,
+                            "amount": "1000.00",
+                            "maximum_refundable": "1000.00",
+                        }
+                    ],
+                }
+            },
+        )
+
+    def _refund(self, method, path, body):
+        data = self._json(body)["refund"]
+        refund = dict(data, id=509562969 + len(self.refunds), order_id=self.order_id)
+        self.refunds.append(refund)
+        return self._answer("POST", "refunds", 201, {"refund": refund})
+
+
+class FakeWooOrder(FakePlatformOrder):
+    """A WooCommerce order of the REST API v3: status, notes and refunds."""
+
+    base = "/wp-json/wc/v3"
+
+    def __init__(self, order_id, status="processing"):
+        super().__init__(order_id)
+        self.status = status
+        self.statuses = []
+        self.notes = []
+        self.refunds = []
+
+    def install(self, platform):
+        order = f"{self.base}/orders/{self.order_id}"
+        platform.add("PUT", order, self._update)
+        platform.add("GET", f"{order}/notes", lambda *a: (200, {}, self.notes))
+        platform.add("POST", f"{order}/notes", self._note)
+        platform.add("GET", f"{order}/refunds", lambda *a: (200, {}, self.refunds))
+        platform.add("POST", f"{order}/refunds", self._refund)
+        return self
+
+    def _update(self, method, path, body):
+        data = self._json(body)
+        if "status" in data:
+            self.status = data["status"]
+            self.statuses.append(data["status"])
+        return self._answer("PUT", "order", 200, {"id": self.order_id, **data})
+
+    def _note(self, method, path, body):
+        data = self._json(body)
+        note = {
+            "id": 281 + len(self.notes),
+            "author": "system",
+            "note": data["note"],
+            "customer_note": bool(data.get("customer_note")),
+        }
+        self.notes.append(note)
+        return self._answer("POST", "notes", 201, note)
+
+    def _refund(self, method, path, body):
+        data = self._json(body)
+        refund = dict(data, id=726 + len(self.refunds))
+        refund.pop("api_refund", None)
+        self.refunds.append(refund)
+        return self._answer("POST", "refunds", 201, refund)
 
 
 class OmsChannelsCommon(OmsCommon):

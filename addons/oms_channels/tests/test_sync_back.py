@@ -1,11 +1,18 @@
 import json
+from decimal import Decimal
 from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..adapters.base import ChannelAdapter
-from .common import FakePlatform, OmsChannelsCommon, read_data
+from ..adapters.base import ChannelAdapter, PushDocument, PushLine
+from .common import (
+    FakePlatform,
+    FakeShopifyOrder,
+    FakeWooOrder,
+    OmsChannelsCommon,
+    read_data,
+)
 
 
 @tagged("post_install", "-at_install", "oms")
@@ -37,55 +44,79 @@ class TestSyncBack(OmsChannelsCommon):
         return picking
 
     def test_validated_delivery_is_sent_with_tracking(self):
-        """A validated delivery of a channel order: completed + tracking note on Woo."""
+        """A validated delivery of a channel order: completed + tracking note on Woo.
+
+        The delivery is queued in the channel outbox (its sync state reads the
+        outbox document) and the outbox cron sends it; the old picking cron
+        entry point still sends everything due."""
         picking = self._shipped_woo_order()
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.oms_channel_sync_state, "pending")
         with FakePlatform() as platform:
-            platform.add("PUT", "/wp-json/wc/v3/orders/727", (200, {}, {}))
-            platform.add("POST", "/wp-json/wc/v3/orders/727/notes", (200, {}, {}))
+            shop = FakeWooOrder(727).install(platform)
             self.woo.api_url = platform.url
             self.env["stock.picking"]._cron_push_fulfilments()
         self.assertEqual(picking.oms_channel_sync_state, "done")
-        status, note = platform.requests
-        self.assertEqual(json.loads(status[3]), {"status": "completed"})
-        self.assertIn("SF1234567890", json.loads(note[3])["note"])
-        self.assertIn("Channel shipping", json.loads(note[3])["note"])
+        self.assertEqual(shop.statuses, ["completed"])
+        (note,) = shop.notes
+        self.assertIn("SF1234567890", note["note"])
+        self.assertIn("Channel shipping", note["note"])
 
     def test_failed_send_is_kept_for_retry(self):
-        """A platform error leaves the delivery `failed` with the error."""
+        """A platform error (502) is kept on the delivery and retried later.
+
+        New expectation: a 5xx is not final any more; the outbox document
+        stays to send (``pending``, retried with back-off) with the error."""
         picking = self._shipped_woo_order()
         with (
             FakePlatform() as platform,
             patch.object(ChannelAdapter, "backoff", 0.01),
             mute_logger("odoo.addons.oms_channels.adapters.base"),
         ):
-            platform.add("PUT", "/wp-json/wc/v3/orders/727", (502, {}, {}))
+            platform.add("GET", "/wp-json/wc/v3/orders/727/notes", (502, {}, {}))
             self.woo.api_url = platform.url
             self.env["stock.picking"]._cron_push_fulfilments()
-        self.assertEqual(picking.oms_channel_sync_state, "failed")
+        self.assertEqual(picking.oms_channel_sync_state, "pending")
         self.assertIn("502", picking.oms_channel_sync_error)
+        self.assertEqual(picking.oms_outbox_ids.attempts, 1)
 
     def test_shopify_fulfilment_with_tracking(self):
-        """Shopify: a fulfilment of the order's fulfilment orders with tracking."""
+        """Shopify: a fulfilment of the delivered lines through the order's
+        fulfilment orders, with tracking.
+
+        New expectation: only the lines of the document are fulfilled
+        (``fulfillment_order_line_items`` with quantities), not every
+        fulfilment order in full."""
         picking = self._shipped_woo_order()
         adapter = self.shopify._get_adapter()
-        base = "/admin/api/2024-10"
+        document = PushDocument(
+            kind="fulfilment",
+            key="k1",
+            external_ref="450789469",
+            carrier="UPS",
+            tracking_ref="1Z2345",
+            lines=[
+                PushLine(sku="IPOD2008RED", quantity=Decimal(1), line_ref="518995019")
+            ],
+        )
         with FakePlatform() as platform:
-            platform.add(
-                "GET",
-                f"{base}/orders/450789469/fulfillment_orders.json",
-                (200, {}, {"fulfillment_orders": [{"id": 1046000778}]}),
-            )
-            platform.add("POST", f"{base}/fulfillments.json", (201, {}, {}))
+            shop = FakeShopifyOrder(
+                450789469, [(466157049, 39072856, 1), (518995019, 49148385, 1)]
+            ).install(platform)
             adapter.config["api_url"] = platform.url
-            adapter.push_fulfilment("450789469", "UPS", "1Z2345", [])
-        body = json.loads(platform.requests[1][3])["fulfillment"]
+            self.assertEqual(adapter.send(document), "255858046")
+        body = json.loads(platform.requests[-1][3])["fulfillment"]
         self.assertEqual(body["tracking_info"], {"company": "UPS", "number": "1Z2345"})
         self.assertEqual(
             body["line_items_by_fulfillment_order"],
-            [{"fulfillment_order_id": 1046000778}],
+            [
+                {
+                    "fulfillment_order_id": 1046000778,
+                    "fulfillment_order_line_items": [{"id": 1025578601, "quantity": 1}],
+                }
+            ],
         )
+        self.assertEqual(shop.fulfillment_order["status"], "in_progress")
         self.assertTrue(picking)
 
     def test_cancellation_after_shipment_raises_exception(self):
