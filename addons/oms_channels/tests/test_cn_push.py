@@ -87,12 +87,17 @@ class CnPushCommon(CnChannelsCommon):
         self.assertEqual(picking.oms_channel_sync_state, "pending")
         return picking
 
-    def _push(self, connector, path, answers, verify=None):
+    def _push(self, connector, path, answers, verify=None, retry=None):
+        """Send the shipments waiting in the outbox (the cron), or retry the
+        failed shipment of the ``retry`` delivery as a user does."""
         with FakePlatform(verify=verify) as platform:
             platform.add("POST", path, *answers)
             self.cn_channels[connector].api_url = platform.url
             with mute_logger(*MUTED):
-                self.env["stock.picking"]._cron_push_fulfilments()
+                if retry:
+                    retry.action_oms_push_fulfilment()
+                else:
+                    self.env["stock.picking"]._cron_push_fulfilments()
         return platform
 
 
@@ -184,11 +189,15 @@ class TestCnShipConfirmation(CnPushCommon):
             {"carrier_id": self.yto.id, "connector": "pinduoduo", "code": "85"}
         )
         ok = {"logistics_online_send_response": {"is_success": True}}
+        # refused for good: the outbox does not try again by itself
+        platform = self._push("pinduoduo", "/", [(200, {}, ok)])
+        self.assertFalse(platform.requests)
         platform = self._push(
             "pinduoduo",
             "/",
             [(200, {}, ok)],
             _verify_form(pdd_sign, "PINDUODUO-secret", {"error_response": {}}),
+            retry=picking,
         )
         self.assertEqual(picking.oms_channel_sync_state, "done")
         form = _form(platform.requests[0][3])
