@@ -7,7 +7,7 @@
     "author": "OMS Project",
     "website": "https://github.com/oms-project/oms",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "delivery", "stock_delivery"],
+    "depends": ["sale_stock", "delivery", "stock_delivery", "resource"],
     "data": [
         "security/oms_core_groups.xml",
         "security/ir.model.access.csv",
