@@ -25,6 +25,7 @@
         "views/delivery_carrier_views.xml",
         "views/oms_return_views.xml",
         "wizard/oms_exception_wizard_views.xml",
+        "wizard/oms_review_rule_what_if_views.xml",
         "report/stock_picking_report.xml",
         "views/oms_core_menus.xml",
         "data/oms_order_type_data.xml",

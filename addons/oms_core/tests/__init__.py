@@ -5,6 +5,7 @@ from . import test_review_engine
 from . import test_review_checks
 from . import test_review_confirm
 from . import test_review_batch
+from . import test_review_what_if
 from . import test_analytic_lookup
 from . import test_changes_after_approval
 from . import test_resolutions
