@@ -12,6 +12,7 @@ from . import test_resolutions
 from . import test_hold_queue
 from . import test_priority
 from . import test_promise
+from . import test_promise_race
 from . import test_stage
 from . import test_fulfil_reservation
 from . import test_fulfil_picking_list
