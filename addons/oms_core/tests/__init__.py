@@ -23,5 +23,6 @@ from . import test_return
 from . import test_tour_reviewer
 from . import test_tour_warehouse
 from . import test_tour_accountant
+from . import test_tour_promise
 from . import test_side_doors
 from . import test_side_doors_rpc

@@ -198,6 +198,17 @@ class TestPromiseDate(PromiseCommon):
                 self.assertEqual(line.oms_promised_date, datetime(2027, 2, 15, 10))
             self.assertEqual(form.oms_promised_date, datetime(2027, 2, 15, 10))
 
+    def test_quotation_document_shows_the_date(self):
+        """The quotation PDF (attached to the quotation and confirmation
+        e-mails) shows the promised ship date."""
+        with freeze_time(WEDNESDAY_10H):
+            order = self._create_order(product=self.goods, qty=2)
+            html = self.env["ir.actions.report"]._render_qweb_html(
+                "sale.action_report_saleorder", order.ids
+            )[0]
+        self.assertIn(b"Promised Ship Date", html)
+        self.assertIn(b"02/04/2027", html)
+
     def test_confirmed_orders_come_first(self):
         """5 on hand promised to a confirmed order: the next quotation waits
         for the receipt."""

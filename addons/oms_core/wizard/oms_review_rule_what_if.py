@@ -9,6 +9,7 @@ class OmsReviewRuleWhatIf(models.TransientModel):
     _description = "Review Rule What If"
 
     rule_id = fields.Many2one("oms.review.rule", required=True, ondelete="cascade")
+    rule_active = fields.Boolean(related="rule_id.active")
     days = fields.Integer(string="Last Days", default=30, required=True)
     is_done = fields.Boolean(readonly=True)
     order_count = fields.Integer(string="Orders Replayed", readonly=True)
@@ -70,6 +71,12 @@ class OmsReviewRuleWhatIf(models.TransientModel):
             "view_mode": "form",
             "target": "new",
         }
+
+    def action_activate_rule(self):
+        """Activate the rule once its figures are known."""
+        self.ensure_one()
+        self.rule_id.active = True
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_open_held(self):
         """The orders the rule would hold, as a list."""
