@@ -144,6 +144,27 @@ def run_scaling(registry, args, master, specs, tag, oms, report):
     return results
 
 
+def run_foresight(registry, args, sections, results, report):
+    """The promised date and the rule what-if (tests/perf/bench_promise.py)."""
+    if "promise" in sections:
+        promise = run_promise(registry, skus=args.skus, receipts=args.promise_receipts)
+        results["promise"] = promise
+        report(
+            f"promised date, 20-line order, {promise['skus']} SKUs, "
+            f"{promise['receipts']} open receipts (target < 50 ms)",
+            f"{promise['quotation_ms_best']:.1f} ms quotation, "
+            f"{promise['confirmed_ms_best']:.1f} ms confirmed orders (best)",
+        )
+    if "whatif" in sections:
+        what_if = run_what_if(registry, orders=args.what_if_orders)
+        results["what_if"] = what_if
+        report(
+            f"rule what-if, {what_if['orders']} orders (target < 10 s at 100,000)",
+            f"{what_if['seconds_best']:.2f} s best, "
+            f"{what_if['seconds_median']:.2f} s median",
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -264,23 +285,7 @@ def main(argv=None):
             f"{push['changed_seconds']:.1f} s, {push['changed_sent']} sent in "
             f"{push['changed_calls']} calls",
         )
-    if "promise" in sections:
-        promise = run_promise(registry, skus=args.skus, receipts=args.promise_receipts)
-        results["promise"] = promise
-        report(
-            f"promised date, 20-line order, {promise['skus']} SKUs, "
-            f"{promise['receipts']} open receipts (target < 50 ms)",
-            f"{promise['quotation_ms_best']:.1f} ms quotation, "
-            f"{promise['confirmed_ms_best']:.1f} ms confirmed orders (best)",
-        )
-    if "whatif" in sections:
-        what_if = run_what_if(registry, orders=args.what_if_orders)
-        results["what_if"] = what_if
-        report(
-            f"rule what-if, {what_if['orders']} orders (target < 10 s at 100,000)",
-            f"{what_if['seconds_best']:.2f} s best, "
-            f"{what_if['seconds_median']:.2f} s median",
-        )
+    run_foresight(registry, args, sections, results, report)
     if "kpi" in sections:
         kpis = run_kpis(registry, args.kpi_sizes)
         results["kpis"] = kpis
