@@ -164,7 +164,18 @@ def run_what_if(registry, orders=10000, runs=3):
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         Rule = env["oms.review.rule"]
         Rule.search([]).active = False
-        generate(env, orders, "WI" + datetime.now().strftime("%H%M%S"))
+        tag = "WI" + datetime.now().strftime("%H%M%S")
+        generate(env, orders, tag)
+        # a complete address: the address rule holds none of them
+        env["res.partner"].search([("name", "=", f"Bench customer {tag}")]).write(
+            {
+                "street": "1 Bench Street",
+                "city": "Shanghai",
+                "zip": "200000",
+                "country_id": env.ref("base.cn").id,
+                "email": "bench@example.com",
+            }
+        )
         # the generated orders are of 2025: the window reaches back to them
         days = (date.today() - date(2025, 1, 1)).days + 1
         Rule.create(

@@ -503,10 +503,9 @@ class OmsReviewRule(models.Model):
         # the window, whoever asks (as the review does)
         rule = self.sudo()
         window = rule._get_what_if_domain(days)
-        Order = self.env["sale.order"].sudo()
-        orders = Order.search(window)
+        total = self.env["sale.order"].sudo().search_count(window)
         others = rule.search([("id", "!=", rule.id)])
-        failing = {r: r._what_if_failing(window, orders) for r in others | rule}
+        failing = {r: r._what_if_failing(window) for r in others | rule}
         held_before = set()
         for other in others.filtered(lambda r: r.severity == "block"):
             held_before |= failing[other]
@@ -527,7 +526,6 @@ class OmsReviewRule(models.Model):
             )
             .order_id
         )
-        total = len(orders)
 
         def rate(held):
             return (total - len(held)) / total if total else 0.0
@@ -545,7 +543,7 @@ class OmsReviewRule(models.Model):
             "touchless_rate_after": rate(held_after),
         }
 
-    def _what_if_failing(self, window, orders):
+    def _what_if_failing(self, window):
         """Ids of the orders of ``window`` the rule applies to and fails on.
 
         A check with a set form ``_what_if_<check_type>(window)`` (a domain of
@@ -553,15 +551,14 @@ class OmsReviewRule(models.Model):
         review's own check order by order.
 
         :param list window: domain of the replayed orders
-        :param orders: the replayed sale.order
         :rtype: set
         """
         self.ensure_one()
-        Order = orders.browse()
+        Order = self.env["sale.order"].sudo()
         applicable = window + self._get_what_if_applicability_domain()
         set_form = getattr(self, f"_what_if_{self.check_type}", None)
         if set_form:
-            return set(Order.search(applicable + set_form(orders)).ids)
+            return set(Order.search(applicable + set_form(window)).ids)
         candidates = Order.search(applicable)
         batch = OmsWhatIfBatch(candidates)
         return {
@@ -585,14 +582,15 @@ class OmsReviewRule(models.Model):
             domain += self._get_domain()
         return domain
 
-    def _what_if_domain(self, orders):
+    def _what_if_domain(self, window):
         """Set form of ``_review_domain``."""
         return self._get_domain()
 
-    def _what_if_amount_threshold(self, orders):
+    def _what_if_amount_threshold(self, window):
         """Set form of ``_review_amount_threshold``: per order currency."""
         domain = []
-        for currency in orders.currency_id:
+        currencies = self.env["sale.order"].sudo()._read_group(window, ["currency_id"])
+        for (currency,) in currencies:
             company = self.company_id or self.env.company
             limit = self.currency_id._convert(
                 self.amount_limit, currency, company, fields.Date.today()
@@ -606,7 +604,7 @@ class OmsReviewRule(models.Model):
             ]
         return domain or [("id", "=", 0)]
 
-    def _what_if_discount_limit(self, orders):
+    def _what_if_discount_limit(self, window):
         """Set form of ``_review_discount_limit``."""
         return [
             (
@@ -621,7 +619,7 @@ class OmsReviewRule(models.Model):
             )
         ]
 
-    def _what_if_address(self, orders):
+    def _what_if_address(self, window):
         """Set form of ``_review_address``."""
         return [
             "|",

@@ -9,7 +9,7 @@ class OmsReviewRuleWhatIf(models.TransientModel):
     _description = "Review Rule What If"
 
     rule_id = fields.Many2one("oms.review.rule", required=True, ondelete="cascade")
-    rule_active = fields.Boolean(related="rule_id.active")
+    rule_active = fields.Boolean(related="rule_id.active", string="Rule Active")
     days = fields.Integer(string="Last Days", default=30, required=True)
     is_done = fields.Boolean(readonly=True)
     order_count = fields.Integer(string="Orders Replayed", readonly=True)
