@@ -56,6 +56,7 @@ OMS_REVIEW_STATE_FIELDS = {
     "oms_touch_count",
     "oms_backorder_accepted",
     "oms_cancel_reason_id",
+    "oms_promised_date",
 }
 
 # Orders the server is working on, by purpose, for the duration of one call

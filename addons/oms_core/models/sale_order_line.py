@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from .promise_engine import Demand, availability
 
@@ -90,6 +91,12 @@ class SaleOrderLine(models.Model):
         return lines
 
     def write(self, vals):
+        """The promised ship date follows the stock (``sale.order._oms_repromise``,
+        in superuser mode): a plain write, RPC included, is refused."""
+        if "oms_promised_date" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("The promised ship date is set by the stock, not by hand.")
+            )
         res = super().write(vals)
         if OMS_REVIEWED_LINE_FIELDS & set(vals):
             self.order_id._oms_changed_after_approval()

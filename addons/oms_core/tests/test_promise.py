@@ -3,6 +3,7 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from odoo.addons.oms_core.models.promise_engine import (
@@ -306,6 +307,17 @@ class TestRepromise(PromiseCommon):
             self.env["sale.order"]._cron_oms_repromise()
         self.assertEqual(first.oms_promised_date, datetime(2027, 2, 17, 10))
         self.assertTrue(self._at_risk(first))
+
+    def test_promise_is_not_written_by_hand(self):
+        """A salesperson writing a later promise (RPC, any context): refused."""
+        with freeze_time(WEDNESDAY_10H):
+            order = self._confirm()
+        order = order.with_user(self.reviewer).with_context(oms_skip_review=True)
+        with self.assertRaises(AccessError):
+            order.oms_promised_date = datetime(2027, 3, 1)
+        with self.assertRaises(AccessError):
+            order.order_line.oms_promised_date = datetime(2027, 3, 1)
+        self.assertEqual(order.oms_promised_date, datetime(2027, 2, 5, 10))
 
     def test_kept_promise_is_left_alone(self):
         """Nothing changed: the cron writes nothing and logs nothing."""

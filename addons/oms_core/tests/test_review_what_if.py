@@ -116,6 +116,13 @@ class TestReviewWhatIf(WhatIfCommon):
         with self.assertRaises(AccessError):
             self.discount.with_user(self.reviewer).action_what_if()
 
+    def test_reviewer_cannot_open_the_wizard(self):
+        """The wizard is for managers: a reviewer cannot create one."""
+        with self.assertRaises(AccessError):
+            self.env["oms.review.rule.what.if"].with_user(self.reviewer).create(
+                {"rule_id": self.discount.id}
+            )
+
     def test_wizard_shows_the_figures(self):
         """The What If button opens a wizard listing the held orders."""
         action = self.discount.with_user(self.manager).action_open_what_if()
