@@ -1380,11 +1380,18 @@ class SaleOrder(models.Model):
         promise lock of their products (two orders are never promised the
         same incoming units). The orders they overtake (higher priority) are
         re-promised with them."""
-        for line in self.order_line.filtered(
-            lambda line: line._oms_is_promised() and not line.product_id.is_storable
-        ):
-            context = line.order_id.warehouse_id._oms_get_promise_context()
-            line.oms_promised_date = context.ship_datetime(context.today)
+        untracked = self.order_line.filtered(
+            lambda line: line._oms_is_promised()
+            and not line.product_id.is_storable
+            and line.order_id.warehouse_id
+        )
+        for warehouse, lines in untracked.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
+            # goods whose stock is not tracked ship after the lead time; sudo:
+            # the promise is the system's (see sale.order.line.write)
+            context = warehouse._oms_get_promise_context()
+            lines.sudo().oms_promised_date = context.ship_datetime(context.today)
         for warehouse, products in self._oms_get_promise_scope().items():
             self._oms_repromise(warehouse, products, confirming=self)
 

@@ -308,6 +308,16 @@ class TestRepromise(PromiseCommon):
         self.assertEqual(first.oms_promised_date, datetime(2027, 2, 17, 10))
         self.assertTrue(self._at_risk(first))
 
+    def test_salesperson_confirms_untracked_goods(self):
+        """A salesperson confirms goods whose stock is not tracked: promised
+        after the lead time."""
+        box = self.env["product.product"].create({"name": "Gift box", "type": "consu"})
+        with freeze_time(WEDNESDAY_10H):
+            order = self._create_order(product=box, qty=3, user=self.salesman)
+            order.action_confirm()
+            self.assertEqual(order.state, "sale")
+            self.assertEqual(order.oms_promised_date, datetime(2027, 2, 4, 10))
+
     def test_promise_is_not_written_by_hand(self):
         """A salesperson writing a later promise (RPC, any context): refused."""
         with freeze_time(WEDNESDAY_10H):
