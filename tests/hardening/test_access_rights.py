@@ -60,6 +60,7 @@ MATRIX = {
     "oms.exception.override": _rights(NONE, NONE, NONE, "rwc-", "rwc-", NONE, NONE),
     "oms.exception.substitute": _rights(NONE, NONE, NONE, "rwc-", "rwc-", NONE, NONE),
     "oms.order.cancel": _rights(NONE, "rwc-", "rwc-", "rwc-", "rwc-", NONE, NONE),
+    "oms.review.rule.what.if": _rights(NONE, NONE, NONE, NONE, "rwc-", NONE, NONE),
     "oms.return": _rights(NONE, "rwc-", "rwc-", "rwc-", "rwcu", "rw--", NONE),
     "oms.return.line": _rights(NONE, "rwcu", "rwcu", "rwcu", "rwcu", "r---", NONE),
     "oms.return.reason": _rights(NONE, "r---", "r---", "r---", "rwcu", "r---", "r---"),

@@ -22,11 +22,12 @@ from pathlib import Path
 from .bench_lib import ensure_master_data, order_specs, start_odoo
 from .bench_native import run_native_batched_intake, run_native_intake
 from .bench_oms import ensure_review_rules, run_oms_intake
+from .bench_promise import run_promise, run_what_if
 from .bench_review import run_review
 from .bench_stock_push import run_stock_push
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SECTIONS = ("native", "oms", "review", "push", "scale", "kpi")
+SECTIONS = ("native", "oms", "review", "push", "promise", "whatif", "scale", "kpi")
 
 
 def run_kpis(registry, sizes):
@@ -148,6 +149,27 @@ def run_scaling(registry, args, master, specs, tag, oms, report):
     return results
 
 
+def run_foresight(registry, args, sections, results, report):
+    """The promised date and the rule what-if (tests/perf/bench_promise.py)."""
+    if "promise" in sections:
+        promise = run_promise(registry, skus=args.skus, receipts=args.promise_receipts)
+        results["promise"] = promise
+        report(
+            f"promised date, 20-line order, {promise['skus']} SKUs, "
+            f"{promise['receipts']} open receipts (target < 50 ms)",
+            f"{promise['quotation_ms_best']:.1f} ms quotation, "
+            f"{promise['confirmed_ms_best']:.1f} ms confirmed orders (best)",
+        )
+    if "whatif" in sections:
+        what_if = run_what_if(registry, orders=args.what_if_orders)
+        results["what_if"] = what_if
+        report(
+            f"rule what-if, {what_if['orders']} orders (target < 10 s at 100,000)",
+            f"{what_if['seconds_best']:.2f} s best, "
+            f"{what_if['seconds_median']:.2f} s median",
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -163,6 +185,18 @@ def main(argv=None):
     parser.add_argument("--review-orders", type=int, default=200)
     parser.add_argument("--skus", type=int, default=10000)
     parser.add_argument("--kpi-sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument(
+        "--promise-receipts",
+        type=int,
+        default=1000,
+        help="open receipts among --skus products for the promise benchmark",
+    )
+    parser.add_argument(
+        "--what-if-orders",
+        type=int,
+        default=int(os.environ.get("BENCH_WHAT_IF_ORDERS") or 10000),
+        help="orders replayed by the what-if benchmark (target: 100000 in < 10 s)",
+    )
     parser.add_argument(
         "--only", nargs="+", choices=SECTIONS, help="run only these sections"
     )
@@ -265,6 +299,7 @@ def main(argv=None):
             f"{push['changed_seconds']:.1f} s, {push['changed_sent']} sent in "
             f"{push['changed_calls']} calls",
         )
+    run_foresight(registry, args, sections, results, report)
     if "kpi" in sections:
         kpis = run_kpis(registry, args.kpi_sizes)
         results["kpis"] = kpis

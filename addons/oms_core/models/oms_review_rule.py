@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import float_compare, float_round, formatLang
 
 from .sale_order import OMS_LINE_FACTS
+from .review_batch import OmsWhatIfBatch
 
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
@@ -520,3 +523,202 @@ class OmsReviewRule(models.Model):
         return self.currency_id._convert(
             self.amount_limit, order.currency_id, order.company_id, fields.Date.today()
         )
+
+    # ------------------------------------------------------------------
+    # What if: the rule replayed over recent orders, nothing written
+    # ------------------------------------------------------------------
+    def action_what_if(self, days=30):
+        """What the rule (new, changed, active or not) would have done, with
+        the other active rules, to the orders of the last ``days`` days.
+
+        Replays the checks of the review (``_evaluate``, or their set form
+        ``_what_if_<check_type>``) inside a savepoint rolled back afterwards,
+        with an ``OmsWhatIfBatch`` that takes no promise lock: nothing is
+        written to the orders, their exceptions or their chatter.
+
+        :param int days: how far back (order date)
+        :return: dict with ``orders`` (replayed), ``would_hold`` (orders this
+            rule holds), ``held_order_ids``, ``newly_held_order_ids`` (held by
+            no other rule), ``released_order_ids`` (this rule held them, it
+            would not any more), ``would_warn`` (warning rule: orders
+            flagged), ``touchless_rate_before`` / ``touchless_rate_after``
+            (share of the orders no blocking rule holds, without and with
+            this rule)
+        :rtype: dict
+        """
+        self.ensure_one()
+        if not self.env.user.has_group("oms_core.group_oms_manager"):
+            raise AccessError(
+                self.env._("Only OMS managers can run a what-if on a review rule.")
+            )
+        with self.env.cr.savepoint() as savepoint:
+            try:
+                return self._what_if(int(days))
+            finally:
+                savepoint.rollback()
+
+    def action_open_what_if(self):
+        """Open the what-if of the rule (wizard)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("What If"),
+            "res_model": "oms.review.rule.what.if",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_rule_id": self.id},
+        }
+
+    def _get_what_if_domain(self, days):
+        """Hook: the orders a what-if replays (last ``days`` days, not
+        cancelled, in the companies of the user)."""
+        since = fields.Datetime.now() - timedelta(days=days)
+        return [
+            ("date_order", ">=", since),
+            ("state", "!=", "cancel"),
+            ("company_id", "in", self.env.companies.ids),
+        ]
+
+    def _what_if(self, days):
+        """The replay behind ``action_what_if`` (see there)."""
+        # the rules and their conditions are evaluated over every order of
+        # the window, whoever asks (as the review does)
+        rule = self.sudo()
+        window = rule._get_what_if_domain(days)
+        total = self.env["sale.order"].sudo().search_count(window)
+        others = rule.search([("id", "!=", rule.id)])
+        failing = {r: r._what_if_failing(window) for r in others | rule}
+        held_before = set()
+        for other in others.filtered(lambda r: r.severity == "block"):
+            held_before |= failing[other]
+        mine = failing[rule] if rule.severity == "block" else set()
+        held_after = held_before | mine
+        # the orders this rule holds now, or held until a reviewer overrode it
+        recorded = (
+            self.env["oms.exception"]
+            .sudo()
+            .search(
+                [
+                    ("rule_id", "=", rule.id),
+                    ("order_id", "any", window),
+                    "|",
+                    ("state", "=", "open"),
+                    ("resolution", "=", "override"),
+                ]
+            )
+            .order_id
+        )
+
+        def rate(held):
+            return (total - len(held)) / total if total else 0.0
+
+        return {
+            "rule_id": rule.id,
+            "days": days,
+            "orders": total,
+            "would_hold": len(mine),
+            "held_order_ids": sorted(mine),
+            "newly_held_order_ids": sorted(mine - held_before),
+            "released_order_ids": sorted(set(recorded.ids) - failing[rule]),
+            "would_warn": len(failing[rule]) if rule.severity == "warn" else 0,
+            "touchless_rate_before": rate(held_before),
+            "touchless_rate_after": rate(held_after),
+        }
+
+    def _what_if_failing(self, window):
+        """Ids of the orders of ``window`` the rule applies to and fails on.
+
+        A check with a set form ``_what_if_<check_type>(window)`` (a domain of
+        the failing orders, read in one query) uses it; the others run the
+        review's own check order by order.
+
+        :param list window: domain of the replayed orders
+        :rtype: set
+        """
+        self.ensure_one()
+        Order = self.env["sale.order"].sudo()
+        applicable = window + self._get_what_if_applicability_domain()
+        set_form = getattr(self, f"_what_if_{self.check_type}", None)
+        if set_form:
+            return set(Order.search(applicable + set_form(window)).ids)
+        candidates = Order.search(applicable)
+        batch = OmsWhatIfBatch(candidates)
+        return {
+            order.id
+            for order in candidates.sorted(
+                lambda o: (-int(o.oms_priority or 0), o.date_order, o.id)
+            )
+            if self._evaluate(order, batch)
+        }
+
+    def _get_what_if_applicability_domain(self):
+        """``_applies_to`` as a domain."""
+        domain = []
+        if self.company_id:
+            domain.append(("company_id", "=", self.company_id.id))
+        if self.order_type_ids:
+            domain.append(("oms_order_type", "in", self.order_type_ids.mapped("code")))
+        if self.team_ids:
+            domain.append(("team_id", "in", self.team_ids.ids))
+        if self.check_type != "domain":
+            domain += self._get_domain()
+        return domain
+
+    def _what_if_domain(self, window):
+        """Set form of ``_review_domain``."""
+        return self._get_domain()
+
+    def _what_if_amount_threshold(self, window):
+        """Set form of ``_review_amount_threshold``: per order currency."""
+        domain = []
+        currencies = self.env["sale.order"].sudo()._read_group(window, ["currency_id"])
+        for (currency,) in currencies:
+            company = self.company_id or self.env.company
+            limit = self.currency_id._convert(
+                self.amount_limit, currency, company, fields.Date.today()
+            )
+            domain = [
+                *(["|"] if domain else []),
+                *domain,
+                "&",
+                ("currency_id", "=", currency.id),
+                ("amount_total", ">", limit + currency.rounding / 2),
+            ]
+        return domain or [("id", "=", 0)]
+
+    def _what_if_discount_limit(self, window):
+        """Set form of ``_review_discount_limit``."""
+        return [
+            (
+                "order_line",
+                "any",
+                [
+                    ("display_type", "=", False),
+                    ("product_id", "!=", False),
+                    ("is_downpayment", "=", False),
+                    ("discount", ">", self.percent_limit + 0.005),
+                ],
+            )
+        ]
+
+    def _what_if_address(self, window):
+        """Set form of ``_review_address``."""
+        return [
+            "|",
+            "|",
+            "|",
+            "|",
+            ("partner_shipping_id.street", "=", False),
+            ("partner_shipping_id.city", "=", False),
+            ("partner_shipping_id.country_id", "=", False),
+            "&",
+            ("partner_shipping_id.country_id.zip_required", "=", True),
+            ("partner_shipping_id.zip", "=", False),
+            "&",
+            "&",
+            "&",
+            ("partner_shipping_id.phone", "=", False),
+            ("partner_shipping_id.email", "=", False),
+            ("partner_id.phone", "=", False),
+            ("partner_id.email", "=", False),
+        ]

@@ -31,11 +31,15 @@ class OmsReviewBatch:
             self.needs[order.id] = order._oms_get_stock_needs()
         return self.needs[order.id]
 
+    def lock(self, warehouse, products):
+        """Hook: take the promise lock of the products before reading their ATP."""
+        products._oms_lock_atp(warehouse)
+
     def load_atp(self, warehouse, products):
         """Lock and read the ATP of the products not read yet in this batch."""
         missing = products.filtered(lambda p: (warehouse.id, p.id) not in self.atp)
         if missing:
-            missing._oms_lock_atp(warehouse)
+            self.lock(warehouse, missing)
             for product_id, qty in missing._oms_get_atp(warehouse).items():
                 self.atp[warehouse.id, product_id] = qty
 
@@ -51,7 +55,7 @@ class OmsReviewBatch:
                 product.id: self.atp[warehouse.id, product.id] for product in products
             }
         else:
-            products._oms_lock_atp(warehouse)
+            self.lock(warehouse, products)
             atp = products._oms_get_atp(warehouse, exclude_order=order)
         return {
             product_id: qty - self.promised[warehouse.id, product_id]
@@ -78,3 +82,12 @@ class OmsReviewBatch:
                 sorted(by_warehouse[warehouse])
             )
             self.load_atp(warehouse, products)
+
+
+class OmsWhatIfBatch(OmsReviewBatch):
+    """A review replayed to see what a rule would do
+    (``oms.review.rule.action_what_if``): it promises nothing, so it reads the
+    ATP without the promise lock (which writes its version row)."""
+
+    def lock(self, warehouse, products):
+        return None

@@ -1,5 +1,6 @@
 import json
 import logging
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,7 @@ from odoo.tools import (
 )
 
 from .oms_order_type import OMS_INVOICE_POLICY, OMS_ORDER_TYPES, OMS_PAYMENT_POLICY
+from .promise_engine import order_date
 from .review_batch import OmsReviewBatch
 
 _logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ OMS_REVIEW_STATE_FIELDS = {
     "oms_touch_count",
     "oms_backorder_accepted",
     "oms_cancel_reason_id",
+    "oms_promised_date",
 }
 
 # Orders the server is working on, by purpose, for the duration of one call
@@ -281,6 +284,15 @@ class SaleOrder(models.Model):
     oms_return_count = fields.Integer(
         string="Return Count", compute="_compute_oms_return_count"
     )
+    oms_promised_date = fields.Datetime(
+        string="Promised Ship Date",
+        compute="_compute_oms_promised_date",
+        store=True,
+        copy=False,
+        help="When the order leaves the warehouse: its latest line, or its "
+        "first one when it ships what is available. Estimated while quoting, "
+        "promised at confirmation, re-promised when the stock changes.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -444,6 +456,18 @@ class SaleOrder(models.Model):
             order.oms_delivered_on_time = bool(
                 order.oms_delivered_date
                 and (not promised or order.oms_delivered_date <= promised)
+            )
+
+    @api.depends("order_line.oms_promised_date", "picking_policy")
+    def _compute_oms_promised_date(self):
+        for order in self:
+            lines = order.order_line.filtered(lambda line: line._oms_is_promised())
+            order.oms_promised_date = (
+                order_date(
+                    [line.oms_promised_date or None for line in lines],
+                    order.picking_policy == "direct",
+                )
+                or False
             )
 
     @api.depends("picking_ids.backorder_id", "picking_ids.state")
@@ -692,6 +716,15 @@ class SaleOrder(models.Model):
         its cancel wizard, RPC) is refused unless ``_oms_cancel`` runs it."""
         self._oms_check_cancel_reason()
         return super().action_cancel()
+
+    def _action_cancel(self):
+        """The stock a cancelled order gave back is promised again to the
+        orders after it (``_oms_repromise``)."""
+        scope = self.filtered(lambda o: o.state == "sale")._oms_get_promise_scope()
+        result = super()._action_cancel()
+        for warehouse, products in scope.items():
+            self._oms_repromise(warehouse, products)
+        return result
 
     def action_oms_open_exceptions(self):
         self.ensure_one()
@@ -1751,9 +1784,134 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         """Reserve stock at approval and invoice prepaid orders (extends sale_stock)."""
         result = super()._action_confirm()
+        self._oms_promise_confirmed()
         self._oms_reserve_stock()
         self.filtered(lambda o: o.oms_invoice_policy == "order")._oms_invoice_and_post()
         return result
+
+    def _oms_get_serving_rank(self):
+        """Hook: the order's place when stock is short, lower first: priority,
+        then order date (as ``stock.move._oms_sorted_for_reservation``)."""
+        self.ensure_one()
+        return (-int(self.oms_priority or 0), self.date_order, self.id)
+
+    def _oms_get_promise_scope(self):
+        """{warehouse: storable products} of the goods of the orders."""
+        scope = {}
+        for order in self.filtered("warehouse_id"):
+            products = order.order_line.product_id.filtered("is_storable")
+            scope[order.warehouse_id] = (
+                scope.get(order.warehouse_id, products.browse()) | products
+            )
+        return scope
+
+    def _oms_promise_confirmed(self):
+        """Hook: promise a ship date to the orders just confirmed, under the
+        promise lock of their products (two orders are never promised the
+        same incoming units). The orders they overtake (higher priority) are
+        re-promised with them."""
+        untracked = self.order_line.filtered(
+            lambda line: line._oms_is_promised()
+            and not line.product_id.is_storable
+            and line.order_id.warehouse_id
+        )
+        for warehouse, lines in untracked.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
+            # goods whose stock is not tracked ship after the lead time; sudo:
+            # the promise is the system's (see sale.order.line.write)
+            context = warehouse._oms_get_promise_context()
+            lines.sudo().oms_promised_date = context.ship_datetime(context.today)
+        for warehouse, products in self._oms_get_promise_scope().items():
+            self._oms_repromise(warehouse, products, confirming=self)
+
+    @api.model
+    def _oms_repromise(self, warehouse, products, confirming=None):
+        """Re-promise the confirmed orders needing ``products`` from
+        ``warehouse`` (hook: a receipt moved, an order cancelled or confirmed
+        ahead of them, the cron).
+
+        Takes the promise lock of the products, then stores the new date of
+        every line that changed. A changed order logs its new date; one later
+        than promised gets a *promise at risk* exception (warning, with an
+        owner and a deadline before the promised date).
+
+        :param products: storable product.product
+        :param confirming: the orders being confirmed (promised, not re-promised)
+        :return: the re-promised orders (``confirming`` excluded)
+        """
+        confirming = confirming or self.browse()
+        products._oms_lock_atp(warehouse)
+        # sudo: the promise follows the stock, whoever moved it (a receipt
+        # rescheduled by the warehouse, another salesperson's order)
+        promises = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._oms_get_confirmed_promises(warehouse.sudo(), products.sudo())
+        )
+        changed = {
+            line: date
+            for line, date in promises.items()
+            if line.oms_promised_date != date
+        }
+        orders = self.sudo().browse({line.order_id.id for line in changed})
+        before = {order: order.oms_promised_date for order in orders}
+        by_date = defaultdict(lambda: self.env["sale.order.line"].sudo())
+        for line, date in changed.items():
+            by_date[date] |= line
+        for date, lines in by_date.items():
+            lines.oms_promised_date = date
+        repromised = orders - confirming.sudo()
+        for order in repromised:
+            if order.oms_promised_date != before[order]:
+                order._oms_log_repromise(before[order])
+        return repromised
+
+    def _oms_log_repromise(self, previous):
+        """Log the order's new promised date; raise *promise at risk* when it
+        is later than ``previous`` (hook)."""
+        self.ensure_one()
+        new = self.oms_promised_date
+        values = {
+            "old": previous and format_datetime(self.env, previous) or "-",
+            "new": new and format_datetime(self.env, new) or self.env._("none"),
+        }
+        self.message_post(
+            body=self.env._("Ship date re-promised: %(new)s (was %(old)s).", **values)
+        )
+        if previous and (not new or new > previous):
+            exception = self._oms_add_exception(
+                "promise_at_risk",
+                self.env._(
+                    "Promise at risk: promised %(old)s, the stock now allows %(new)s.",
+                    **values,
+                ),
+                severity="warn",
+            )
+            # due before the promise is missed; sudo: the system's exception
+            exception.sudo().deadline = min(exception.deadline, previous)
+
+    @api.model
+    def _cron_oms_repromise(self):
+        """Re-promise every open confirmed order, warehouse by warehouse."""
+        Move = self.env["stock.move"].sudo()
+        for warehouse in self.env["stock.warehouse"].sudo().search([]):
+            groups = Move._read_group(
+                [
+                    ("location_id.warehouse_id", "=", warehouse.id),
+                    ("sale_line_id", "!=", False),
+                    ("state", "not in", ("draft", "done", "cancel")),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("product_id.is_storable", "=", True),
+                ],
+                ["product_id"],
+            )
+            products = self.env["product.product"].union(
+                *(product for (product,) in groups)
+            )
+            if products:
+                self._oms_repromise(warehouse, products)
+        return True
 
     def _oms_reserve_stock(self):
         """Hook: at approval, reserve the deliveries of the orders (冻结库存) whose

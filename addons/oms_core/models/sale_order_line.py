@@ -1,4 +1,9 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
+
+from .promise_engine import Demand, availability
 
 # line fields whose change after approval sends the order back to review
 OMS_REVIEWED_LINE_FIELDS = {
@@ -23,6 +28,33 @@ class SaleOrderLine(models.Model):
         help="On hand − reserved − promised to confirmed orders, in the order's "
         "warehouse, in the product's unit of measure.",
     )
+
+    oms_promised_date = fields.Datetime(
+        string="Promised Ship Date",
+        compute="_compute_oms_promised_date",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="When the line leaves the warehouse: estimated while quoting, "
+        "promised at confirmation, re-promised when the stock changes.",
+    )
+
+    @api.depends(
+        "product_id", "product_uom_qty", "product_uom", "order_id.warehouse_id"
+    )
+    def _compute_oms_promised_date(self):
+        """Quotations: the date the stock allows now, after the demand of the
+        confirmed orders. Confirmed orders keep their promise: it changes only
+        by ``sale.order._oms_repromise``."""
+        quoting = self.filtered(lambda line: line.order_id.state in ("draft", "sent"))
+        for line in self - quoting:
+            line.oms_promised_date = line.oms_promised_date
+        quoting.oms_promised_date = False
+        for warehouse, lines in quoting.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
+            if warehouse:
+                lines._oms_promise_quotation(warehouse)
 
     @api.depends("product_id", "order_id.warehouse_id")
     def _compute_oms_atp_qty(self):
@@ -83,7 +115,13 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         """The reviewed fields of the product lines of confirmed orders are
         held back as a change request for the users who may not change them
-        directly; every other change of a reviewed field re-reviews its order."""
+        directly; every other change of a reviewed field re-reviews its order.
+        The promised ship date follows the stock (``sale.order._oms_repromise``,
+        in superuser mode): a plain write, RPC included, is refused."""
+        if "oms_promised_date" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("The promised ship date is set by the stock, not by hand.")
+            )
         requesting = self._oms_filter_requesting(vals)
         if requesting:
             held = {key: vals[key] for key in OMS_REVIEWED_LINE_FIELDS & set(vals)}
@@ -174,6 +212,79 @@ class SaleOrderLine(models.Model):
             if others:
                 rest.append(Command.update(line.id, others))
         return held, rest
+
+    def _oms_is_promised(self):
+        """Whether the line gets a promised ship date: goods, not a section,
+        a note or a down payment."""
+        self.ensure_one()
+        return bool(
+            not self.display_type
+            and not self.is_downpayment
+            and self.product_id.type == "consu"
+        )
+
+    def _oms_get_product_qty(self):
+        """Ordered quantity still to ship, in the product's unit of measure."""
+        self.ensure_one()
+        return self.product_uom._compute_quantity(
+            self.product_uom_qty - self.qty_delivered, self.product_id.uom_id
+        )
+
+    def _oms_promise_quotation(self, warehouse):
+        """Set the estimated ship date of these quotation lines of ``warehouse``.
+
+        Each quotation comes after the open demand of the confirmed orders;
+        its lines of one product add up. Goods whose stock is not tracked are
+        available at once.
+        """
+        context = warehouse._oms_get_promise_context()
+        goods = self.filtered(lambda line: line._oms_is_promised())
+        storable = goods.filtered(lambda line: line.product_id.is_storable)
+        products = storable.product_id
+        supplies = products._oms_get_promise_supply(warehouse, context.tz_name)
+        promised = defaultdict(float)
+        for line, qty in products._oms_get_promise_demand(warehouse).items():
+            promised[line.product_id.id] += qty
+        for _order, lines in goods.grouped("order_id").items():
+            needs = dict(promised)
+            for line in lines.sorted(lambda line: (line.sequence, line.id)):
+                available = context.today
+                if line.product_id.is_storable:
+                    product_id = line.product_id.id
+                    needs[product_id] = needs.get(product_id, 0.0) + max(
+                        line._oms_get_product_qty(), 0.0
+                    )
+                    available = supplies[product_id].available_on(
+                        needs[product_id], context.today
+                    )
+                line.oms_promised_date = context.ship_datetime(available)
+
+    @api.model
+    def _oms_get_confirmed_promises(self, warehouse, products):
+        """The ship date of every open line of the confirmed orders needing
+        ``products`` from ``warehouse``, the orders served by priority then
+        order date (as the reservation serves them).
+
+        :param products: storable product.product
+        :return: {sale.order.line: naive UTC datetime or False}
+        """
+        context = warehouse._oms_get_promise_context()
+        supplies = products._oms_get_promise_supply(warehouse, context.tz_name)
+        demand = products._oms_get_promise_demand(warehouse)
+        demands = [
+            Demand(
+                key=line.order_id.id,
+                product_id=line.product_id.id,
+                qty=qty,
+                rank=line.order_id._oms_get_serving_rank(),
+            )
+            for line, qty in demand.items()
+        ]
+        available = availability(supplies, demands, context.today)
+        return {
+            line: context.ship_datetime(available[line.order_id.id, line.product_id.id])
+            for line in demand
+        }
 
     def _oms_get_pricelist_price(self):
         """Unit price the pricelist gives this line, in the order's currency."""

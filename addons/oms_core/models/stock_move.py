@@ -27,6 +27,31 @@ class StockMove(models.Model):
         held = moves.filtered(lambda m: m.picking_id.oms_hold_unreserved)
         return super(StockMove, moves - held)._action_assign(force_qty=force_qty)
 
+    def write(self, vals):
+        """A receipt or transfer rescheduled re-promises the orders waiting
+        for it (``sale.order._oms_repromise``)."""
+        result = super().write(vals)
+        if "date" in vals:
+            self._oms_repromise_incoming()
+        return result
+
+    def _oms_repromise_incoming(self):
+        """Re-promise the orders needing the products of these moves, when
+        they bring storable goods into a warehouse from outside it."""
+        incoming = self.filtered(
+            lambda m: (
+                m.state not in ("draft", "done", "cancel")
+                and m.product_id.is_storable
+                and m.location_dest_id.usage == "internal"
+                and m.location_dest_id.warehouse_id
+                and m.location_id.warehouse_id != m.location_dest_id.warehouse_id
+            )
+        )
+        for warehouse, moves in incoming.grouped(
+            lambda m: m.location_dest_id.warehouse_id
+        ).items():
+            self.env["sale.order"]._oms_repromise(warehouse, moves.product_id)
+
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         arrived = moves.filtered(

@@ -1,5 +1,10 @@
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
 from odoo import Command, fields, models
 from odoo.tools import float_compare
+
+from .promise_engine import PromiseContext, WorkingCalendar, to_local
 
 OMS_INTERWAREHOUSE_POLICY = [
     ("none", "No"),
@@ -21,6 +26,76 @@ class StockWarehouse(models.Model):
         "company has it: propose (activity on the order) or create an "
         "inter-warehouse transfer.",
     )
+    oms_promise_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Shipping Calendar",
+        help="Working days and hours of the warehouse (empty: the company's): a "
+        "promised ship date falls on a working day, at the end of its work. "
+        "Public holidays (春节) are the calendar's leaves without resource.",
+    )
+    oms_promise_lead_days = fields.Integer(
+        string="Picking and Packing Lead Time",
+        default=1,
+        help="Working days between the goods being in the warehouse and "
+        "their shipment.",
+    )
+
+    def _oms_get_promise_context(self):
+        """The warehouse now, for the promise engine (calendar, lead time).
+
+        :rtype: PromiseContext
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        return PromiseContext(
+            calendar=self._oms_get_working_calendar(now),
+            lead_days=self.oms_promise_lead_days,
+            now=now,
+        )
+
+    def _oms_get_working_calendar(self, since):
+        """The shipping calendar of the warehouse, for the promise engine.
+
+        The warehouse's calendar, else the company's; without any, every day
+        is worked until midnight (UTC).
+
+        :param datetime since: leaves ending before it are left out
+        :rtype: WorkingCalendar
+        """
+        self.ensure_one()
+        calendar = self.oms_promise_calendar_id or self.company_id.resource_calendar_id
+        if not calendar:
+            return WorkingCalendar(day_end={}, holidays=set(), tz=None)
+        tz = ZoneInfo(calendar.tz or "UTC")
+        day_end = {}
+        for attendance in calendar.attendance_ids:
+            if attendance.display_type or attendance.day_period == "lunch":
+                continue
+            weekday = int(attendance.dayofweek)
+            day_end[weekday] = max(day_end.get(weekday, 0.0), attendance.hour_to)
+        # public holidays: leaves without resource, of this calendar or of all
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id", "=", False),
+                    ("calendar_id", "in", [False, calendar.id]),
+                    ("date_to", ">=", since),
+                ]
+            )
+        )
+        holidays = set()
+        for leave in leaves:
+            start = to_local(leave.date_from, tz)
+            stop = to_local(leave.date_to, tz)
+            day = start.date()
+            while day <= stop.date():
+                # a leave ending at midnight does not take the day after
+                if day < stop.date() or stop.time() != time():
+                    holidays.add(day)
+                day += timedelta(days=1)
+        return WorkingCalendar(day_end=day_end, holidays=holidays, tz=tz)
 
     def _oms_get_quarantine_location(self):
         """The warehouse's quarantine location for returned goods to inspect,

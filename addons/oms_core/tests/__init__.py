@@ -5,6 +5,7 @@ from . import test_review_engine
 from . import test_review_checks
 from . import test_review_confirm
 from . import test_review_batch
+from . import test_review_what_if
 from . import test_analytic_lookup
 from . import test_changes_after_approval
 from . import test_rereview_facts
@@ -14,6 +15,8 @@ from . import test_resolutions
 from . import test_hold_queue
 from . import test_review_tiers
 from . import test_priority
+from . import test_promise
+from . import test_promise_race
 from . import test_stage
 from . import test_fulfil_reservation
 from . import test_fulfil_picking_list
@@ -26,6 +29,7 @@ from . import test_tour_review_tiers
 from . import test_tour_warehouse
 from . import test_tour_accountant
 from . import test_tour_change_request
+from . import test_tour_promise
 from . import test_side_doors
 from . import test_side_doors_rpc
 from . import test_order_change_rpc

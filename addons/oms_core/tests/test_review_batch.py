@@ -75,7 +75,8 @@ class TestReviewBatch(OmsCommon):
             )
 
     def test_batch_reads_stock_once(self):
-        """A batch locks and reads its products' stock once, not once per order."""
+        """A batch locks and reads its products' stock once, not once per order
+        (and its confirmation locks them once more to promise ship dates)."""
         # one sorted lock statement; orders it cannot serve still see the stock
         # the earlier orders took
         self._create_rule("stock")
@@ -104,7 +105,9 @@ class TestReviewBatch(OmsCommon):
         ):
             orders.action_oms_review()
         expected = sorted([self.product.id, second.id])
-        self.assertEqual(calls["lock"], [expected])
+        # the review, then the confirmation promising the ship dates: once
+        # each for the batch, never once per order
+        self.assertEqual(calls["lock"], [expected, expected])
         self.assertEqual(calls["atp"], [set(expected)])
         self.assertEqual(orders.mapped("state"), ["sale", "sale", "sale", "draft"])
         self.assertIn("available 2", orders[3].oms_exception_ids.message)

@@ -229,7 +229,10 @@ class OmsOrderFact(models.Model):
     @api.model
     def _select_fact_order(self):
         """Hook: the columns copied from the order (alias ``so``), its amounts
-        in company currency and its review, confirmation and promised dates.
+        in company currency and its review, confirmation and promised dates
+        (the due date of the on-time rate: the delivery date committed to the
+        customer, else the promised ship date, else the order date plus the
+        customer lead time).
 
         :rtype: SQL
         """
@@ -249,6 +252,7 @@ class OmsOrderFact(models.Model):
             CASE WHEN so.state = 'sale' THEN so.date_order END AS date_confirmed,
             COALESCE(
                 so.commitment_date,
+                so.oms_promised_date,
                 so.date_order + COALESCE(lead.lead_days, 0) * INTERVAL '1 day'
             ) AS date_promised
             """,

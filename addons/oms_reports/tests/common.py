@@ -67,10 +67,14 @@ class OmsReportsCommon(OmsChannelsCommon):
         return order
 
     @classmethod
-    def _confirm(cls, order, confirmed=None):
+    def _confirm(cls, order, confirmed=None, promised=None):
+        """Confirm ``order``; with ``confirmed``, as history did at that date,
+        promised to ship at ``promised`` (none: the due date is the commitment
+        or the customer lead time)."""
         order.action_confirm()
         if confirmed:
             cls._set_history(order, "date_order", dt(confirmed))
+            cls._set_history(order, "oms_promised_date", promised and dt(promised))
         return order
 
     @classmethod

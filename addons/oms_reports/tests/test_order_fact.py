@@ -58,6 +58,26 @@ class TestOrderFact(OmsReportsCommon):
         self.assertEqual(self._stored(order).qty_ordered, 3)
         self.assertEqual(self._row(order).read(fields), live)
 
+    def test_promised_ship_date_is_the_due_date(self):
+        """Promised for the 5th, shipped the 6th: late; a delivery date
+        committed to the customer for the 10th still wins."""
+        A = self.product_a
+        promised = self._create_past_order([(A, 1)], "2026-03-02 08:00")
+        self._confirm(promised, "2026-03-02 09:00", promised="2026-03-05 10:00")
+        committed = self._create_past_order(
+            [(A, 1)], "2026-03-02 08:00", commitment="2026-03-10 00:00"
+        )
+        self._confirm(committed, "2026-03-02 09:00", promised="2026-03-05 10:00")
+        for order in promised | committed:
+            self._ship_on(order, {A: 1}, "2026-03-06 08:00")
+        self.assertRecordValues(
+            self._row(promised) | self._row(committed),
+            [
+                {"date_promised": dt("2026-03-05 10:00"), "on_time_count": 0},
+                {"date_promised": dt("2026-03-10 00:00"), "on_time_count": 1},
+            ],
+        )
+
     def test_reservation_is_not_queued(self):
         """Unreserving and reserving a delivery queues no fact; shipping does."""
         picking = self.order.picking_ids

@@ -1,0 +1,250 @@
+"""Promise and foresight: the promised ship date of a 20-line order among many
+products and open receipts (target < 50 ms), and the what-if of a review rule
+over many orders (target < 10 s at 100,000). Everything is rolled back.
+
+Usage, from the repository root once the addons are installed (``make test``
+or ``make bench`` built a database)::
+
+    .venv/bin/python -m tests.perf.bench_promise --config .local/odoo.conf \
+        --db oms_bench [--skus 10000] [--receipts 1000] [--what-if-orders 10000]
+
+or from ``tests/perf/run_bench.py`` (sections ``promise`` and ``whatif``).
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime
+
+from odoo import SUPERUSER_ID, Command, api
+
+from .bench_lib import start_odoo
+
+
+def _best_median(function, runs):
+    times = []
+    for _run in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def _insert_products(env, count, tag):
+    """``count`` storable products, half of them with stock (ORM, batches)."""
+    Product = env["product.product"].with_context(tracking_disable=True)
+    ids = []
+    for start in range(0, count, 1000):
+        ids += Product.create(
+            [
+                {
+                    "name": f"Promise {tag} {i}",
+                    "type": "consu",
+                    "is_storable": True,
+                }
+                for i in range(start, min(start + 1000, count))
+            ]
+        ).ids
+    return ids
+
+
+def _insert_stock(env, warehouse, product_ids, receipts, rng):
+    """Stock for every other product and ``receipts`` open receipt moves
+    (plain SQL: the promise reads quants and moves, not pickings)."""
+    supplier = env.ref("stock.stock_location_suppliers")
+    uom = env.ref("uom.product_uom_unit")
+    env.cr.execute(
+        """
+        INSERT INTO stock_quant (product_id, location_id, company_id, quantity,
+                                 reserved_quantity, in_date)
+        SELECT p, %s, %s, 10, 0, now() FROM unnest(%s::int[]) p
+        """,
+        (warehouse.lot_stock_id.id, warehouse.company_id.id, product_ids[::2]),
+    )
+    rows = [
+        (rng.choice(product_ids), rng.randint(1, 50), rng.randint(1, 60))
+        for _i in range(receipts)
+    ]
+    env.cr.execute(
+        """
+        INSERT INTO stock_move (name, company_id, product_id, product_uom,
+                                location_id, location_dest_id, location_final_id,
+                                procure_method, product_uom_qty, product_qty,
+                                date, state)
+        SELECT 'promise bench', %s, r.product_id, %s, %s, %s, %s, 'make_to_stock',
+               r.qty, r.qty, now() + r.days * INTERVAL '1 day', 'assigned'
+          FROM unnest(%s::int[], %s::float[], %s::int[]) AS r(product_id, qty, days)
+        """,
+        (
+            warehouse.company_id.id,
+            uom.id,
+            supplier.id,
+            warehouse.lot_stock_id.id,
+            warehouse.lot_stock_id.id,
+            [r[0] for r in rows],
+            [float(r[1]) for r in rows],
+            [r[2] for r in rows],
+        ),
+    )
+    env.cr.execute("ANALYZE stock_move, stock_quant")
+
+
+def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7):
+    """The promised date of a ``lines``-line quotation, and of the confirmed
+    orders of the same products, among ``skus`` products and ``receipts``
+    open receipts.
+
+    :return: dict of the figures
+    """
+    rng = random.Random(20)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", env.company.id)], limit=1
+        )
+        product_ids = _insert_products(env, skus, datetime.now().strftime("%H%M%S"))
+        _insert_stock(env, warehouse, product_ids, receipts, rng)
+        partner = env["res.partner"].create({"name": "Promise bench customer"})
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "warehouse_id": warehouse.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product_id,
+                            "product_uom_qty": rng.randint(1, 30),
+                        }
+                    )
+                    for product_id in rng.sample(product_ids, lines)
+                ],
+            }
+        )
+        env.flush_all()
+        # a fresh recordset: prefetching does not go through the invalidated order
+        lines_rs = env["sale.order.line"].browse(order.order_line.ids)
+
+        def quotation():
+            env.invalidate_all()
+            lines_rs._oms_promise_quotation(warehouse)
+
+        def confirmed():
+            env.invalidate_all()
+            env["sale.order.line"]._oms_get_confirmed_promises(
+                warehouse, lines_rs.product_id
+            )
+
+        quote_best, quote_median = _best_median(quotation, runs)
+        confirm_best, confirm_median = _best_median(confirmed, runs)
+        promised = order.oms_promised_date
+        cr.rollback()
+    return {
+        "skus": skus,
+        "receipts": receipts,
+        "lines": lines,
+        "promised": str(promised),
+        "quotation_ms_best": quote_best * 1000,
+        "quotation_ms_median": quote_median * 1000,
+        "confirmed_ms_best": confirm_best * 1000,
+        "confirmed_ms_median": confirm_median * 1000,
+    }
+
+
+def run_what_if(registry, orders=10000, runs=3):
+    """``action_what_if`` of a new rule over ``orders`` generated orders, with
+    three other live rules (amount threshold, discount limit, address).
+
+    :return: dict of the figures
+    """
+    from .bench_kpi import generate
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        Rule = env["oms.review.rule"]
+        Rule.search([]).active = False
+        tag = "WI" + datetime.now().strftime("%H%M%S")
+        generate(env, orders, tag)
+        # a complete address: the address rule holds none of them
+        env["res.partner"].search([("name", "=", f"Bench customer {tag}")]).write(
+            {
+                "street": "1 Bench Street",
+                "city": "Shanghai",
+                "zip": "200000",
+                "country_id": env.ref("base.cn").id,
+                "email": "bench@example.com",
+            }
+        )
+        # the generated orders are of 2025: the window reaches back to them
+        days = (date.today() - date(2025, 1, 1)).days + 1
+        Rule.create(
+            [
+                {
+                    "name": "Bench amount",
+                    "check_type": "amount_threshold",
+                    "amount_limit": 250,
+                },
+                {
+                    "name": "Bench discount",
+                    "check_type": "discount_limit",
+                    "percent_limit": 30,
+                },
+                {"name": "Bench address", "check_type": "address"},
+            ]
+        )
+        rule = Rule.create(
+            {
+                "name": "Bench new rule",
+                "check_type": "domain",
+                "domain": "[('amount_total', '>', 150)]",
+                "active": False,
+            }
+        )
+        env.flush_all()
+        result = {}
+
+        def what_if():
+            env.invalidate_all()
+            result.update(rule.action_what_if(days=days))
+
+        best, median = _best_median(what_if, runs)
+        cr.rollback()
+    return {
+        "orders": result["orders"],
+        "would_hold": result["would_hold"],
+        "touchless_rate_before": result["touchless_rate_before"],
+        "touchless_rate_after": result["touchless_rate_after"],
+        "seconds_best": best,
+        "seconds_median": median,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default=".local/odoo.conf")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--skus", type=int, default=10000)
+    parser.add_argument("--receipts", type=int, default=1000)
+    parser.add_argument("--what-if-orders", type=int, default=10000)
+    args = parser.parse_args(argv)
+    registry = start_odoo(args.config, args.db)
+    promise = run_promise(registry, skus=args.skus, receipts=args.receipts)
+    print(
+        f"promise, 20-line order, {promise['skus']} SKUs, {promise['receipts']} "
+        f"open receipts (target < 50 ms): quotation "
+        f"{promise['quotation_ms_best']:.1f} ms best / "
+        f"{promise['quotation_ms_median']:.1f} median, confirmed "
+        f"{promise['confirmed_ms_best']:.1f} ms best"
+    )
+    what_if = run_what_if(registry, orders=args.what_if_orders)
+    print(
+        f"what-if of a rule, {what_if['orders']} orders (target < 10 s at "
+        f"100,000): {what_if['seconds_best']:.2f} s best, "
+        f"{what_if['seconds_median']:.2f} s median"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
