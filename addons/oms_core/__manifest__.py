@@ -34,7 +34,6 @@
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",
         "views/oms_return_views.xml",
-        "views/sale_portal_templates.xml",
         "wizard/oms_exception_wizard_views.xml",
         "wizard/oms_review_rule_what_if_views.xml",
         "report/stock_picking_report.xml",

@@ -254,6 +254,12 @@ class OmsChannel(models.Model):
         default=True,
         help="Tell the customer when part of the order ships later, and when.",
     )
+    notify_promise_at_risk = fields.Boolean(
+        "Later than Promised",
+        default=True,
+        help="Tell the customer when the order will ship later than promised, and "
+        "the new date.",
+    )
     notify_cancel = fields.Boolean(
         "Cancellation",
         default=True,

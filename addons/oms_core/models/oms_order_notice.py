@@ -4,6 +4,7 @@ from odoo.tools import SQL
 OMS_NOTICE_EVENTS = [
     ("hold_customer", "Waiting on the customer"),
     ("backorder", "Back-order with a new date"),
+    ("promise_at_risk", "Later than promised"),
     ("cancel", "Cancellation"),
     ("shipment", "Shipment with tracking"),
     ("rating", "Satisfaction survey"),

@@ -1890,6 +1890,11 @@ class SaleOrder(models.Model):
             )
             # due before the promise is missed; sudo: the system's exception
             exception.sudo().deadline = min(exception.deadline, previous)
+            self._oms_send_notice(
+                "promise_at_risk",
+                "oms_core.mail_template_oms_notice_promise_at_risk",
+                key=fields.Datetime.to_string(new) if new else "",
+            )
 
     @api.model
     def _cron_oms_repromise(self):
@@ -2354,10 +2359,10 @@ class SaleOrder(models.Model):
             )
 
     def _oms_portal_promised_date(self):
-        """Hook: the date the customer was promised (the commitment date, else
-        Odoo's expected date)."""
+        """Hook: the date the customer was promised (the promised ship date,
+        else the commitment date, else Odoo's expected date)."""
         self.ensure_one()
-        return self.commitment_date or self.expected_date
+        return self.oms_promised_date or self.commitment_date or self.expected_date
 
     def _oms_portal_timeline(self):
         """The steps of the order as the customer sees them in the portal:

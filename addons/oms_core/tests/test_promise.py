@@ -276,6 +276,14 @@ class TestRepromise(PromiseCommon):
         self.assertIn("re-promised", " ".join(first.message_ids.mapped("body")))
         self.assertFalse(self._at_risk(second))
         self.assertEqual(first.oms_stage, "approved", "a warning does not hold")
+        # the customer is told the new date, once
+        notice = first.message_ids.filtered(
+            lambda m: "a new ship date" in (m.subject or "")
+        )
+        self.assertEqual(len(notice), 1)
+        self.assertIn(self.customer, notice.partner_ids)
+        self.assertEqual(first.oms_notice_ids.mapped("event"), ["promise_at_risk"])
+        self.assertFalse(second.oms_notice_ids)
 
     def test_cancelled_order_brings_the_next_one_forward(self):
         """The first order is cancelled: the second ships on the 5th, no risk."""
