@@ -14,6 +14,7 @@
         "security/oms_channel_security.xml",
         "views/oms_channel_order_import_views.xml",
         "views/oms_channel_views.xml",
+        "views/oms_channel_allocation_views.xml",
         "views/oms_channel_order_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",

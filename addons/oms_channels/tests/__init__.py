@@ -15,3 +15,4 @@ from . import test_cn_marketplaces
 from . import test_tour_salesperson
 from . import test_tour_channel_webhook
 from . import test_tracking_kuaidi100
+from . import test_allocation
