@@ -80,6 +80,16 @@ class OmsChannel(models.Model):
         "team, so the sales reports group by channel.",
     )
     warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
+    source_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        "oms_channel_source_warehouse_rel",
+        "channel_id",
+        "warehouse_id",
+        string="Ship From Warehouses",
+        check_company=True,
+        help="Only these of the company's Ship From Warehouses may ship the "
+        "channel's orders (besides the order's own). Empty: all of them.",
+    )
     pricelist_id = fields.Many2one("product.pricelist", check_company=True)
     fiscal_position_id = fields.Many2one("account.fiscal.position", check_company=True)
     payment_journal_id = fields.Many2one(

@@ -30,3 +30,6 @@ class ResConfigSettings(models.TransientModel):
         currency_field="currency_id",
         readonly=False,
     )
+    oms_source_warehouse_ids = fields.Many2many(
+        related="company_id.oms_source_warehouse_ids", readonly=False
+    )

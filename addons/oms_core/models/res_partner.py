@@ -40,6 +40,12 @@ class ResPartner(models.Model):
         help="Overrides the payment policy of this customer's orders.",
     )
 
+    oms_accepts_split = fields.Boolean(
+        string="Accepts Split Shipments",
+        help="When no single warehouse has the whole order, it may ship in one "
+        "delivery per warehouse.",
+    )
+
     def _oms_get_overdue_domain(self):
         """Hook: domain of the overdue receivable items of the partners in self."""
         return [

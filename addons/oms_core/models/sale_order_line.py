@@ -24,6 +24,25 @@ class SaleOrderLine(models.Model):
         "warehouse, in the product's unit of measure.",
     )
 
+    oms_source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Ships From",
+        readonly=True,
+        copy=False,
+        help="Warehouse the review's sourcing chose for this line; its delivery "
+        "leaves from there.",
+    )
+
+    @api.depends("oms_source_warehouse_id")
+    def _compute_warehouse_id(self):
+        """The warehouse sourcing chose wins over sale_stock's (order, route):
+        the line's procurement (``_prepare_procurement_values``) then pulls
+        from it, one delivery per warehouse."""
+        res = super()._compute_warehouse_id()
+        for line in self.filtered("oms_source_warehouse_id"):
+            line.warehouse_id = line.oms_source_warehouse_id
+        return res
+
     @api.depends("product_id", "order_id.warehouse_id")
     def _compute_oms_atp_qty(self):
         self.oms_atp_qty = 0.0
