@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 # line fields whose change after approval sends the order back to review
 OMS_REVIEWED_LINE_FIELDS = {
@@ -73,11 +74,13 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._oms_check_source_write(vals_list)
         lines = super().create(vals_list)
         lines.order_id._oms_changed_after_approval()
         return lines
 
     def write(self, vals):
+        self._oms_check_source_write([vals])
         res = super().write(vals)
         if OMS_REVIEWED_LINE_FIELDS & set(vals):
             self.order_id._oms_changed_after_approval()
@@ -88,6 +91,21 @@ class SaleOrderLine(models.Model):
         res = super().unlink()
         orders.exists()._oms_changed_after_approval()
         return res
+
+    def _oms_check_source_write(self, vals_list):
+        """The review's sourcing (``sale.order._oms_apply_sourcing``, in
+        superuser mode) alone sets where a line ships from."""
+        if self.env.su or not any("oms_source_warehouse_id" in v for v in vals_list):
+            return
+        raise AccessError(
+            self.env._(
+                "%(field)s of an order line is chosen by the review and cannot be "
+                "changed directly.",
+                field=self._fields["oms_source_warehouse_id"]._description_string(
+                    self.env
+                ),
+            )
+        )
 
     def _oms_get_pricelist_price(self):
         """Unit price the pricelist gives this line, in the order's currency."""

@@ -143,6 +143,22 @@ class TestReviewSourcing(OmsCommon):
         order = self._create_order([(self.tea, 1)], user=self.salesman)
         with self.assertRaises(AccessError):
             order.write({"oms_sourcing_note": "Ships from the moon"})
+        with self.assertRaises(AccessError):
+            order.order_line.write({"oms_source_warehouse_id": self.shanghai.id})
+        # a crafted context changes nothing either
+        with self.assertRaises(AccessError):
+            order.order_line.with_context(oms_sourcing=True).write(
+                {"oms_source_warehouse_id": self.shanghai.id}
+            )
+        # nor on create
+        with self.assertRaises(AccessError):
+            self.env["sale.order.line"].with_user(self.salesman).create(
+                {
+                    "order_id": order.id,
+                    "product_id": self.cup.id,
+                    "oms_source_warehouse_id": self.shanghai.id,
+                }
+            )
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
             self.env["oms.warehouse.region"].with_user(self.reviewer).create(
                 {"state_id": self.province.id, "warehouse_id": self.beijing.id}
