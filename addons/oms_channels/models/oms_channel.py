@@ -666,6 +666,18 @@ class OmsChannel(models.Model):
             [("company_id", "=", self.company_id.id)], limit=1
         )
 
+    def _get_source_warehouses(self):
+        """The warehouses the channel's orders may ship from: its own, and the
+        company's *Ship From Warehouses* (only the channel's, when it lists some).
+
+        :rtype: stock.warehouse
+        """
+        self.ensure_one()
+        sources = self.company_id.oms_source_warehouse_ids
+        if self.source_warehouse_ids:
+            sources &= self.source_warehouse_ids
+        return self.warehouse_id | sources
+
     def _get_offered_qty(self, products):
         """Hook: the whole units of each product offered to the channel, which
         the stock push of every connector publishes: ATP − buffer, or the
