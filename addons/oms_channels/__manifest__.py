@@ -15,6 +15,7 @@
         "views/oms_channel_order_import_views.xml",
         "wizard/oms_channel_order_tax_fix_views.xml",
         "views/oms_channel_views.xml",
+        "views/oms_channel_allocation_views.xml",
         "views/oms_channel_order_views.xml",
         "views/oms_channel_outbox_views.xml",
         "views/oms_cancel_reason_views.xml",

@@ -31,6 +31,7 @@
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_warehouse_views.xml",
+        "views/oms_warehouse_region_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",
         "views/oms_return_views.xml",

@@ -313,12 +313,17 @@ class OrderImporter:
         :param bindings: {channel: the bindings of the batch's SKUs}
         """
         Rule = self.env["oms.review.rule"]
-        for channel in sorted(bindings, key=lambda c: c.warehouse_id.id):
-            warehouse = channel.warehouse_id
-            if not warehouse or not Rule._checks_stock(channel.company_id):
+        warehouses = self.env["stock.warehouse"]
+        products = self.env["product.product"]
+        for channel in bindings:
+            if not channel.warehouse_id or not Rule._checks_stock(channel.company_id):
                 continue
-            products = bindings[channel].product_id.filtered("is_storable")
-            products._oms_lock_atp(warehouse)
+            # every warehouse the review may source from, all locked at once in
+            # the one global order (product, then warehouse)
+            warehouses |= channel._get_source_warehouses()
+            products |= bindings[channel].product_id.filtered("is_storable")
+        if products:
+            products.sorted("id")._oms_lock_atp(warehouses.sorted("id"))
 
     def log_origin(self, imported, done):
         """Mark the records imported and log, on each new order, the note that

@@ -1,5 +1,6 @@
 from . import oms_channel
 from . import oms_channel_product
+from . import oms_channel_allocation
 from . import oms_channel_customer
 from . import oms_channel_order_queue
 from . import oms_channel_order

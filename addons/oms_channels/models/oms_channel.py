@@ -82,6 +82,16 @@ class OmsChannel(models.Model):
         "team, so the sales reports group by channel.",
     )
     warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
+    source_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        "oms_channel_source_warehouse_rel",
+        "channel_id",
+        "warehouse_id",
+        string="Ship From Warehouses",
+        check_company=True,
+        help="Only these of the company's Ship From Warehouses may ship the "
+        "channel's orders (besides the order's own). Empty: all of them.",
+    )
     pricelist_id = fields.Many2one("product.pricelist", check_company=True)
     fiscal_position_id = fields.Many2one("account.fiscal.position", check_company=True)
     payment_journal_id = fields.Many2one(
@@ -944,7 +954,8 @@ class OmsChannel(models.Model):
 
     # -- stock push -----------------------------------------------------------
     def action_push_stock(self):
-        """Publish ATP − buffer of the channel's SKUs (only the changed ones).
+        """Publish the quantity offered to the channel (ATP − buffer, or its
+        allocation: ``_get_offered_qty``) of its SKUs, only the changed ones.
 
         What the platform accepted stays recorded when a part fails: the failure
         is shown as a notification, not raised (raising would roll the record of
@@ -977,13 +988,10 @@ class OmsChannel(models.Model):
         """Hook: {binding: quantity to publish} of the changed SKUs of the channel."""
         self.ensure_one()
         bindings = self.product_binding_ids.filtered("external_stock_ref")
-        warehouse = self.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
-        )
-        atp = bindings.product_id._oms_get_atp(warehouse)
+        offered = self._get_offered_qty(bindings.product_id)
         result = {}
         for binding in bindings:
-            qty = max(int(atp.get(binding.product_id.id, 0.0) - self.stock_buffer), 0)
+            qty = offered[binding.product_id.id]
             if binding.last_pushed_qty != qty or not binding.last_push_date:
                 result[binding] = qty
         return result
@@ -1013,6 +1021,50 @@ class OmsChannel(models.Model):
         if self.stock_push_error != error:
             self.stock_push_error = error
         return error
+
+    def _get_stock_warehouse(self):
+        """The warehouse whose stock the channel publishes: its own, else the
+        company's first."""
+        self.ensure_one()
+        return self.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+
+    def _get_source_warehouses(self):
+        """The warehouses the channel's orders may ship from: its own, and the
+        company's *Ship From Warehouses* (only the channel's, when it lists some).
+
+        :rtype: stock.warehouse
+        """
+        self.ensure_one()
+        sources = self.company_id.oms_source_warehouse_ids
+        if self.source_warehouse_ids:
+            sources &= self.source_warehouse_ids
+        return self.warehouse_id | sources
+
+    def _get_offered_qty(self, products):
+        """Hook: the whole units of each product offered to the channel, which
+        the stock push of every connector publishes: ATP − buffer, or the
+        channel's part of the ATP when an ``oms.channel.allocation`` shares the
+        product between the channels (see ``oms.channel.allocation._get_offers``).
+
+        :param products: product.product recordset
+        :return: {product id: units offered}
+        :rtype: dict
+        """
+        self.ensure_one()
+        warehouse = self._get_stock_warehouse()
+        atp = products._oms_get_atp(warehouse)
+        offers = self.env["oms.channel.allocation"]._get_offers(
+            warehouse, products, atp, self.company_id
+        )
+        return {
+            product.id: offers.get(
+                (self.id, product.id),
+                max(int(atp.get(product.id, 0.0) - self.stock_buffer), 0),
+            )
+            for product in products
+        }
 
     def _stock_push_recorder(self, to_push):
         """({platform ref: qty}, on_pushed) for the adapter's ``push_stock``:

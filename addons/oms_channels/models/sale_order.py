@@ -285,6 +285,17 @@ class SaleOrder(models.Model):
             return bool(channel[f"notify_{event}"])
         return enabled
 
+    def _oms_get_source_warehouses(self):
+        """The channel's *Ship From Warehouses*, when set, narrow the warehouses
+        the order may ship from (the order's own stays one of them)."""
+        warehouses = super()._oms_get_source_warehouses()
+        allowed = self.oms_channel_id.source_warehouse_ids
+        if allowed:
+            warehouses = warehouses.filtered(
+                lambda w: w in allowed or w == self.warehouse_id
+            )
+        return warehouses
+
     def _oms_get_duplicate_domain(self, hours=24):
         """Hook of oms_core: a channel reference only duplicates within its channel."""
         domain = super()._oms_get_duplicate_domain(hours=hours)

@@ -24,3 +24,4 @@ from . import test_customer_notices
 from . import test_delivery_channel
 from . import test_channel_push
 from . import test_tour_channel_push
+from . import test_allocation

@@ -25,6 +25,7 @@ from . import oms_priority_rule
 
 # fulfilment
 from . import stock_warehouse
+from . import oms_warehouse_region
 from . import stock_location
 from . import stock_move
 from . import stock_picking

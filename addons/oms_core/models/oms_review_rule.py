@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import float_compare, float_round, formatLang
 
-from .sale_order import OMS_LINE_FACTS
 from .review_batch import OmsWhatIfBatch
+from .sale_order import OMS_LINE_FACTS
 
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
@@ -313,7 +313,10 @@ class OmsReviewRule(models.Model):
         )
 
     def _review_stock(self, order, batch):
-        """Available to promise in the order's warehouse covers every storable line."""
+        """Available to promise covers every storable line: in the order's
+        warehouse, or, when the order may ship from several warehouses, in one
+        of them or (split shipments accepted) in a combination of them (the
+        sourcing plan of ``OmsReviewBatch.source_plan``)."""
         if (
             order.oms_backorder_accepted
             or order._oms_get_order_type().allow_without_stock
@@ -323,6 +326,26 @@ class OmsReviewRule(models.Model):
         needs = batch.stock_needs(order)
         if not needs or not warehouse:
             return False
+        plan = batch.source_plan(order)
+        if plan is not None:
+            return not plan.covered and order._oms_get_sourcing_failure(batch)
+        by_warehouse = order._oms_split_stock_needs(needs)
+        if len(by_warehouse) > 1:
+            # a split order: every warehouse locked at once, in the global order
+            self.env["oms.stock.promise"].sudo()._lock_pairs(
+                (product_id, warehouse.id)
+                for warehouse, source_needs in by_warehouse.items()
+                for product_id in source_needs
+            )
+        messages = [
+            self._review_stock_in(order, batch, source, source_needs)
+            for source, source_needs in by_warehouse.items()
+        ]
+        return "; ".join(message for message in messages if message) or False
+
+    def _review_stock_in(self, order, batch, warehouse, needs):
+        """The stock check of the products of ``needs`` that ship from
+        ``warehouse``: False, or the message of what is missing there."""
         products = self.env["product.product"].browse(list(needs))
         atp = batch.promisable(warehouse, products, order)
         missing = []

@@ -35,29 +35,43 @@ class OmsStockPromise(models.Model):
         Takes the advisory locks in sorted order (no deadlock between two
         reviews), then touches the version rows so a stale snapshot fails.
         """
-        keys = sorted(set(product_ids))
+        self._lock_pairs((product_id, warehouse_id) for product_id in product_ids)
+
+    @api.model
+    def _lock_pairs(self, pairs):
+        """Serialize the promises of these (product id, warehouse id) pairs.
+
+        One global order for every caller, product then warehouse ids sorted,
+        so that reviews reading several warehouses at once (sourcing) and
+        reviews reading one never wait for each other in a cycle.
+        """
+        keys = sorted(set(pairs))
         if not keys:
             return
+        product_ids = [product_id for product_id, _warehouse_id in keys]
+        warehouse_ids = [warehouse_id for _product_id, warehouse_id in keys]
         # one statement each, in ascending key order (unnest keeps the array order)
         self.env.cr.execute(
             SQL(
-                """SELECT pg_advisory_xact_lock(key.id, %s)
-                     FROM unnest(%s::int[]) WITH ORDINALITY AS key(id, n)
+                """SELECT pg_advisory_xact_lock(key.product_id, key.warehouse_id)
+                     FROM unnest(%s::int[], %s::int[])
+                          WITH ORDINALITY AS key(product_id, warehouse_id, n)
                  ORDER BY key.n""",
-                warehouse_id,
-                keys,
+                product_ids,
+                warehouse_ids,
             )
         )
         self.env.cr.execute(
             SQL(
                 """INSERT INTO oms_stock_promise (product_id, warehouse_id, version)
-                   SELECT key.id, %s, 1
-                     FROM unnest(%s::int[]) WITH ORDINALITY AS key(id, n)
+                   SELECT key.product_id, key.warehouse_id, 1
+                     FROM unnest(%s::int[], %s::int[])
+                          WITH ORDINALITY AS key(product_id, warehouse_id, n)
                  ORDER BY key.n
                    ON CONFLICT (product_id, warehouse_id)
                    DO UPDATE SET version = oms_stock_promise.version + 1""",
-                warehouse_id,
-                keys,
+                product_ids,
+                warehouse_ids,
             ),
             # a stale snapshot fails here by design; the caller retries it
             log_exceptions=False,

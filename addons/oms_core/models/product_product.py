@@ -144,5 +144,16 @@ class ProductProduct(models.Model):
         return free
 
     def _oms_lock_atp(self, warehouse):
-        """Lock the (product, warehouse) pairs before reading or promising ATP."""
-        self.env["oms.stock.promise"].sudo()._lock(self.ids, warehouse.id)
+        """Lock the (product, warehouse) pairs before reading or promising ATP.
+
+        :param warehouse: stock.warehouse, one or several (sourcing): every
+            pair locked at once, in the one global order of ``oms.stock.promise``
+        """
+        if len(warehouse) == 1:
+            self.env["oms.stock.promise"].sudo()._lock(self.ids, warehouse.id)
+        else:
+            self.env["oms.stock.promise"].sudo()._lock_pairs(
+                (product_id, warehouse_id)
+                for product_id in self.ids
+                for warehouse_id in warehouse.ids
+            )

@@ -61,3 +61,15 @@ class ResCompany(models.Model):
         help="Who calls back unhappy customers when the order's sales team has "
         "no leader and the order no salesperson.",
     )
+    oms_source_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        "oms_company_source_warehouse_rel",
+        "company_id",
+        "warehouse_id",
+        string="Ship From Warehouses",
+        domain="[('company_id', '=', id)]",
+        help="Warehouses the review may ship an order from besides the order's "
+        "own: one that has everything (preferred by the region of the delivery "
+        "address), else one delivery per warehouse when the customer accepts "
+        "split shipments. Empty: the order's warehouse only.",
+    )

@@ -36,3 +36,6 @@ class ResConfigSettings(models.TransientModel):
     oms_service_user_id = fields.Many2one(
         related="company_id.oms_service_user_id", readonly=False
     )
+    oms_source_warehouse_ids = fields.Many2many(
+        related="company_id.oms_source_warehouse_ids", readonly=False
+    )

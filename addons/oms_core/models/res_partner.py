@@ -51,6 +51,12 @@ class ResPartner(models.Model):
         help="Overrides the payment policy of this customer's orders.",
     )
 
+    oms_accepts_split = fields.Boolean(
+        string="Accepts Split Shipments",
+        help="When no single warehouse has the whole order, it may ship in one "
+        "delivery per warehouse.",
+    )
+
     def write(self, vals):
         """A completed address or a raised credit limit releases the orders
         held for it (``sale.order._oms_release_held``)."""

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import (
     float_compare,
     float_is_zero,
+    float_round,
     format_date,
     format_datetime,
     formatLang,
@@ -69,6 +70,7 @@ OMS_REVIEW_STATE_FIELDS = {
     "oms_backorder_accepted",
     "oms_cancel_reason_id",
     "oms_promised_date",
+    "oms_sourcing_note",
 }
 
 # Orders the server is working on, by purpose, for the duration of one call
@@ -294,6 +296,23 @@ class SaleOrder(models.Model):
         "promised at confirmation, re-promised when the stock changes.",
     )
 
+    # sourcing: which warehouse ships what (the review's stock check)
+    oms_split_allowed = fields.Boolean(
+        string="Split Shipments Accepted",
+        compute="_compute_oms_split_allowed",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="When no single warehouse has everything, the order may ship in one "
+        "delivery per warehouse (the customer's choice by default).",
+    )
+    oms_sourcing_note = fields.Text(
+        string="Sourcing",
+        readonly=True,
+        copy=False,
+        help="Which warehouse ships what, and why (written by the review).",
+    )
+
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
@@ -406,6 +425,13 @@ class SaleOrder(models.Model):
                 ).picking_policy
             )
             order.picking_policy = policy or order.picking_policy or "direct"
+
+    @api.depends("partner_id")
+    def _compute_oms_split_allowed(self):
+        for order in self:
+            order.oms_split_allowed = (
+                order.partner_id.commercial_partner_id.oms_accepts_split
+            )
 
     @api.depends(
         "oms_approval_snapshot",
@@ -1138,6 +1164,7 @@ class SaleOrder(models.Model):
             order._oms_sync_exceptions(
                 results, batch, rules=None if facts is None else rules
             )
+            order._oms_apply_sourcing(batch)
             blocked = bool(order._oms_get_blocking())
             values = {
                 "oms_reviewed_date": fields.Datetime.now(),
@@ -1334,6 +1361,208 @@ class SaleOrder(models.Model):
                 if product.id in needs:
                     needs[product.id] -= qty
         return {pid: qty for pid, qty in needs.items() if qty > 0}
+
+    # ------------------------------------------------------------------
+    # Sourcing: which warehouse ships what
+    # ------------------------------------------------------------------
+
+    def _oms_get_source_warehouses(self):
+        """Hook: the warehouses the order may ship from: its own, plus the
+        company's *Ship From Warehouses* (settings). ``oms_channels`` narrows
+        them to the channel's.
+
+        :rtype: stock.warehouse
+        """
+        self.ensure_one()
+        return self.warehouse_id | self.company_id.oms_source_warehouse_ids
+
+    def _oms_get_region_warehouses(self):
+        """Hook: the warehouses preferred for the delivery address's state or
+        province (``oms.warehouse.region``), by sequence.
+
+        :rtype: stock.warehouse
+        """
+        self.ensure_one()
+        state = self.partner_shipping_id.state_id
+        if not state:
+            return self.env["stock.warehouse"]
+        # configuration read for whoever triggers the review
+        regions = (
+            self.env["oms.warehouse.region"]
+            .sudo()
+            .search(
+                [
+                    ("state_id", "=", state.id),
+                    ("company_id", "=", self.company_id.id),
+                ]
+            )
+        )
+        return regions.warehouse_id.with_env(self.env)
+
+    def _oms_rank_source_warehouses(self):
+        """Hook: the source warehouses in order of preference: the ones of the
+        delivery address's region, then the order's warehouse, then the others
+        by their sequence (cheapest or nearest first).
+
+        :rtype: stock.warehouse (ordered)
+        """
+        self.ensure_one()
+        candidates = self._oms_get_source_warehouses()
+        if candidates == self.warehouse_id:
+            return candidates
+        regional = self._oms_get_region_warehouses().filtered(lambda w: w in candidates)
+        return (
+            regional
+            | (self.warehouse_id & candidates)
+            | candidates.sorted(lambda w: (w.sequence, w.id))
+        )
+
+    def _oms_accepts_split_shipment(self):
+        """Hook: whether the order may ship in one delivery per warehouse."""
+        self.ensure_one()
+        return self.oms_split_allowed
+
+    def _oms_split_stock_needs(self, needs):
+        """The stock needs of the order by the warehouse its lines ship from
+        (the sourcing of the review, else the order's warehouse).
+
+        :param dict needs: ``_oms_get_stock_needs()``
+        :return: {stock.warehouse: {product id: qty}}, by warehouse id
+        :rtype: dict
+        """
+        self.ensure_one()
+        source = {
+            line.product_id.id: line.oms_source_warehouse_id
+            for line in self._oms_get_product_lines()
+            if line.oms_source_warehouse_id
+        }
+        result = {}
+        for product_id, qty in needs.items():
+            warehouse = source.get(product_id) or self.warehouse_id
+            result.setdefault(warehouse, {})[product_id] = qty
+        return dict(sorted(result.items(), key=lambda item: item[0].id))
+
+    def _oms_apply_sourcing(self, batch):
+        """Record the sourcing plan of the review on the order: the warehouse
+        of each line (``sale.order.line.oms_source_warehouse_id``: the
+        confirmation makes one delivery per warehouse) and why.
+
+        :param OmsReviewBatch batch: the review call that made the plan
+        """
+        self.ensure_one()
+        plan = batch.plans.get(self.id)
+        if plan is None:
+            return
+        Warehouse = self.env["stock.warehouse"]
+        lines = self._oms_get_product_lines().filtered("product_id.is_storable")
+        assignment = plan.assignment or {}
+        for line in lines:
+            target = Warehouse.browse(assignment.get(line.product_id.id))
+            if line.oms_source_warehouse_id != target:
+                # sudo: the review's own record, whoever triggers it
+                line.sudo().oms_source_warehouse_id = target
+        note = (
+            self._oms_get_sourcing_note(plan)
+            if plan.covered
+            else self._oms_get_sourcing_failure(batch)
+        )
+        if self.oms_sourcing_note != note:
+            # sudo: the review's own record (see write)
+            self.sudo().oms_sourcing_note = note
+
+    def _oms_get_sourcing_note(self, plan):
+        """Hook: the explanation of a sourcing plan shown on the order.
+
+        :param SourcingPlan plan: a plan that covers the order
+        :rtype: str
+        """
+        self.ensure_one()
+        Warehouse = self.env["stock.warehouse"]
+        warehouses = Warehouse.browse(plan.warehouses())
+        if not plan.split:
+            warehouse = warehouses
+            if warehouse in self._oms_get_region_warehouses():
+                return self.env._(
+                    "Ships from %(warehouse)s: it has everything and serves %(state)s.",
+                    warehouse=warehouse.name,
+                    state=self.partner_shipping_id.state_id.name,
+                )
+            if warehouse == self.warehouse_id:
+                return self.env._(
+                    "Ships from %(warehouse)s, the order's warehouse: it has "
+                    "everything.",
+                    warehouse=warehouse.name,
+                )
+            return self.env._(
+                "Ships from %(warehouse)s: the first warehouse by sequence that "
+                "has everything.",
+                warehouse=warehouse.name,
+            )
+        Product = self.env["product.product"]
+        parts = [
+            self.env._(
+                "%(warehouse)s ships %(products)s",
+                warehouse=warehouse.name,
+                products=", ".join(
+                    Product.browse(
+                        sorted(
+                            p for p, w in plan.assignment.items() if w == warehouse.id
+                        )
+                    ).mapped("display_name")
+                ),
+            )
+            for warehouse in warehouses
+        ]
+        return self.env._(
+            "Split shipment: no single warehouse has everything and the customer "
+            "accepts split shipments. %(parts)s.",
+            parts="; ".join(parts),
+        )
+
+    def _oms_get_sourcing_failure(self, batch):
+        """The stock check's message when no warehouse, nor any combination
+        the customer accepts, has the stock of the order.
+
+        :param OmsReviewBatch batch: the review call (ATP read for the batch)
+        :rtype: str
+        """
+        self.ensure_one()
+        needs = batch.stock_needs(self)
+        ranked = self._oms_rank_source_warehouses()
+        lines = []
+        for product in self.env["product.product"].browse(sorted(needs)):
+            rounding = product.uom_id.rounding
+            available = [
+                (
+                    warehouse.name,
+                    float_round(
+                        batch.atp.get((warehouse.id, product.id), 0.0)
+                        - batch.promised[warehouse.id, product.id],
+                        precision_rounding=rounding,
+                    ),
+                )
+                for warehouse in ranked
+            ]
+            stock = ", ".join(f"{name} {qty}" for name, qty in available)
+            lines.append(
+                self.env._(
+                    "%(product)s: ordered %(qty)s, available %(stock)s",
+                    product=product.display_name,
+                    qty=float_round(needs[product.id], precision_rounding=rounding),
+                    stock=stock,
+                )
+            )
+        if self._oms_accepts_split_shipment():
+            return self.env._(
+                "No warehouse, nor any combination of warehouses, has the stock: "
+                "%(lines)s",
+                lines="; ".join(lines),
+            )
+        return self.env._(
+            "No single warehouse has the stock and the customer does not accept "
+            "split shipments: %(lines)s",
+            lines="; ".join(lines),
+        )
 
     def _oms_get_required_prepayment(self, payment_terms):
         """Amount to be paid before confirmation: all of it with a prepaid
@@ -1850,17 +2079,17 @@ class SaleOrder(models.Model):
             ._oms_get_confirmed_promises(warehouse.sudo(), products.sudo())
         )
         changed = {
-            line: date
-            for line, date in promises.items()
-            if line.oms_promised_date != date
+            line: ship_date
+            for line, ship_date in promises.items()
+            if line.oms_promised_date != ship_date
         }
         orders = self.sudo().browse({line.order_id.id for line in changed})
         before = {order: order.oms_promised_date for order in orders}
         by_date = defaultdict(lambda: self.env["sale.order.line"].sudo())
-        for line, date in changed.items():
-            by_date[date] |= line
-        for date, lines in by_date.items():
-            lines.oms_promised_date = date
+        for line, ship_date in changed.items():
+            by_date[ship_date] |= line
+        for ship_date, lines in by_date.items():
+            lines.oms_promised_date = ship_date
         repromised = orders - confirming.sudo()
         for order in repromised:
             if order.oms_promised_date != before[order]:

@@ -56,6 +56,25 @@ class SaleOrderLine(models.Model):
             if warehouse:
                 lines._oms_promise_quotation(warehouse)
 
+    oms_source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Ships From",
+        readonly=True,
+        copy=False,
+        help="Warehouse the review's sourcing chose for this line; its delivery "
+        "leaves from there.",
+    )
+
+    @api.depends("oms_source_warehouse_id")
+    def _compute_warehouse_id(self):
+        """The warehouse sourcing chose wins over sale_stock's (order, route):
+        the line's procurement (``_prepare_procurement_values``) then pulls
+        from it, one delivery per warehouse."""
+        res = super()._compute_warehouse_id()
+        for line in self.filtered("oms_source_warehouse_id"):
+            line.warehouse_id = line.oms_source_warehouse_id
+        return res
+
     @api.depends("product_id", "order_id.warehouse_id")
     def _compute_oms_atp_qty(self):
         self.oms_atp_qty = 0.0
@@ -89,6 +108,7 @@ class SaleOrderLine(models.Model):
         """A product line added to a confirmed order by a user who may not
         change it directly becomes a change request (``sale.order.write``):
         it is not created, and not returned."""
+        self._oms_check_source_write(vals_list)
         Order = self.env["sale.order"]
         requested = []
         if not Order._oms_may_change_approved():
@@ -122,6 +142,7 @@ class SaleOrderLine(models.Model):
             raise AccessError(
                 self.env._("The promised ship date is set by the stock, not by hand.")
             )
+        self._oms_check_source_write([vals])
         requesting = self._oms_filter_requesting(vals)
         if requesting:
             held = {key: vals[key] for key in OMS_REVIEWED_LINE_FIELDS & set(vals)}
@@ -285,6 +306,21 @@ class SaleOrderLine(models.Model):
             line: context.ship_datetime(available[line.order_id.id, line.product_id.id])
             for line in demand
         }
+
+    def _oms_check_source_write(self, vals_list):
+        """The review's sourcing (``sale.order._oms_apply_sourcing``, in
+        superuser mode) alone sets where a line ships from."""
+        if self.env.su or not any("oms_source_warehouse_id" in v for v in vals_list):
+            return
+        raise AccessError(
+            self.env._(
+                "%(field)s of an order line is chosen by the review and cannot be "
+                "changed directly.",
+                field=self._fields["oms_source_warehouse_id"]._description_string(
+                    self.env
+                ),
+            )
+        )
 
     def _oms_get_pricelist_price(self):
         """Unit price the pricelist gives this line, in the order's currency."""

@@ -3,6 +3,8 @@ from . import test_security_groups
 from . import test_order_types
 from . import test_review_engine
 from . import test_review_checks
+from . import test_review_sourcing
+from . import test_sourcing_race
 from . import test_review_confirm
 from . import test_review_batch
 from . import test_review_what_if

@@ -1,0 +1,1 @@
+from .sourcing import SourcingPlan, plan_sourcing
