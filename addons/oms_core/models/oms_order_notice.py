@@ -24,7 +24,7 @@ class OmsOrderNotice(models.Model):
         "sale.order", required=True, ondelete="cascade", index=True, readonly=True
     )
     event = fields.Selection(OMS_NOTICE_EVENTS, required=True, readonly=True)
-    key = fields.Char(
+    topic = fields.Char(
         default="",
         readonly=True,
         help="What the notice is about within the event (e.g. the back-order).",
@@ -33,14 +33,15 @@ class OmsOrderNotice(models.Model):
 
     _sql_constraints = [
         (
-            "order_event_key_unique",
-            "UNIQUE(order_id, event, key)",
+            "order_event_topic_unique",
+            "UNIQUE(order_id, event, topic)",
             "A notice is sent once per order and event.",
         )
     ]
 
-    def _claim(self, order, event, key=""):
-        """Record that ``event`` is notified for ``order``; False when it was
+    def _claim(self, order, event, topic=""):
+        """Record that ``event`` is notified for ``order`` (about ``topic``
+        within the event); False when it was
         already (by this or a concurrent transaction, which the unique index
         makes wait and then skip).
 
@@ -49,15 +50,15 @@ class OmsOrderNotice(models.Model):
         self.env.cr.execute(
             SQL(
                 """INSERT INTO oms_order_notice
-                       (order_id, event, key, sent_date, create_uid, create_date,
+                       (order_id, event, topic, sent_date, create_uid, create_date,
                         write_uid, write_date)
                    VALUES (%s, %s, %s, now() at time zone 'utc', %s,
                            now() at time zone 'utc', %s, now() at time zone 'utc')
-                   ON CONFLICT (order_id, event, key) DO NOTHING
+                   ON CONFLICT (order_id, event, topic) DO NOTHING
                    RETURNING id""",
                 order.id,
                 event,
-                key or "",
+                topic or "",
                 self.env.uid,
                 self.env.uid,
             )

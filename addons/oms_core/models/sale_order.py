@@ -2122,7 +2122,7 @@ class SaleOrder(models.Model):
             self._oms_send_notice(
                 "promise_at_risk",
                 "oms_core.mail_template_oms_notice_promise_at_risk",
-                key=fields.Datetime.to_string(new) if new else "",
+                topic=fields.Datetime.to_string(new) if new else "",
             )
 
     @api.model
@@ -2437,13 +2437,13 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return bool(self.partner_id.email)
 
-    def _oms_send_notice(self, event, template_xmlid, key="", source=None):
+    def _oms_send_notice(self, event, template_xmlid, topic="", source=None):
         """Send the notice of ``event`` to the customer of each order once
-        (per ``key``): the ``oms.order.notice`` log decides, under its unique
+        (per ``topic``): the ``oms.order.notice`` log decides, under its unique
         index, so a second call or a concurrent worker sends nothing.
 
         :param str template_xmlid: the mail template
-        :param str key: what the notice is about within the event
+        :param str topic: what the notice is about within the event
         :param source: the record the template renders (default: the order)
         :return: the orders notified now
         """
@@ -2455,7 +2455,7 @@ class SaleOrder(models.Model):
         for order in self:
             if not order._oms_notice_enabled(event):
                 continue
-            if not Notice._claim(order, event, key):
+            if not Notice._claim(order, event, topic):
                 continue
             record = source or order
             # sudo: a notice follows the event that triggered it (a warehouse
@@ -2489,7 +2489,7 @@ class SaleOrder(models.Model):
                 order._oms_send_notice(
                     "hold_customer",
                     "oms_core.mail_template_oms_notice_hold_customer",
-                    key=str(exception.id),
+                    topic=str(exception.id),
                 )
 
     def _oms_get_rating_candidates(self, limit=None):

@@ -223,7 +223,7 @@ class StockPicking(models.Model):
                 picking.sale_id.sudo()._oms_send_notice(
                     "backorder",
                     "oms_core.mail_template_oms_notice_backorder",
-                    key=str(backorder.id),
+                    topic=str(backorder.id),
                     source=backorder,
                 )
 

@@ -63,7 +63,7 @@ class TestCustomerSide(OmsCommon):
         self.assertEqual(len(mails), 1)
         self.assertIn(self.product.name, mails.body)
         notice = order.oms_notice_ids
-        self.assertEqual((notice.event, notice.key), ("backorder", str(backorder.id)))
+        self.assertEqual((notice.event, notice.topic), ("backorder", str(backorder.id)))
 
     def test_order_waiting_on_the_customer_is_notified_once(self):
         """An order held for an incomplete address tells the customer what to
