@@ -79,6 +79,18 @@ MATRIX = {
     "oms.replenishment.suggest.line": _rights(
         NONE, NONE, NONE, NONE, "rwcu", NONE, NONE
     ),
+    "oms.review.rule.tier": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
+    "oms.exception.approval": _rights(NONE, "r---", "r---", "r---", "r---", NONE, NONE),
+    "oms.order.change": _rights(NONE, "r---", "r---", "rw--", "rw-u", NONE, NONE),
+    "oms.order.notice": _rights(NONE, "r---", "r---", "r---", "r---", NONE, NONE),
+    "oms.warehouse.region": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
+    "oms.channel.allocation": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
+    "oms.channel.allocation.table": _rights(NONE, NONE, NONE, NONE, "rwcu", NONE, NONE),
+    "oms.channel.order.update": _rights(
+        NONE, "r---", "r---", "r---", "r---", NONE, NONE
+    ),
+    "oms.channel.tax": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),
+    "oms.channel.order.tax.fix": _rights(NONE, NONE, NONE, "rwcu", "rwcu", NONE, NONE),
 }
 #: fields holding credentials: OMS managers only
 SECRET_FIELDS = {
