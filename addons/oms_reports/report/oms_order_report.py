@@ -276,12 +276,12 @@ class OmsOrderReport(models.Model):
     def _get_promised_date_sql(self):
         """The promised ship date of a fact row's order (the order joined as
         ``so``): the one place the promise-kept measures read the promise
-        from. It is the order's commitment date until the order carries its
-        own promised date, which then replaces it here.
+        from. A delivery date committed to the customer wins, else the OMS
+        promised ship date (as the on-time rate's due date).
 
         :rtype: SQL
         """
-        return SQL("so.commitment_date")
+        return SQL("COALESCE(so.commitment_date, so.oms_promised_date)")
 
     @api.model
     def _get_promised_count_sql(self):

@@ -74,7 +74,8 @@ class TestKpiService(OmsReportsCommon):
             channel=channel,
             commitment=promised and f"{promised} 12:00",
         )
-        cls._confirm(order)
+        # confirmed as history did: the promise is the commitment, if any
+        cls._confirm(order, created)
         cls._ship_on(order, {cls.product_a: 2}, shipped)
         cls._set_review(order, created)
         return order
