@@ -2588,10 +2588,11 @@ class SaleOrder(models.Model):
             )
 
     def _oms_portal_promised_date(self):
-        """Hook: the date the customer was promised (the promised ship date,
-        else the commitment date, else Odoo's expected date)."""
+        """Hook: the date the customer was promised: the delivery date
+        committed to him, else the promised ship date, else Odoo's expected
+        date (as the on-time rate reads it)."""
         self.ensure_one()
-        return self.oms_promised_date or self.commitment_date or self.expected_date
+        return self.commitment_date or self.oms_promised_date or self.expected_date
 
     def _oms_portal_timeline(self):
         """The steps of the order as the customer sees them in the portal:

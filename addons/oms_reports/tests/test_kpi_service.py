@@ -74,8 +74,10 @@ class TestKpiService(OmsReportsCommon):
             channel=channel,
             commitment=promised and f"{promised} 12:00",
         )
-        # confirmed as history did: the promise is the commitment, if any
-        cls._confirm(order, created)
+        cls._confirm(order)
+        # the promise of the story is the commitment, if any: not the ship
+        # date the stock allows today
+        cls._set_history(order, "oms_promised_date", None)
         cls._ship_on(order, {cls.product_a: 2}, shipped)
         cls._set_review(order, created)
         return order
