@@ -170,6 +170,30 @@ def run_foresight(registry, args, sections, results, report):
         )
 
 
+def report_intake(results, native, batched, oms, report):
+    """Record and report the intake rows of the paths that ran."""
+    if native:
+        results["native_intake"] = native
+        report(
+            "intake, Odoo's own path (create + action_confirm, 1 tx/order)",
+            f"{native['per_s']:.2f} orders/s",
+        )
+    if batched:
+        results["native_batched_intake"] = batched
+        report(
+            f"intake, Odoo's best path (create + action_confirm per batch of "
+            f"{batched['batch_size']}, quiet context)",
+            f"{batched['per_s']:.2f} orders/s",
+        )
+    if oms:
+        results["oms_intake"] = oms
+        report(
+            f"intake, OMS channel cron (stage → map → review "
+            f"{results['review_rules_active']} rules → confirm), 1 worker",
+            f"{oms['per_s']:.2f} orders/s",
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -230,26 +254,7 @@ def main(argv=None):
         native, oms, batched = run_intake_rounds(
             args, sections, registry, master, specs, tag
         )
-    if native:
-        results["native_intake"] = native
-        report(
-            "intake, Odoo's own path (create + action_confirm, 1 tx/order)",
-            f"{native['per_s']:.2f} orders/s",
-        )
-    if batched:
-        results["native_batched_intake"] = batched
-        report(
-            f"intake, Odoo's best path (create + action_confirm per batch of "
-            f"{batched['batch_size']}, quiet context)",
-            f"{batched['per_s']:.2f} orders/s",
-        )
-    if oms:
-        results["oms_intake"] = oms
-        report(
-            f"intake, OMS channel cron (stage → map → review "
-            f"{results['review_rules_active']} rules → confirm), 1 worker",
-            f"{oms['per_s']:.2f} orders/s",
-        )
+    report_intake(results, native, batched, oms, report)
     if native and oms:
         oms_cpu = sum(w["cpu_seconds"] for w in oms["worker_stats"])
         oms_queries = sum(w["queries"] for w in oms["worker_stats"])
