@@ -412,6 +412,22 @@ class OmsTourCase(HttpCase, OmsCommon):
             [("name", "in", OMS_ADDONS + ZH_CN_ODOO_MODULES)]
         )._update_translations("zh_CN")
 
+    def call_kw(self, login, model, method, args, context=None):
+        """Call ``model.method(*args)`` over JSON-RPC as ``login``, as an RPC
+        client does (``/web/dataset/call_kw``, the context it chooses)."""
+        self.authenticate(login, login)
+        result = self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {
+                "model": model,
+                "method": method,
+                "args": args,
+                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
+            },
+        )
+        self.env.invalidate_all()
+        return result
+
     def start_oms_tour(self, url_path, tour_name, login, timeout=120):
         """Run ``tour_name`` as ``login`` in the test browser (screenshots on
         demand, see the module docstring)."""

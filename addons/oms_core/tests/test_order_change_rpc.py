@@ -14,26 +14,11 @@ class TestOrderChangeRpc(OmsTourCase):
         super().setUpClass()
         cls._create_rule("stock")
 
-    def _call(self, login, model, method, args, context=None):
-        """Call ``model.method(*args)`` over JSON-RPC as ``login``."""
-        self.authenticate(login, login)
-        result = self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
-            },
-        )
-        self.env.invalidate_all()
-        return result
-
     def _requested(self):
         """A confirmed order whose quantity the salesperson raised over RPC."""
         order = self._create_order(qty=2, user=self.salesman)
         order.action_oms_review()
-        self._call(
+        self.call_kw(
             self.salesman.login,
             "sale.order",
             "write",
@@ -51,7 +36,7 @@ class TestOrderChangeRpc(OmsTourCase):
         """A salesperson writes a line of a confirmed order over RPC: a request."""
         order = self._create_order(qty=2, user=self.salesman)
         order.action_oms_review()
-        self._call(
+        self.call_kw(
             self.salesman.login,
             "sale.order.line",
             "write",
@@ -64,7 +49,7 @@ class TestOrderChangeRpc(OmsTourCase):
         """A reviewer writes state='applied' over RPC: refused, nothing applied."""
         order = self._requested()
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.reviewer.login,
                 "oms.order.change",
                 "write",
@@ -77,7 +62,7 @@ class TestOrderChangeRpc(OmsTourCase):
         """The salesperson approves its own request over RPC: refused."""
         order = self._requested()
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.salesman.login,
                 "oms.order.change",
                 "action_approve",
@@ -90,7 +75,7 @@ class TestOrderChangeRpc(OmsTourCase):
     def test_rpc_reviewer_approves(self):
         """Another reviewer approves over RPC: applied and reviewed again."""
         order = self._requested()
-        self._call(
+        self.call_kw(
             self.reviewer.login,
             "oms.order.change",
             "action_approve",

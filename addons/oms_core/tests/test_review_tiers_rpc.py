@@ -12,21 +12,6 @@ class TestReviewTiersRpc(OmsTourCase, OmsTiersCommon):
     """The approval levels tried as an RPC client does: a logged-in user
     calling ``/web/dataset/call_kw`` with the context and values it chooses."""
 
-    def _call(self, login, model, method, args, context=None):
-        """Call ``model.method(*args)`` over JSON-RPC as ``login``."""
-        self.authenticate(login, login)
-        result = self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
-            },
-        )
-        self.env.invalidate_all()
-        return result
-
     def _at_level_2(self):
         """An order of 2,000 whose first level a reviewer approved."""
         exception = self._held(20)
@@ -39,7 +24,7 @@ class TestReviewTiersRpc(OmsTourCase, OmsTiersCommon):
         context: refused, the order stays held."""
         exception = self._at_level_2()
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.reviewer_2.login,
                 "oms.exception",
                 "action_override",
@@ -89,11 +74,11 @@ class TestReviewTiersRpc(OmsTourCase, OmsTiersCommon):
         ):
             with self.subTest(model=model, method=method):
                 with self.assertRaises(JsonRpcException):
-                    self._call(reviewer, model, method, args)
+                    self.call_kw(reviewer, model, method, args)
         self.assertFalse(self.director.oms_delegate_id)
         self.assertEqual(len(exception.approval_ids), 1)
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 reviewer, "oms.exception", "action_override", [exception.ids, "x"]
             )
         self.assertEqual(exception.state, "open")
@@ -103,7 +88,7 @@ class TestReviewTiersRpc(OmsTourCase, OmsTiersCommon):
         delegate approves the level for him."""
         exception = self._at_level_2()
         until = fields.Date.to_string(fields.Date.today() + timedelta(days=3))
-        self._call(
+        self.call_kw(
             self.director.login,
             "res.users",
             "write",
@@ -112,7 +97,7 @@ class TestReviewTiersRpc(OmsTourCase, OmsTiersCommon):
                 {"oms_delegate_id": self.reviewer_2.id, "oms_delegate_until": until},
             ],
         )
-        self._call(
+        self.call_kw(
             self.reviewer_2.login,
             "oms.exception",
             "action_override",

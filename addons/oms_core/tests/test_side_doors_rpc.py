@@ -16,21 +16,6 @@ class TestSideDoorsRpc(OmsTourCase):
         cls.stock_user = cls._create_user("oms_rpc_stock", "stock.group_stock_user")
         cls.reason = cls.env["oms.cancel.reason"].create({"name": "RPC"})
 
-    def _call(self, login, model, method, args, context=None):
-        """Call ``model.method(*args)`` over JSON-RPC as ``login``."""
-        self.authenticate(login, login)
-        result = self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
-            },
-        )
-        self.env.invalidate_all()
-        return result
-
     def _held_order(self):
         self._create_rule("amount_threshold", amount_limit=1.0)
         order = self._create_order(user=self.salesman)
@@ -42,7 +27,7 @@ class TestSideDoorsRpc(OmsTourCase):
         """A salesperson confirms a held order with oms_skip_review over RPC:
         it stays unconfirmed and unshipped."""
         order = self._held_order()
-        result = self._call(
+        result = self.call_kw(
             self.salesman.login,
             "sale.order",
             "action_confirm",
@@ -59,14 +44,14 @@ class TestSideDoorsRpc(OmsTourCase):
         order = self._held_order()
         exception = order.oms_exception_ids
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.reviewer.login,
                 "oms.exception",
                 "write",
                 [exception.ids, {"state": "overridden", "resolution": "override"}],
             )
         self.assertEqual(exception.state, "open")
-        self._call(self.salesman.login, "sale.order", "action_confirm", [order.ids])
+        self.call_kw(self.salesman.login, "sale.order", "action_confirm", [order.ids])
         self.assertEqual(order.state, "draft")
 
     def test_rpc_held_delivery_not_validated(self):
@@ -80,7 +65,7 @@ class TestSideDoorsRpc(OmsTourCase):
         picking = order.picking_ids
         picking.move_ids.write({"quantity": 2, "picked": True})
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.stock_user.login, "stock.picking", "button_validate", [picking.ids]
             )
         self.assertEqual(picking.state, "assigned")
@@ -90,7 +75,7 @@ class TestSideDoorsRpc(OmsTourCase):
         """Odoo's plain cancel over RPC is refused; the reason wizard cancels."""
         order = self._create_order(user=self.salesman)
         with self.assertRaises(JsonRpcException):
-            self._call(
+            self.call_kw(
                 self.salesman.login,
                 "sale.order",
                 "action_cancel",
@@ -98,13 +83,13 @@ class TestSideDoorsRpc(OmsTourCase):
                 {"disable_cancel_warning": True},
             )
         self.assertEqual(order.state, "draft")
-        wizard_id = self._call(
+        wizard_id = self.call_kw(
             self.salesman.login,
             "oms.order.cancel",
             "create",
             [{"order_ids": [Command.set(order.ids)], "reason_id": self.reason.id}],
         )
-        self._call(
+        self.call_kw(
             self.salesman.login, "oms.order.cancel", "action_confirm", [wizard_id]
         )
         self.assertRecordValues(
