@@ -689,8 +689,8 @@ class OmsException(models.Model):
         return self.order_id.action_oms_open_cancel()
 
     def action_open_override(self):
-        """Open the wizard asking the override reason."""
-        self.ensure_one()
+        """Open the wizard asking the override reason: of one exception (its
+        form), or of several selected in the hold queue (one reason for all)."""
         self._check_can_act()
         return {
             "type": "ir.actions.act_window",
@@ -699,6 +699,58 @@ class OmsException(models.Model):
             "view_mode": "form",
             "target": "new",
             "context": {"default_exception_ids": self.ids},
+        }
+
+    def action_assign_to_me(self):
+        """Hold queue, several at once: the current user owns the open
+        exceptions selected (a reviewer taking work from the queue)."""
+        self.check_access("write")
+        self.filtered(lambda e: e.state == "open").user_id = self.env.user
+        return True
+
+    def action_review_orders(self):
+        """Hold queue, several at once: review the orders of the selected
+        exceptions again now (after a fix elsewhere, e.g. stock received)."""
+        self.check_access("write")
+        self.order_id.action_oms_review()
+        return self._get_outcome_action(self.env._("Reviewed again"))
+
+    def _get_outcome_action(self, title):
+        """A notification telling, per order of the exceptions, what became of
+        it (confirmed, approved, still held and by what), then the queue again.
+
+        :rtype: dict
+        """
+        lines, held = [], False
+        for order in self.order_id:
+            blocking = order.oms_exception_ids.filtered(
+                lambda e: e.state == "open" and e.severity == "block"
+            )
+            held = held or bool(blocking)
+            if blocking:
+                lines.append(
+                    self.env._(
+                        "%(order)s: still on hold (%(reasons)s)",
+                        order=order.name,
+                        reasons=", ".join(blocking.mapped("message")),
+                    )
+                )
+            elif order.state == "sale":
+                lines.append(self.env._("%(order)s: confirmed", order=order.name))
+            else:
+                lines.append(
+                    self.env._("%(order)s: approved, not confirmed", order=order.name)
+                )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": "\n".join(lines),
+                "type": "warning" if held else "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
         }
 
     def action_open_order(self):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import OmsCommon
@@ -81,3 +82,47 @@ class TestHoldQueue(OmsCommon):
         self.assertTrue(activity)
         exception.with_user(self.reviewer).action_override("fine")
         self.assertFalse(activity.exists())
+
+    def test_queue_opens_as_a_list_by_deadline(self):
+        """The hold queue opens flat (no folded groups), open ones only."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_core.oms_exception_action"
+        )
+        self.assertNotIn("group_by", action["context"])
+        self.assertIn("search_default_filter_open", action["context"])
+        self.assertEqual(self.env["oms.exception"]._order, "deadline, id")
+
+    def test_reviewer_works_several_exceptions_at_once(self):
+        """A reviewer takes two exceptions, overrides both with one reason, and
+        is told what became of each order."""
+        self._create_rule("amount_threshold", amount_limit=1.0)
+        orders = self._create_order(user=self.salesman) | self._create_order(
+            qty=2, user=self.salesman
+        )
+        orders.action_oms_review()
+        exceptions = orders.oms_exception_ids
+        self.assertEqual(len(exceptions), 2)
+        queue = exceptions.with_user(self.reviewer)
+        queue.action_assign_to_me()
+        self.assertEqual(exceptions.user_id, self.reviewer)
+        wizard_action = queue.action_open_override()
+        wizard = (
+            self.env["oms.exception.override"]
+            .with_user(self.reviewer)
+            .with_context(**wizard_action["context"])
+            .create({"note": "Known wholesale customer"})
+        )
+        outcome = wizard.action_confirm()
+        self.assertEqual(set(exceptions.mapped("state")), {"overridden"})
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        self.assertEqual(outcome["params"]["type"], "success")
+        for order in orders:
+            self.assertIn(f"{order.name}: confirmed", outcome["params"]["message"])
+
+    def test_review_again_says_who_is_still_held(self):
+        exception = self._held_exception()
+        outcome = exception.with_user(self.reviewer).action_review_orders()
+        self.assertEqual(outcome["params"]["type"], "warning")
+        self.assertIn("still on hold", outcome["params"]["message"])
+        with self.assertRaises(AccessError):
+            exception.with_user(self.salesman).action_assign_to_me()

@@ -13,6 +13,8 @@ class OmsExceptionOverride(models.TransientModel):
     note = fields.Text(string="Reason", required=True)
 
     def action_confirm(self):
+        """Override, then say what became of each order (confirmed, or still
+        held by another exception)."""
         self.ensure_one()
         self.exception_ids.action_override(self.note)
-        return {"type": "ir.actions.act_window_close"}
+        return self.exception_ids._get_outcome_action(self.env._("Overridden"))
