@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -126,3 +128,24 @@ class TestHoldQueue(OmsCommon):
         self.assertIn("still on hold", outcome["params"]["message"])
         with self.assertRaises(AccessError):
             exception.with_user(self.salesman).action_assign_to_me()
+
+    def test_held_order_leads_to_its_exceptions(self):
+        """On a held order the primary button resolves the hold: no e-mail or
+        confirmation offered first, and one way to cancel (with a reason)."""
+        arch = etree.fromstring(
+            self.env["sale.order"].get_view(view_type="form")["arch"]
+        )
+        header = arch.find(".//header")
+        resolve = header.xpath("button[@name='action_oms_open_exceptions']")
+        self.assertEqual(resolve[0].get("invisible"), "not oms_has_blocking_exception")
+        self.assertIn("btn-primary", resolve[0].get("class"))
+        for button in header.xpath(
+            "button[@name='action_confirm' or @id='send_by_email_primary']"
+        ):
+            self.assertIn("oms_has_blocking_exception", button.get("invisible"))
+        cancels = [
+            b
+            for b in header.xpath("button[contains(@name, 'cancel')]")
+            if b.get("invisible") not in ("1", "True")
+        ]
+        self.assertEqual([b.get("name") for b in cancels], ["action_oms_open_cancel"])
