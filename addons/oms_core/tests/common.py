@@ -26,6 +26,7 @@ from unittest.mock import patch
 from PIL import Image
 
 from odoo import Command
+from odoo.modules.module import get_manifest, get_modules
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import SQL
@@ -355,6 +356,16 @@ class OmsTourCase(HttpCase, OmsCommon):
     """Base of the tour tests: one user per role, screenshots on demand."""
 
     browser_size = "1280x800"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Every addon's manifest read once here, so that the test server's
+        # threads find them cached: Python 3.11.7 may fail to parse in two
+        # threads at once ("SystemError: AST constructor recursion depth
+        # mismatch"), which the first requests of a tour would otherwise do.
+        for module in get_modules():
+            get_manifest(module)
 
     @classmethod
     def _create_tour_user(cls, login, groups, name, lang="en_US"):

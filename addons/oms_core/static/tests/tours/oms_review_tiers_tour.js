@@ -20,15 +20,8 @@ function approveLevel(level, reason) {
       "oms_core.oms_core_menu_hold_queue"
     ),
     {
-      content: "the hold queue is grouped by check: open every group",
-      trigger: ".o_list_view .o_group_header",
-      run: () => {
-        for (const header of document.querySelectorAll(
-          ".o_list_view .o_group_header:not(.o_group_open)"
-        )) {
-          header.click();
-        }
-      },
+      content: "the hold queue is a list of the open exceptions by deadline",
+      trigger: ".o_list_view:not(:has(.o_group_header)) .o_data_row",
     },
     {
       content: `the exception shows its level ${level}`,

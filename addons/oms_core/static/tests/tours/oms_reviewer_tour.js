@@ -17,15 +17,8 @@ registry.category("web_tour.tours").add("oms_reviewer_tour", {
         "oms_core.oms_core_menu_hold_queue"
       ),
       {
-        content: "the hold queue is grouped by check: open every group",
-        trigger: ".o_list_view .o_group_header",
-        run: () => {
-          for (const header of document.querySelectorAll(
-            ".o_list_view .o_group_header:not(.o_group_open)"
-          )) {
-            header.click();
-          }
-        },
+        content: "the hold queue is a list of the open exceptions by deadline",
+        trigger: ".o_list_view:not(:has(.o_group_header)) .o_data_row",
       },
       omsScreenshot("reviewer-hold-queue", `.o_data_row:contains(${CUSTOMER})`),
       {
