@@ -318,6 +318,26 @@ class OmsCommon(TransactionCase):
         records.invalidate_recordset()
 
 
+class OmsApprovedOrderCommon(OmsCommon):
+    """OmsCommon with an order its salesperson entered and the review
+    confirmed (``self.order``, 2 units), and a second reviewer: the start of
+    the changes after approval (the subclasses add the rules)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reviewer_2 = cls._create_user(
+            "oms_reviewer_2",
+            "sales_team.group_sale_salesman_all_leads,oms_core.group_oms_reviewer",
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.order = self._create_order(qty=2, user=self.salesman).with_env(self.env)
+        self.order.action_oms_review()
+        self.assertEqual(self.order.state, "sale")
+
+
 class OmsAccountingCommon(OmsCommon, AccountTestInvoicingCommon):
     """OmsCommon in a company with a chart of accounts: goods sold on order
     (no stock yet), bank and cash journals."""

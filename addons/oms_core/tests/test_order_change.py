@@ -2,11 +2,11 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .common import OmsCommon
+from .common import OmsApprovedOrderCommon
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestOrderChange(OmsCommon):
+class TestOrderChange(OmsApprovedOrderCommon):
     """A salesperson's change to a confirmed order's reviewed facts becomes a
     change request that another reviewer approves (applied, re-reviewed) or
     rejects; the order keeps every version."""
@@ -15,16 +15,6 @@ class TestOrderChange(OmsCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._create_rule("stock")
-        cls.reviewer_2 = cls._create_user(
-            "oms_reviewer_2",
-            "sales_team.group_sale_salesman_all_leads,oms_core.group_oms_reviewer",
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.order = self._create_order(qty=2, user=self.salesman).with_env(self.env)
-        self.order.action_oms_review()
-        self.assertEqual(self.order.state, "sale")
 
     def _request_quantity(self, qty=5, note=None):
         """The salesperson raises the quantity in the form (and notes a
@@ -169,7 +159,7 @@ class TestOrderChange(OmsCommon):
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestOrderChangeSideDoors(OmsCommon):
+class TestOrderChangeSideDoors(OmsApprovedOrderCommon):
     """A change request is decided only through its actions, by another
     reviewer: no plain write, no self-approval, no crafted context."""
 
@@ -180,8 +170,6 @@ class TestOrderChangeSideDoors(OmsCommon):
 
     def setUp(self):
         super().setUp()
-        self.order = self._create_order(qty=2, user=self.salesman).with_env(self.env)
-        self.order.action_oms_review()
         self.order.order_line.with_user(self.salesman).product_uom_qty = 30
         self.request = self.order.oms_change_request_ids
         self.assertEqual(self.request.state, "to_approve")

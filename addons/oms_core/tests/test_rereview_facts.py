@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import Form, tagged
 
-from .common import OmsCommon
+from .common import OmsApprovedOrderCommon
 
 AMOUNT_CHECKS = {
     "credit_limit",
@@ -17,7 +17,7 @@ AMOUNT_CHECKS = {
 
 
 @tagged("post_install", "-at_install", "oms")
-class TestRereviewFacts(OmsCommon):
+class TestRereviewFacts(OmsApprovedOrderCommon):
     """A change of one reviewed fact of an approved order re-runs just the
     rules that read it; the others keep their result."""
 
@@ -42,16 +42,6 @@ class TestRereviewFacts(OmsCommon):
             name="Promised in the past",
             domain="[('commitment_date', '<', '2000-01-01')]",
         )
-        cls.reviewer_2 = cls._create_user(
-            "oms_reviewer_2",
-            "sales_team.group_sale_salesman_all_leads,oms_core.group_oms_reviewer",
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.order = self._create_order(qty=2, user=self.salesman).with_env(self.env)
-        self.order.action_oms_review()
-        self.assertEqual(self.order.state, "sale")
 
     @contextmanager
     def _rules_run(self):
