@@ -18,15 +18,21 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
         say "warning: no Chinese font (fc-list :lang=zh): install fonts-noto-cjk"
     fi
 fi
-DB="${OMS_SCREENSHOT_DB:-oms_screenshots}"
+# its own database (next to this checkout's test database when setup/local.env names one)
+# and its own HTTP port, so that it runs beside `make run` and `make test`
+DB="${OMS_SCREENSHOT_DB:-${OMS_TEST_DB:+${OMS_TEST_DB}_shots}}"
+DB="${DB:-oms_screenshots}"
 OUT="${OMS_SCREENSHOTS:-$OMS_ROOT/docs/images}"
+CONF="$OMS_LOCAL/odoo-screenshots.conf"
+sed -e "s/^http_port *=.*/http_port = $(free_port)/" "$OMS_LOCAL/odoo.conf" >"$CONF"
+grep -q '^http_port' "$CONF" || echo "http_port = $(free_port)" >>"$CONF"
 "$OMS_ROOT/setup/db.sh" drop "$DB"
 "$OMS_ROOT/setup/install.sh" "$DB" "$OMS_LOCAL/log/install-$DB.log" --without-demo=all
 mkdir -p "$OUT"
-say "running the tours, screenshots into $OUT"
+say "running the tours (database $DB), screenshots into $OUT"
 cd "$OMS_ROOT"
 OMS_SCREENSHOTS="$OUT" "$OMS_VENV/bin/pytest" \
-    --odoo-config="$OMS_LOCAL/odoo.conf" --odoo-database="$DB" --odoo-http \
+    --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
     --odoo-log-level=warn addons/*/tests/test_tour_*.py "$@"
 "$OMS_ROOT/setup/db.sh" drop "$DB"
 ls -l "$OUT"/*.png

@@ -2,8 +2,9 @@
 /**
  * Manager, in zh_CN and in English: the KPI dashboard reads in the user's
  * language, colours each trend by its meaning (a cancellation rate that rose is
- * red, orders that rose are green), and a click on the on-time rate, filtered
- * on one channel, lists the late orders of that channel in the last 30 days.
+ * red, an exception rate that fell and orders that rose are green), and a click
+ * on the on-time rate, filtered on one channel, lists the late orders of that
+ * channel in the last 30 days.
  * Data: oms_reports/tests/test_tour_manager.py
  */
 import {registry} from "@web/core/registry";
@@ -37,6 +38,10 @@ function managerSteps(text) {
     {
       content: "the cancellation rate rose: bad news, a red arrow up",
       trigger: `${card("cancellation_rate")} .o_oms_kpi_trend.text-danger .fa-arrow-up`,
+    },
+    {
+      content: "the exception rate fell: lower is better, so a green arrow down",
+      trigger: `${card("exception_rate")} .o_oms_kpi_trend.text-success .fa-arrow-down`,
     },
     {
       content: "the orders rose: good news, a green arrow up",
