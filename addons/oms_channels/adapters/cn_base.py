@@ -23,6 +23,7 @@ from .base import (
     NotAnOrder,
     text,
     to_decimal,
+    version_key,
 )
 
 _logger = logging.getLogger(__name__)
@@ -195,6 +196,9 @@ class CnMarketplaceAdapter(ChannelAdapter):
     can_pull = True
     can_push_stock = True
     can_push_fulfilment = True
+    #: a trade pulled again after a change (address, remark, lines) updates
+    #: its sales order, ordered by the trade's modification time
+    can_update_orders = True
     #: the platform confirms the shipment of part of an order's lines (split
     #: send); without it a partial delivery waits for the order's last one
     can_ship_partially = False
@@ -214,6 +218,27 @@ class CnMarketplaceAdapter(ChannelAdapter):
     #: answers of the platform that mean "call limit reached" / "token invalid"
     rate_limit_codes = frozenset()
     token_error_codes = frozenset()
+
+    def modified_time(self, order):
+        """ISO 8601 (with offset) of the raw ``order``'s last modification
+        on the platform, '' when it has none: the version of its updates."""
+        return ""
+
+    def order_version(self, order):
+        """The trade's modification time (:meth:`modified_time`) as
+        :func:`~.base.version_key`: an older copy pulled after a newer one is
+        ignored. An unreadable time gives no version (the last copy received
+        wins) rather than stopping the pull of the other orders."""
+        try:
+            return version_key(self.modified_time(order))
+        except ChannelError:
+            return ""
+
+    @staticmethod
+    def _remarks(*values):
+        """The order's note: the buyer's message, then the seller's remark
+        (备注), one a line; a change of either is an update of the order."""
+        return "\n".join(filter(None, (text(value) for value in values)))
 
     def _order_items(self, items, key):
         """The items (objects) of an order's list ``key``: an order without any

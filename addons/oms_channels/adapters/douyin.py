@@ -131,6 +131,10 @@ class DouyinAdapter(CnMarketplaceAdapter):
     def is_cancel_event(self, headers, order):
         return text(order.get("order_status")) in CANCELLED
 
+    def modified_time(self, order):
+        # update_time: unix seconds of the order's last change
+        return epoch_text(order.get("update_time"))
+
     def refund_state(self, order):
         # after_sale_info.refund_status of each sub-order: 1 待退款, 3 退款成功,
         # 4 退款失败, 0 none
@@ -202,7 +206,7 @@ class DouyinAdapter(CnMarketplaceAdapter):
             buyer_paid=pay_amount,
             paid=paid,
             customer_ref=text(order.get("doudian_open_id")),
-            note=text(order.get("buyer_words")),
+            note=self._remarks(order.get("buyer_words"), order.get("seller_words")),
             date_order=epoch_text(order.get("create_time")),
             is_cancelled=status in CANCELLED,
         )

@@ -105,6 +105,10 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         # confirm_status 1 = 已成交 (paid); the list API returns paid orders only
         return str(order.get("confirm_status")) != "1"
 
+    def modified_time(self, order):
+        # updated_at: 订单的更新时间 (CST)
+        return cst_text(order.get("updated_at"))
+
     def refund_state(self, order):
         # refund_status 1 无售后或售后关闭, 2 售后处理中, 3 退款中, 4 退款成功
         status = text(order.get("refund_status"))
@@ -157,7 +161,7 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             platform_discount=platform_discount,
             buyer_paid=pay_amount,
             paid=paid,
-            note=text(order.get("buyer_memo")),
+            note=self._remarks(order.get("buyer_memo"), order.get("remark")),
             date_order=cst_text(order.get("created_time")),
         )
 

@@ -43,7 +43,7 @@ TRADE_FIELDS = (
     "tid,status,type,created,pay_time,modified,total_fee,discount_fee,adjust_fee,"
     "post_fee,payment,buyer_open_uid,buyer_message,receiver_name,receiver_state,"
     "receiver_city,receiver_district,receiver_town,receiver_address,receiver_zip,"
-    "receiver_mobile,receiver_phone,oaid,orders"
+    "receiver_mobile,receiver_phone,oaid,seller_memo,orders"
 )
 
 
@@ -144,6 +144,10 @@ class TaobaoAdapter(CnMarketplaceAdapter):
     def is_awaiting_payment(self, order):
         return text(order.get("status")) in AWAITING_PAYMENT
 
+    def modified_time(self, order):
+        # Trade.modified: 交易修改时间 (CST)
+        return cst_text(order.get("modified"))
+
     def is_cancel_event(self, headers, order):
         return text(order.get("status")) in CLOSED
 
@@ -214,7 +218,7 @@ class TaobaoAdapter(CnMarketplaceAdapter):
             buyer_paid=payment,
             paid=paid,
             customer_ref=text(order.get("buyer_open_uid")),
-            note=text(order.get("buyer_message")),
+            note=self._remarks(order.get("buyer_message"), order.get("seller_memo")),
             date_order=cst_text(order.get("created")),
             is_cancelled=status in CLOSED,
         )

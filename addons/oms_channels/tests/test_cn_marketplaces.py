@@ -354,7 +354,10 @@ class TestCnImport(CnChannelsCommon):
         channel = self.cn_channels["douyin"]
         data = cn_data("douyin_order_detail.json")
         unpaid = json.loads(json.dumps(data))
-        unpaid["data"]["shop_order_detail"].update(order_status=1, pay_time=0)
+        # the platform changes the order (update_time) when the buyer pays
+        unpaid["data"]["shop_order_detail"].update(
+            order_status=1, pay_time=0, update_time=1794399302
+        )
         staged = self._stage(channel, json.dumps(unpaid))
         self.assertRecordValues(
             staged, [{"state": "ignored", "is_awaiting_payment": True}]

@@ -1,0 +1,230 @@
+"""Trades of the Chinese marketplaces that change after their import, pulled
+again from the fake platform (real HTTP, signature checked): applied to the
+sales order and reviewed again before shipment, an exception after."""
+
+import json
+from datetime import datetime
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..adapters.cn_base import CnMarketplaceAdapter, jd_sign, pdd_sign, top_sign
+from .common import FakePlatform
+from .test_cn_marketplaces import cn_data
+from .test_cn_push import MUTED, CnPushCommon, _verify_douyin, _verify_form
+
+#: connector → (fixture, key path of the raw order in it)
+RAW = {
+    "taobao": (
+        "taobao_trade_fullinfo_get.json",
+        ("trade_fullinfo_get_response", "trade"),
+    ),
+    "pinduoduo": (
+        "pdd_order_information_get.json",
+        ("order_info_get_response", "order_info"),
+    ),
+    "jd": (
+        "jd_pop_order_get.json",
+        ("jingdong_pop_order_get_responce", "orderDetailInfo", "orderInfo"),
+    ),
+    "douyin": ("douyin_order_detail.json", ("data", "shop_order_detail")),
+}
+VERIFY = {
+    "taobao": _verify_form(
+        top_sign, "TAOBAO-secret", {"error_response": {"code": 25, "msg": "sign"}}
+    ),
+    "pinduoduo": _verify_form(
+        pdd_sign,
+        "PINDUODUO-secret",
+        {"error_response": {"error_code": 10000, "error_msg": "sign"}},
+    ),
+    "jd": _verify_form(
+        jd_sign, "JD-secret", {"error_response": {"code": "1", "zh_desc": "sign"}}
+    ),
+    "douyin": _verify_douyin,
+}
+
+
+def raw_order(connector):
+    """The platform's order of the connector's fixture (a fresh copy)."""
+    name, path = RAW[connector]
+    data = cn_data(name)
+    for key in path:
+        data = data[key]
+    return data
+
+
+def order_list(connector, orders):
+    """The answer of the platform's order list API holding ``orders``."""
+    if connector == "taobao":
+        return {
+            "trades_sold_get_response": {
+                "total_results": len(orders),
+                "has_next": False,
+                "trades": {"trade": orders},
+            }
+        }
+    if connector == "pinduoduo":
+        return {
+            "order_list_get_response": {
+                "order_list": orders,
+                "total_count": len(orders),
+                "has_next": False,
+            }
+        }
+    if connector == "jd":
+        return {
+            "jingdong_pop_order_search_responce": {
+                "code": "0",
+                "searchorderinfo_result": {
+                    "apiResult": {"success": True},
+                    "orderTotal": len(orders),
+                    "orderInfoList": orders,
+                },
+            }
+        }
+    return {
+        "code": 10000,
+        "msg": "success",
+        "data": {
+            "page": 0,
+            "size": 100,
+            "total": len(orders),
+            "shop_order_list": orders,
+        },
+    }
+
+
+def move_to(connector, raw, street, minutes):
+    """``raw`` after its buyer changed the delivery address ``minutes`` after
+    the fixture's last change (masked street, new ciphertext)."""
+    if connector == "taobao":
+        raw.update(receiver_address=street, modified=f"2026-11-11 20:{minutes:02d}:00")
+    elif connector == "pinduoduo":
+        raw.update(
+            receiver_address_mask=street,
+            receiver_address="~AgAAAEZBS0UtRklYVFVSRS1QREQtTkVX~FAKEIDX00009~1~~",
+            updated_at=f"2026-11-11 20:{minutes:02d}:00",
+        )
+    elif connector == "jd":
+        raw["consigneeInfo"]["fullAddress"] = street
+        raw["modified"] = f"2026-11-11 20:{minutes:02d}:00"
+    else:
+        raw["mask_post_addr"]["detail"] = street
+        raw["post_addr"]["encrypt_detail"] = "##AgAAAEZBS0UtTkVX*RkFLRS1ORVc=#1##"
+        raw["update_time"] = 1794399391 + minutes * 60
+    return raw
+
+
+class CnPullCommon(CnPushCommon):
+    """Pulls of the four marketplaces from the fake platform, the last hour
+    before a fixed moment."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        patcher = patch.object(
+            CnMarketplaceAdapter, "_now", lambda self: datetime(2026, 11, 12, 1, 30)
+        )
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+
+    def _pull_answers(self, connector, *answers, path=None):
+        """Pull the channel's orders; the fake platform answers ``answers``
+        (each a ``(status, headers, body)``) and checks each signature."""
+        channel = self.cn_channels[connector]
+        channel.last_sync_date = datetime(2026, 11, 12, 0, 40)
+        path = path or ("/order/searchList" if connector == "douyin" else "/")
+        with FakePlatform(verify=VERIFY[connector]) as platform:
+            platform.add("POST", path, *answers)
+            channel.api_url = platform.url
+            with mute_logger(*MUTED):
+                staged = channel.action_sync_orders()
+        return staged, platform
+
+    def _pull(self, connector, *orders):
+        """The pull brings ``orders`` (raw) again."""
+        staged, _platform = self._pull_answers(
+            connector, (200, {}, order_list(connector, list(orders)))
+        )
+        return staged
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestCnOrderUpdates(CnPullCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("oms_channels.oms_review_rule_channel_update").active = True
+
+    def test_address_changed_by_the_buyer_is_applied_and_reviewed(self):
+        """Each platform: the buyer changes the address before shipment; the
+        pulled trade changes the delivery address and the order is reviewed
+        again (sent back to review, approved again)."""
+        for connector in RAW:
+            with self.subTest(connector=connector):
+                order = self._confirmed_order(connector)
+                staged = order.oms_channel_order_ids
+                old_address = order.partner_shipping_id
+                self._pull(
+                    connector, move_to(connector, raw_order(connector), "新*路**号", 30)
+                )
+                self.assertTrue(staged.is_update_pending)
+                staged.action_process()
+                self.assertFalse(staged.is_update_pending)
+                self.assertEqual(order.partner_shipping_id.street, "新*路**号")
+                self.assertNotEqual(order.partner_shipping_id, old_address)
+                log = order.oms_channel_update_ids
+                self.assertRecordValues(log, [{"state": "applied", "source": "pull"}])
+                self.assertIn("新*路**号", log.changes)
+                self.assertIn(
+                    "Changed after approval",
+                    " ".join(order.message_ids.mapped("body")),
+                    "the changed address is reviewed again",
+                )
+                self.assertEqual(order.state, "sale")
+
+    def test_older_copy_pulled_late_is_ignored(self):
+        """Taobao: a copy older than the one applied changes nothing."""
+        order = self._confirmed_order("taobao")
+        staged = order.oms_channel_order_ids
+        self._pull("taobao", move_to("taobao", raw_order("taobao"), "新*路**号", 40))
+        staged.action_process()
+        self._pull("taobao", move_to("taobao", raw_order("taobao"), "旧*路**号", 30))
+        self.assertFalse(staged.is_update_pending)
+        self.assertEqual(order.partner_shipping_id.street, "新*路**号")
+
+    def test_seller_remark_is_an_update_of_the_note(self):
+        """Pinduoduo: the seller adds a remark (备注) after import: the order's
+        note shows the buyer's message, then the remark."""
+        order = self._confirmed_order("pinduoduo")
+        raw = dict(
+            raw_order("pinduoduo"), remark="顺丰加急", updated_at="2026-11-11 20:40:00"
+        )
+        self._pull("pinduoduo", raw)
+        order.oms_channel_order_ids.action_process()
+        self.assertIn("顺丰加急", order.note)
+        self.assertIn("茶叶和茶杯请分开包装", order.note)
+        self.assertIn("Note: ", order.oms_channel_update_ids.changes)
+
+    def test_change_after_shipment_raises_the_channel_update_exception(self):
+        """Each platform: the buyer changes the address after the order shipped;
+        the order is not changed, a blocking exception shows the change."""
+        for connector in RAW:
+            with self.subTest(connector=connector):
+                order = self._confirmed_order(connector)
+                self._deliver(order)
+                address = order.partner_shipping_id
+                self._pull(
+                    connector, move_to(connector, raw_order(connector), "新*路**号", 30)
+                )
+                order.oms_channel_order_ids.action_process()
+                self.assertEqual(order.partner_shipping_id, address)
+                exception = order.oms_exception_ids.filtered(
+                    lambda e: e.code == "channel_update" and e.state == "open"
+                )
+                self.assertEqual(exception.severity, "block")
+                self.assertIn("新*路**号", exception.message)
+                self.assertEqual(order.oms_channel_update_ids.state, "held")
+
