@@ -404,24 +404,46 @@ class CnMarketplaceAdapter(ChannelAdapter):
         )
         while start < now:
             end = min(start + self.window, now)
-            orders, page = [], self.first_page
-            while True:
-                page_orders, has_next = self.list_orders(start, end, page)
-                orders.extend(page_orders)
-                if not has_next:
-                    break
-                page += 1
-            yield start, end, orders
+            yield start, end, self._window_orders(start, end)
             start = end
 
     #: number of the first page of the list API
     first_page = 1
     #: orders per page asked for (the list API's maximum)
     page_size = 100
+    #: the pages of a window are read from the last one back (the platforms'
+    #: modified-time APIs ask for it): a trade changed while the pages are
+    #: read leaves the window and the trades after it move up a place, so
+    #: reading forward would skip one; backward, one may be read twice
+    #: (staging is exactly once). The platform writes :meth:`list_changed`.
+    reverse_pages = False
+
+    def _window_orders(self, start, end):
+        """Every raw order of one window, all its pages read."""
+        orders, page = [], self.first_page
+        if self.reverse_pages:
+            orders, total = self.list_changed(start, end, page)
+            last = self.first_page + max(-(-total // self.page_size), 1) - 1
+            for page in range(last, self.first_page, -1):
+                orders.extend(self.list_changed(start, end, page)[0])
+            return orders
+        while True:
+            page_orders, has_next = self.list_orders(start, end, page)
+            orders.extend(page_orders)
+            if not has_next:
+                return orders
+            page += 1
 
     def list_orders(self, start, end, page):
         """([raw orders], has_next_page) of one page of the orders changed
         between ``start`` and ``end`` (naive UTC)."""
+        raise NotImplementedError
+
+    def list_changed(self, start, end, page):
+        """([raw orders], total number of orders of the window) of one page
+        of the orders modified between ``start`` and ``end`` (naive UTC), for
+        the platforms that read a window's pages backwards
+        (:attr:`reverse_pages`)."""
         raise NotImplementedError
 
     def _has_next(self, page, total):

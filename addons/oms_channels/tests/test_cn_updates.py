@@ -56,19 +56,19 @@ def raw_order(connector):
 
 
 def order_list(connector, orders):
-    """The answer of the platform's order list API holding ``orders``."""
+    """The answer of the platform's order list API holding ``orders`` (Taobao
+    and Pinduoduo: their lists of the orders modified in a window)."""
     if connector == "taobao":
         return {
-            "trades_sold_get_response": {
+            "trades_sold_increment_get_response": {
                 "total_results": len(orders),
-                "has_next": False,
                 "trades": {"trade": orders},
             }
         }
     if connector == "pinduoduo":
         return {
-            "order_list_get_response": {
-                "order_list": orders,
+            "order_sn_increment_get_response": {
+                "order_sn_list": orders,
                 "total_count": len(orders),
                 "has_next": False,
             }
@@ -119,7 +119,8 @@ def move_to(connector, raw, street, minutes):
 
 class CnPullCommon(CnPushCommon):
     """Pulls of the four marketplaces from the fake platform, the last hour
-    before a fixed moment."""
+    before a fixed moment (two windows of 30 minutes for Taobao and
+    Pinduoduo, one for JD and Douyin)."""
 
     @classmethod
     def setUpClass(cls):
