@@ -542,6 +542,26 @@ class CnMarketplaceAdapter(ChannelAdapter):
         )
 
     # -- refunds ------------------------------------------------------------
+    def refund_line_refs(self, order):
+        """The platform's line ids (sub-orders) of the raw ``order`` that a
+        refund is asked for or made on; empty when the platform refunds whole
+        orders (or says nothing of the lines)."""
+        return set()
+
+    def refund_status_text(self, order):
+        """The platform's own words for the refund state of the raw ``order``
+        (its status codes), shown on the return it opens."""
+        return ""
+
+    def lines_refund_state(self, order):
+        """What the raw ``order`` says of the refund of some of its lines
+        (after shipment a buyer may have part of an order refunded):
+        :data:`REFUND_REQUESTED` while a request is open,
+        :data:`REFUND_DONE` once the lines of :meth:`refund_line_refs` are
+        refunded, :data:`REFUND_NONE` otherwise. The whole order's
+        :meth:`refund_state` for the platforms that refund whole orders."""
+        return self.refund_state(order)
+
     def refund_state(self, order):
         """What the raw ``order`` says of its buyer's refund request:
         :data:`REFUND_REQUESTED` while one is open, :data:`REFUND_DONE` once

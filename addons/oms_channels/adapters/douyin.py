@@ -150,6 +150,35 @@ class DouyinAdapter(CnMarketplaceAdapter):
             return REFUND_DONE
         return REFUND_NONE
 
+    def _refund_items(self, order):
+        items = order.get("sku_order_list")
+        return [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+            and isinstance(item.get("after_sale_info"), dict)
+            and text(item["after_sale_info"].get("refund_status")) in ("1", "3")
+        ]
+
+    def lines_refund_state(self, order):
+        statuses = {
+            text(item["after_sale_info"].get("refund_status"))
+            for item in self._refund_items(order)
+        }
+        if "1" in statuses:
+            return REFUND_REQUESTED
+        return REFUND_DONE if statuses else REFUND_NONE
+
+    def refund_line_refs(self, order):
+        return {text(item.get("order_id")) for item in self._refund_items(order)}
+
+    def refund_status_text(self, order):
+        return ", ".join(
+            f"{text(item.get('order_id'))}: refund_status "
+            f"{text(item['after_sale_info'].get('refund_status'))}"
+            for item in self._refund_items(order)
+        )
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("sku_order_list"), "sku_order_list")

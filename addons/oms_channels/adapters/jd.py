@@ -149,6 +149,9 @@ class JdAdapter(CnMarketplaceAdapter):
             return REFUND_REQUESTED
         return REFUND_NONE
 
+    def refund_status_text(self, order):
+        return f"orderState {text(order.get('orderState'))}"
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("itemInfoList"), "itemInfoList")

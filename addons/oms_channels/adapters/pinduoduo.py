@@ -129,6 +129,13 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             return REFUND_DONE
         return REFUND_NONE
 
+    def refund_status_text(self, order):
+        # the order's refund_status and after_sales_status codes (售后状态)
+        return (
+            f"refund_status {text(order.get('refund_status'))}, "
+            f"after_sales_status {text(order.get('after_sales_status'))}"
+        )
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(order.get("item_list"), "item_list")

@@ -174,6 +174,35 @@ class TaobaoAdapter(CnMarketplaceAdapter):
             return REFUND_DONE
         return REFUND_NONE
 
+    def _refund_items(self, order):
+        return [
+            item
+            for item in _listed(order.get("orders"), "order")
+            if isinstance(item, dict)
+            and text(item.get("refund_status")) in REFUND_OPEN | {"SUCCESS"}
+        ]
+
+    def lines_refund_state(self, order):
+        statuses = {
+            text(item.get("refund_status")) for item in self._refund_items(order)
+        }
+        if statuses & REFUND_OPEN:
+            return REFUND_REQUESTED
+        return REFUND_DONE if statuses else REFUND_NONE
+
+    def refund_line_refs(self, order):
+        return {
+            text(item.get("oid_str")) or text(item.get("oid"))
+            for item in self._refund_items(order)
+        }
+
+    def refund_status_text(self, order):
+        return ", ".join(
+            sorted(
+                {text(item.get("refund_status")) for item in self._refund_items(order)}
+            )
+        )
+
     def normalize(self, order):
         ref = self.external_ref(order)
         items = self._order_items(_listed(order.get("orders"), "order"), "orders")

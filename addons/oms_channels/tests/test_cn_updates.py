@@ -229,3 +229,72 @@ class TestCnOrderUpdates(CnPullCommon):
                 self.assertIn("新*路**号", exception.message)
                 self.assertEqual(order.oms_channel_update_ids.state, "held")
 
+
+@tagged("post_install", "-at_install", "oms")
+class TestCnRefundAfterShipment(CnPullCommon):
+    """A refund the buyer asks after the order shipped, read from the pulled
+    order: a return of the lines it is about, credited once refunded."""
+
+    def _shipped_invoiced_order(self, connector):
+        order = self._confirmed_order(connector)
+        order._oms_invoice_and_post()
+        self._deliver(order)
+        return order
+
+    def _platform_returns(self, order):
+        reason = self.env.ref("oms_channels.oms_return_reason_platform_refund")
+        return self.env["oms.return"].search(
+            [("order_id", "=", order.id), ("line_ids.reason_id", "=", reason.id)]
+        )
+
+    def test_taobao_refund_of_one_sub_order_opens_its_return_then_credits(self):
+        """Taobao: the tea's sub-order asks a refund after shipment: a draft
+        return of the tea only, with the platform's status; refunded, the
+        return's credit note is posted once."""
+        order = self._shipped_invoiced_order("taobao")
+        asked = raw_order("taobao")
+        asked["orders"]["order"][0]["refund_status"] = "WAIT_SELLER_AGREE"
+        asked["modified"] = "2026-11-11 20:30:00"
+        self._pull("taobao", asked)
+        ret = self._platform_returns(order)
+        self.assertRecordValues(ret, [{"state": "draft", "credit_note_id": False}])
+        self.assertEqual(ret.line_ids.product_id, self.tea)
+        self.assertEqual(ret.line_ids.quantity, 2.0)
+        self.assertIn("WAIT_SELLER_AGREE", ret.note)
+        self.assertFalse(
+            order.oms_exception_ids.filtered(
+                lambda e: e.code == "channel_refund_requested"
+            ),
+            "a shipped order is not intercepted",
+        )
+        refunded = json.loads(json.dumps(asked))
+        refunded["orders"]["order"][0]["refund_status"] = "SUCCESS"
+        refunded["modified"] = "2026-11-12 09:00:00"
+        self._pull("taobao", refunded)
+        self._pull("taobao", refunded)
+        self.assertEqual(self._platform_returns(order), ret)
+        credit = ret.credit_note_id
+        self.assertRecordValues(
+            credit, [{"move_type": "out_refund", "state": "posted"}]
+        )
+        self.assertEqual(credit.invoice_line_ids.product_id, self.tea)
+        self.assertEqual(
+            order.invoice_ids.filtered(lambda m: m.move_type == "out_refund"), credit
+        )
+
+    def test_pdd_refused_refund_cancels_its_return(self):
+        """Pinduoduo: a refund asked after shipment, then refused (售后关闭):
+        the draft return of the whole order is cancelled."""
+        order = self._shipped_invoiced_order("pinduoduo")
+        asked = dict(
+            raw_order("pinduoduo"), refund_status=2, updated_at="2026-11-11 20:30:00"
+        )
+        self._pull("pinduoduo", asked)
+        ret = self._platform_returns(order)
+        self.assertEqual(ret.state, "draft")
+        self.assertEqual(len(ret.line_ids), 2, "Pinduoduo refunds whole orders")
+        self.assertIn("refund_status 2", ret.note)
+        closed = dict(asked, refund_status=1, updated_at="2026-11-11 21:00:00")
+        self._pull("pinduoduo", closed)
+        self.assertEqual(ret.state, "cancel")
+        self.assertFalse(ret.credit_note_id)
