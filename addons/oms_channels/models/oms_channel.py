@@ -717,13 +717,16 @@ class OmsChannel(models.Model):
                 )
                 staged = Staged.browse()
                 for order in orders:
-                    staged |= Staged._stage(
+                    record = Staged._stage(
                         self,
                         text if whole else json.dumps(order, default=str),
                         order=order,
                         source="webhook",
                         cancel=adapter.is_cancel_event(headers, order),
                     )
+                    if self.connector in OMS_CN_CONNECTORS:
+                        self._oms_apply_refund_state(record, adapter, order)
+                    staged |= record
         except (NotAnOrder, ChannelError) as exc:
             Staged._stage_invalid(
                 self,

@@ -2,6 +2,7 @@
 again from the fake platform (real HTTP, signature checked): applied to the
 sales order and reviewed again before shipment, an exception after."""
 
+import hashlib
 import json
 from datetime import datetime
 from unittest.mock import patch
@@ -228,6 +229,116 @@ class TestCnOrderUpdates(CnPullCommon):
                 self.assertEqual(exception.severity, "block")
                 self.assertIn("新*路**号", exception.message)
                 self.assertEqual(order.oms_channel_update_ids.state, "held")
+
+
+def douyin_push(*messages):
+    """A Douyin message push body: the messages ``(tag, data)``."""
+    return json.dumps(
+        [
+            {"tag": tag, "msg_id": f"7{index:018d}", "data": json.dumps(data)}
+            for index, (tag, data) in enumerate(messages)
+        ]
+    ).encode()
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestCnDouyinPush(CnPullCommon):
+    """Douyin's message push on the channel's webhook: signed with
+    ``event-sign``; each message about an order makes the order be read again
+    from the platform (order.orderDetail) and staged like a pulled one."""
+
+    def _receive(self, body, sign=None, detail=None):
+        channel = self.cn_channels["douyin"]
+        sign = sign or hashlib.md5(b"DOUYIN-key" + body + b"DOUYIN-secret").hexdigest()
+        with FakePlatform(verify=_verify_douyin) as platform:
+            if detail is not None:
+                platform.add(
+                    "POST",
+                    "/order/orderDetail",
+                    (
+                        200,
+                        {},
+                        {
+                            "code": 10000,
+                            "msg": "success",
+                            "data": {"shop_order_detail": detail},
+                        },
+                    ),
+                )
+            channel.api_url = platform.url
+            with mute_logger(*MUTED):
+                status, _message, ids = channel._oms_receive_webhook(
+                    {"event-sign": sign}, body
+                )
+        return status, self.env["oms.channel.order"].browse(ids), platform
+
+    def test_signed_address_change_message_updates_the_order(self):
+        """买家收货信息变更 (tag 105), signed: the order is read again and its new
+        address applied; the answer is the one the platform expects."""
+        order = self._confirmed_order("douyin")
+        body = douyin_push(
+            ("105", {"p_id": 6900000000000000001, "order_status": 2, "order_type": 0})
+        )
+        moved = move_to("douyin", raw_order("douyin"), "新*路**号", 30)
+        status, staged, platform = self._receive(body, detail=moved)
+        self.assertEqual(status, 200)
+        self.assertEqual(staged, order.oms_channel_order_ids)
+        request = json.loads(platform.requests[0][3])
+        self.assertEqual(request, {"shop_order_id": "6900000000000000001"})
+        self.assertEqual(
+            self.cn_channels["douyin"]._get_adapter().webhook_answer(status, "stored"),
+            {"code": 0, "msg": "success"},
+        )
+        staged.action_process()
+        self.assertEqual(order.partner_shipping_id.street, "新*路**号")
+        self.assertEqual(order.oms_channel_update_ids.source, "webhook")
+
+    def test_wrongly_signed_push_is_refused(self):
+        """A push signed with another secret: 401, the platform is not called
+        and nothing is staged or changed."""
+        order = self._confirmed_order("douyin")
+        body = douyin_push(("105", {"p_id": 6900000000000000001}))
+        wrong = hashlib.md5(b"DOUYIN-key" + body + b"other-secret").hexdigest()
+        moved = move_to("douyin", raw_order("douyin"), "新*路**号", 30)
+        status, staged, platform = self._receive(body, sign=wrong, detail=moved)
+        self.assertEqual(status, 401)
+        self.assertFalse(staged)
+        self.assertFalse(platform.requests)
+        self.assertFalse(order.oms_channel_order_ids.is_update_pending)
+        self.assertFalse(
+            self.env["oms.channel.order"].search(
+                [
+                    ("channel_id", "=", self.cn_channels["douyin"].id),
+                    ("state", "=", "failed"),
+                ]
+            )
+        )
+
+    def test_refund_message_intercepts_the_delivery(self):
+        """买家发起售后申请 (tag 200) before shipment: the order read again shows
+        the refund request; the order is held and cannot ship."""
+        order = self._confirmed_order("douyin")
+        asked = raw_order("douyin")
+        asked["sku_order_list"][0]["after_sale_info"]["refund_status"] = 1
+        asked["update_time"] += 60
+        body = douyin_push(
+            ("200", {"p_id": 6900000000000000001, "aftersale_id": 1, "s_id": 1})
+        )
+        status, _staged, _platform = self._receive(body, detail=asked)
+        self.assertEqual(status, 200)
+        hold = order.oms_exception_ids.filtered(
+            lambda e: e.code == "channel_refund_requested"
+        )
+        self.assertRecordValues(hold, [{"state": "open", "severity": "block"}])
+
+    def test_message_about_no_order_is_acknowledged(self):
+        """A message about no order (a product change) is answered 200 and
+        neither stored nor read from the platform."""
+        body = douyin_push(("400", {"product_id": 3600000000000000001}))
+        status, staged, platform = self._receive(body, sign="not-checked")
+        self.assertEqual(status, 200)
+        self.assertFalse(staged)
+        self.assertFalse(platform.requests)
 
 
 @tagged("post_install", "-at_install", "oms")
