@@ -1452,13 +1452,16 @@ class OmsChannel(models.Model):
             # sudo: the platform refunded the buyer; the credit note records
             # that decision whoever pulled the order
             credit_note = ret.sudo()._oms_create_credit_note()
+            if not credit_note:
+                # nothing invoiced yet: nothing to credit
+                return
             ret.credit_note_id = credit_note
             order.message_post(
                 body=self.env._(
                     "The buyer was refunded on %(platform)s: credit note %(credit)s "
                     "of return %(name)s.",
                     platform=self._oms_platform_name(),
-                    credit=credit_note.name or "-",
+                    credit=credit_note.name,
                     name=ret.name,
                 )
             )

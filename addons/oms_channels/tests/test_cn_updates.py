@@ -409,3 +409,21 @@ class TestCnRefundAfterShipment(CnPullCommon):
         self._pull("pinduoduo", closed)
         self.assertEqual(ret.state, "cancel")
         self.assertFalse(ret.credit_note_id)
+
+    def test_refund_of_an_order_not_invoiced_waits_for_its_invoice(self):
+        """Douyin: a shipped order not invoiced yet is refunded on the
+        platform: nothing to credit, the return stays a draft and the order
+        says it once, not at every pull."""
+        order = self._confirmed_order("douyin")
+        self._deliver(order)
+        self.assertFalse(order.invoice_ids.filtered(lambda m: m.state == "posted"))
+        refunded = raw_order("douyin")
+        refunded["sku_order_list"][0]["after_sale_info"]["refund_status"] = 3
+        refunded["update_time"] += 60
+        self._pull("douyin", refunded)
+        ret = self._platform_returns(order)
+        messages = len(order.message_ids)
+        self._pull("douyin", refunded)
+        self.assertRecordValues(ret, [{"state": "draft", "credit_note_id": False}])
+        self.assertEqual(ret.line_ids.product_id, self.tea)
+        self.assertEqual(len(order.message_ids), messages)
