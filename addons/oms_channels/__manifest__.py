@@ -26,6 +26,7 @@
         "views/oms_channels_menus.xml",
         "data/oms_channel_data.xml",
         "data/oms_cancel_reason_data.xml",
+        "data/oms_return_reason_data.xml",
         "data/oms_logistics_code_data.xml",
         "data/oms_review_rule_data.xml",
     ],

@@ -340,6 +340,12 @@ class ChannelAdapter:
         stored). ``form`` holds the fields of a form-encoded body."""
         return False
 
+    def webhook_answer(self, status, message):
+        """The body (a JSON-ready dict) answering a webhook delivery, for a
+        platform that documents its own; None for ours (the status and the
+        staged ids)."""
+        return None
+
     def extract_orders(self, data):
         """List of raw order dicts contained in a webhook body / API answer."""
         raise NotImplementedError

@@ -23,6 +23,7 @@ from .base import (
     NotAnOrder,
     text,
     to_decimal,
+    version_key,
 )
 
 _logger = logging.getLogger(__name__)
@@ -195,6 +196,9 @@ class CnMarketplaceAdapter(ChannelAdapter):
     can_pull = True
     can_push_stock = True
     can_push_fulfilment = True
+    #: a trade pulled again after a change (address, remark, lines) updates
+    #: its sales order, ordered by the trade's modification time
+    can_update_orders = True
     #: the platform confirms the shipment of part of an order's lines (split
     #: send); without it a partial delivery waits for the order's last one
     can_ship_partially = False
@@ -214,6 +218,27 @@ class CnMarketplaceAdapter(ChannelAdapter):
     #: answers of the platform that mean "call limit reached" / "token invalid"
     rate_limit_codes = frozenset()
     token_error_codes = frozenset()
+
+    def modified_time(self, order):
+        """ISO 8601 (with offset) of the raw ``order``'s last modification
+        on the platform, '' when it has none: the version of its updates."""
+        return ""
+
+    def order_version(self, order):
+        """The trade's modification time (:meth:`modified_time`) as
+        :func:`~.base.version_key`: an older copy pulled after a newer one is
+        ignored. An unreadable time gives no version (the last copy received
+        wins) rather than stopping the pull of the other orders."""
+        try:
+            return version_key(self.modified_time(order))
+        except ChannelError:
+            return ""
+
+    @staticmethod
+    def _remarks(*values):
+        """The order's note: the buyer's message, then the seller's remark
+        (备注), one a line; a change of either is an update of the order."""
+        return "\n".join(filter(None, (text(value) for value in values)))
 
     def _order_items(self, items, key):
         """The items (objects) of an order's list ``key``: an order without any
@@ -379,24 +404,46 @@ class CnMarketplaceAdapter(ChannelAdapter):
         )
         while start < now:
             end = min(start + self.window, now)
-            orders, page = [], self.first_page
-            while True:
-                page_orders, has_next = self.list_orders(start, end, page)
-                orders.extend(page_orders)
-                if not has_next:
-                    break
-                page += 1
-            yield start, end, orders
+            yield start, end, self._window_orders(start, end)
             start = end
 
     #: number of the first page of the list API
     first_page = 1
     #: orders per page asked for (the list API's maximum)
     page_size = 100
+    #: the pages of a window are read from the last one back (the platforms'
+    #: modified-time APIs ask for it): a trade changed while the pages are
+    #: read leaves the window and the trades after it move up a place, so
+    #: reading forward would skip one; backward, one may be read twice
+    #: (staging is exactly once). The platform writes :meth:`list_changed`.
+    reverse_pages = False
+
+    def _window_orders(self, start, end):
+        """Every raw order of one window, all its pages read."""
+        orders, page = [], self.first_page
+        if self.reverse_pages:
+            orders, total = self.list_changed(start, end, page)
+            last = self.first_page + max(-(-total // self.page_size), 1) - 1
+            for page in range(last, self.first_page, -1):
+                orders.extend(self.list_changed(start, end, page)[0])
+            return orders
+        while True:
+            page_orders, has_next = self.list_orders(start, end, page)
+            orders.extend(page_orders)
+            if not has_next:
+                return orders
+            page += 1
 
     def list_orders(self, start, end, page):
         """([raw orders], has_next_page) of one page of the orders changed
         between ``start`` and ``end`` (naive UTC)."""
+        raise NotImplementedError
+
+    def list_changed(self, start, end, page):
+        """([raw orders], total number of orders of the window) of one page
+        of the orders modified between ``start`` and ``end`` (naive UTC), for
+        the platforms that read a window's pages backwards
+        (:attr:`reverse_pages`)."""
         raise NotImplementedError
 
     def _has_next(self, page, total):
@@ -495,6 +542,26 @@ class CnMarketplaceAdapter(ChannelAdapter):
         )
 
     # -- refunds ------------------------------------------------------------
+    def refund_line_refs(self, order):
+        """The platform's line ids (sub-orders) of the raw ``order`` that a
+        refund is asked for or made on; empty when the platform refunds whole
+        orders (or says nothing of the lines)."""
+        return set()
+
+    def refund_status_text(self, order):
+        """The platform's own words for the refund state of the raw ``order``
+        (its status codes), shown on the return it opens."""
+        return ""
+
+    def lines_refund_state(self, order):
+        """What the raw ``order`` says of the refund of some of its lines
+        (after shipment a buyer may have part of an order refunded):
+        :data:`REFUND_REQUESTED` while a request is open,
+        :data:`REFUND_DONE` once the lines of :meth:`refund_line_refs` are
+        refunded, :data:`REFUND_NONE` otherwise. The whole order's
+        :meth:`refund_state` for the platforms that refund whole orders."""
+        return self.refund_state(order)
+
     def refund_state(self, order):
         """What the raw ``order`` says of its buyer's refund request:
         :data:`REFUND_REQUESTED` while one is open, :data:`REFUND_DONE` once

@@ -1,7 +1,11 @@
 """Douyin Shop adapter (抖店开放平台): orders pulled with ``order.searchList`` by
 update time (``order.orderDetail`` payloads are read as well), HMAC-SHA256
-signed calls; amounts in fen."""
+signed calls; amounts in fen. Pushed messages (消息推送) on the webhook are
+read as "this order changed": the order is read again with
+``order.orderDetail``."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -9,6 +13,7 @@ from .base import (
     ChannelError,
     NormalizedAddress,
     NotAnOrder,
+    loads,
     text,
     to_decimal,
 )
@@ -50,6 +55,58 @@ class DouyinAdapter(CnMarketplaceAdapter):
     token_error_codes = frozenset(
         {"isv.access-token-expired", "isv.access-token-no-exist"}
     )
+    #: message push (消息推送) to the channel's webhook URL: a JSON array of
+    #: ``{tag, msg_id, data}`` (``data`` a JSON text), header ``event-sign``.
+    #: Only non-official code documents it (see the readme)
+    can_receive_webhooks = True
+    signature_header = "event-sign"
+
+    # -- message push -----------------------------------------------------------
+    def verify_signature(self, body, headers):
+        """``event-sign`` = lower-case hex MD5(app_key + raw body + app_secret)."""
+        signature = text(headers.get(self.signature_header))
+        key, secret = self.config.get("api_key"), self.config.get("api_secret")
+        if not (signature and key and secret):
+            return False
+        if isinstance(body, str):
+            body = body.encode()
+        expected = hashlib.md5(key.encode() + body + secret.encode()).hexdigest()
+        return hmac.compare_digest(expected, signature.lower())
+
+    def message_order_refs(self, messages):
+        """The shop order ids (``p_id`` of each message's ``data``) a pushed
+        array of messages is about, each once; messages about no order
+        (products, shops) give none.
+
+        :raise NotAnOrder: the body is not an array of messages
+        """
+        if not isinstance(messages, list) or not messages:
+            raise NotAnOrder("not a Douyin message push")
+        refs = []
+        for message in messages:
+            if not isinstance(message, dict) or "tag" not in message:
+                raise NotAnOrder("not a Douyin message")
+            data = message.get("data")
+            if isinstance(data, str):
+                data = loads(data)
+            ref = text(data.get("p_id")) if isinstance(data, dict) else ""
+            if ref and ref not in refs:
+                refs.append(ref)
+        return refs
+
+    def is_ping(self, body, form):
+        """A push of messages about no order is answered and not stored."""
+        try:
+            return not self.message_order_refs(loads(body))
+        except ChannelError:
+            return False
+
+    def webhook_answer(self, status, message):
+        """The push is acknowledged with ``{"code": 0, "msg": "success"}``,
+        anything else makes the platform send it again."""
+        if status == 200:
+            return {"code": 0, "msg": "success"}
+        return {"code": 1, "msg": message}
 
     # -- call -------------------------------------------------------------------
     def sign_request(self, method, params, with_token=True):
@@ -107,6 +164,9 @@ class DouyinAdapter(CnMarketplaceAdapter):
 
     # -- payloads ---------------------------------------------------------------
     def extract_orders(self, data):
+        if isinstance(data, list):
+            # a message push: each order it is about, as the platform has it now
+            return [self.order_detail(ref) for ref in self.message_order_refs(data)]
         if not isinstance(data, dict):
             raise NotAnOrder("not a Douyin order")
         inner = data.get("data") if "code" in data else data
@@ -119,6 +179,15 @@ class DouyinAdapter(CnMarketplaceAdapter):
             return [data]
         raise NotAnOrder("not a Douyin order")
 
+    def order_detail(self, ref):
+        """The shop order ``ref`` read with ``order.orderDetail``."""
+        detail = self.call("order.orderDetail", {"shop_order_id": ref}).get(
+            "shop_order_detail"
+        )
+        if not isinstance(detail, dict):
+            raise ChannelError(f"Douyin order.orderDetail: no order {ref}")
+        return detail
+
     def external_ref(self, order):
         ref = text(order.get("order_id"))
         if not ref:
@@ -130,6 +199,10 @@ class DouyinAdapter(CnMarketplaceAdapter):
 
     def is_cancel_event(self, headers, order):
         return text(order.get("order_status")) in CANCELLED
+
+    def modified_time(self, order):
+        # update_time: unix seconds of the order's last change
+        return epoch_text(order.get("update_time"))
 
     def refund_state(self, order):
         # after_sale_info.refund_status of each sub-order: 1 待退款, 3 退款成功,
@@ -145,6 +218,35 @@ class DouyinAdapter(CnMarketplaceAdapter):
         if statuses and all(status == "3" for status in statuses):
             return REFUND_DONE
         return REFUND_NONE
+
+    def _refund_items(self, order):
+        items = order.get("sku_order_list")
+        return [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+            and isinstance(item.get("after_sale_info"), dict)
+            and text(item["after_sale_info"].get("refund_status")) in ("1", "3")
+        ]
+
+    def lines_refund_state(self, order):
+        statuses = {
+            text(item["after_sale_info"].get("refund_status"))
+            for item in self._refund_items(order)
+        }
+        if "1" in statuses:
+            return REFUND_REQUESTED
+        return REFUND_DONE if statuses else REFUND_NONE
+
+    def refund_line_refs(self, order):
+        return {text(item.get("order_id")) for item in self._refund_items(order)}
+
+    def refund_status_text(self, order):
+        return ", ".join(
+            f"{text(item.get('order_id'))}: refund_status "
+            f"{text(item['after_sale_info'].get('refund_status'))}"
+            for item in self._refund_items(order)
+        )
 
     def normalize(self, order):
         ref = self.external_ref(order)
@@ -202,7 +304,7 @@ class DouyinAdapter(CnMarketplaceAdapter):
             buyer_paid=pay_amount,
             paid=paid,
             customer_ref=text(order.get("doudian_open_id")),
-            note=text(order.get("buyer_words")),
+            note=self._remarks(order.get("buyer_words"), order.get("seller_words")),
             date_order=epoch_text(order.get("create_time")),
             is_cancelled=status in CANCELLED,
         )

@@ -34,7 +34,7 @@ PULL_STATES = (
 #: ``optional_fields`` (mandatory): the fields the adapter reads
 OPTIONAL_FIELDS = (
     "orderId,orderState,orderTotalPrice,orderSellerPrice,orderPayment,freightPrice,"
-    "sellerDiscount,balanceUsed,payType,orderRemark,orderStartTime,"
+    "sellerDiscount,balanceUsed,payType,orderRemark,venderRemark,orderStartTime,"
     "paymentConfirmTime,modified,open_id_buyer,consigneeInfo,itemInfoList,"
     "couponDetailList"
 )
@@ -138,12 +138,19 @@ class JdAdapter(CnMarketplaceAdapter):
     def is_cancel_event(self, headers, order):
         return text(order.get("orderState")) in CANCELLED
 
+    def modified_time(self, order):
+        # modified: 订单更新时间 (CST)
+        return cst_text(order.get("modified"))
+
     def refund_state(self, order):
         # LOCKED 已锁定: JD locks an order while the buyer's cancellation or
         # refund request waits for the seller (the order's end is its state)
         if text(order.get("orderState")) == "LOCKED":
             return REFUND_REQUESTED
         return REFUND_NONE
+
+    def refund_status_text(self, order):
+        return f"orderState {text(order.get('orderState'))}"
 
     def normalize(self, order):
         ref = self.external_ref(order)
@@ -199,7 +206,7 @@ class JdAdapter(CnMarketplaceAdapter):
             buyer_paid=buyer_paid,
             paid=paid,
             customer_ref=text(order.get("open_id_buyer")),
-            note=text(order.get("orderRemark")),
+            note=self._remarks(order.get("orderRemark"), order.get("venderRemark")),
             date_order=cst_text(order.get("orderStartTime")),
             is_cancelled=self.is_cancel_event({}, order),
         )

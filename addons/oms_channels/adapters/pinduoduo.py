@@ -1,5 +1,6 @@
-"""Pinduoduo adapter (拼多多开放平台): orders pulled with ``pdd.order.list.get``
-(``pdd.order.information.get`` payloads are read as well), md5-signed calls."""
+"""Pinduoduo adapter (拼多多开放平台): orders pulled by update time with
+``pdd.order.number.list.increment.get`` (``pdd.order.information.get`` and
+``pdd.order.list.get`` payloads are read as well), md5-signed calls."""
 
 from datetime import timedelta
 
@@ -26,9 +27,10 @@ from .cn_base import (
 class PinduoduoAdapter(CnMarketplaceAdapter):
     platform = "Pinduoduo"
     gateway = "https://gw-api.pinduoduo.com/api/router"
-    #: ``start_confirm_at``/``end_confirm_at`` at most 24 hours apart
-    window = timedelta(hours=24)
+    #: ``start_updated_at``/``end_updated_at`` at most 30 minutes apart
+    window = timedelta(minutes=30)
     page_size = 100
+    reverse_pages = True
     #: ``error_response.error_code`` (general PDD codes, not part of the
     #: fixtures' published material)
     rate_limit_codes = frozenset({"70031"})
@@ -63,23 +65,28 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             raise ChannelError(f"Pinduoduo {method}: no answer")
         return answers[0]
 
-    def list_orders(self, start, end, page):
+    def list_changed(self, start, end, page):
+        """``pdd.order.number.list.increment.get``: the orders updated in the
+        window (``start_updated_at``/``end_updated_at``, at most 30 minutes
+        apart), every status, read from the last page back as documented."""
         answer = self.call(
-            "pdd.order.list.get",
+            "pdd.order.number.list.increment.get",
             {
-                "start_confirm_at": unix_text(start),
-                "end_confirm_at": unix_text(end),
+                "start_updated_at": unix_text(start),
+                "end_updated_at": unix_text(end),
+                "is_lucky_flag": 0,
                 "order_status": 5,
                 "refund_status": 5,
                 "page": page,
                 "page_size": self.page_size,
-                "use_has_next": "true",
             },
         )
-        orders = answer.get("order_list") or []
+        orders = answer.get("order_sn_list") or []
         if not isinstance(orders, list):
-            raise ChannelError("Pinduoduo pdd.order.list.get: invalid order_list")
-        return orders, answer.get("has_next") is True
+            raise ChannelError(
+                "Pinduoduo pdd.order.number.list.increment.get: invalid order_sn_list"
+            )
+        return orders, int(to_decimal(answer.get("total_count"), "total_count"))
 
     # -- payloads ---------------------------------------------------------------
     def extract_orders(self, data):
@@ -88,9 +95,13 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         if isinstance(data.get("order_info_get_response"), dict):
             order = data["order_info_get_response"].get("order_info")
             return [order] if isinstance(order, dict) else []
-        if isinstance(data.get("order_list_get_response"), dict):
-            orders = data["order_list_get_response"].get("order_list")
-            return orders if isinstance(orders, list) else []
+        for key, list_key in (
+            ("order_list_get_response", "order_list"),
+            ("order_sn_increment_get_response", "order_sn_list"),
+        ):
+            if isinstance(data.get(key), dict):
+                orders = data[key].get(list_key)
+                return orders if isinstance(orders, list) else []
         if "order_sn" in data:
             return [data]
         raise NotAnOrder("not a Pinduoduo order")
@@ -105,6 +116,10 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         # confirm_status 1 = 已成交 (paid); the list API returns paid orders only
         return str(order.get("confirm_status")) != "1"
 
+    def modified_time(self, order):
+        # updated_at: 订单的更新时间 (CST)
+        return cst_text(order.get("updated_at"))
+
     def refund_state(self, order):
         # refund_status 1 无售后或售后关闭, 2 售后处理中, 3 退款中, 4 退款成功
         status = text(order.get("refund_status"))
@@ -113,6 +128,13 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
         if status == "4":
             return REFUND_DONE
         return REFUND_NONE
+
+    def refund_status_text(self, order):
+        # the order's refund_status and after_sales_status codes (售后状态)
+        return (
+            f"refund_status {text(order.get('refund_status'))}, "
+            f"after_sales_status {text(order.get('after_sales_status'))}"
+        )
 
     def normalize(self, order):
         ref = self.external_ref(order)
@@ -157,7 +179,7 @@ class PinduoduoAdapter(CnMarketplaceAdapter):
             platform_discount=platform_discount,
             buyer_paid=pay_amount,
             paid=paid,
-            note=text(order.get("buyer_memo")),
+            note=self._remarks(order.get("buyer_memo"), order.get("remark")),
             date_order=cst_text(order.get("created_time")),
         )
 

@@ -36,6 +36,9 @@ class OmsWebhookController(http.Controller):
             _logger.warning(
                 "webhook of channel %s: %s (%s bytes)", channel.id, message, len(body)
             )
+        answer = channel._get_adapter().webhook_answer(status, message)
+        if answer is not None:
+            return request.make_json_response(answer, status=status)
         return self._answer(status, message, ids)
 
     def _answer(self, status, message, ids=()):

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
@@ -22,7 +22,7 @@ from ..adapters import (
     WooCommerceAdapter,
 )
 from ..adapters.base import PushLine, loads
-from ..adapters.cn_base import REFUND_DONE, REFUND_REQUESTED, TokenError
+from ..adapters.cn_base import REFUND_DONE, REFUND_NONE, REFUND_REQUESTED, TokenError
 from ..intake.mapper import OrderMapper
 
 _logger = logging.getLogger(__name__)
@@ -717,13 +717,16 @@ class OmsChannel(models.Model):
                 )
                 staged = Staged.browse()
                 for order in orders:
-                    staged |= Staged._stage(
+                    record = Staged._stage(
                         self,
                         text if whole else json.dumps(order, default=str),
                         order=order,
                         source="webhook",
                         cancel=adapter.is_cancel_event(headers, order),
                     )
+                    if self.connector in OMS_CN_CONNECTORS:
+                        self._oms_apply_refund_state(record, adapter, order)
+                    staged |= record
         except (NotAnOrder, ChannelError) as exc:
             Staged._stage_invalid(
                 self,
@@ -1365,6 +1368,9 @@ class OmsChannel(models.Model):
             lambda e: e.code == self.OMS_REFUND_EXCEPTION and e.state == "open"
         )
         if shipped:
+            self._oms_apply_refund_after_shipment(
+                order, adapter.lines_refund_state(raw_order), adapter, raw_order
+            )
             return
         if state == REFUND_REQUESTED:
             order._oms_add_exception(
@@ -1404,6 +1410,103 @@ class OmsChannel(models.Model):
                     platform=self._oms_platform_name(),
                 )
             )
+
+    def _oms_apply_refund_after_shipment(self, order, state, adapter, raw_order):
+        """Hook: the platform's refund of an order that has shipped.
+
+        A refund request opens a draft return (``oms.return``) of the shipped
+        lines it is about, with the reason *Refund asked on the marketplace*
+        and the platform's refund status in its note; the warehouse confirms it
+        when the goods come back. Refunded, the return gets its credit note at
+        once (the buyer has his money back). Refused or closed, a draft
+        return without credit note is cancelled. Safe to call repeatedly.
+
+        :param order: the shipped ``sale.order``
+        :param str state: ``adapter.lines_refund_state(raw_order)``
+        """
+        self.ensure_one()
+        reason = self.env.ref("oms_channels.oms_return_reason_platform_refund")
+        ret = self.env["oms.return"].search(
+            [
+                ("order_id", "=", order.id),
+                ("line_ids.reason_id", "=", reason.id),
+                ("state", "!=", "cancel"),
+            ],
+            limit=1,
+        )
+        if state == REFUND_NONE:
+            if ret.state == "draft" and not ret.credit_note_id:
+                ret.action_cancel()
+                order.message_post(
+                    body=self.env._(
+                        "The refund request was refused or closed on %(platform)s: "
+                        "its return %(name)s is cancelled.",
+                        platform=self._oms_platform_name(),
+                        name=ret.name,
+                    )
+                )
+            return
+        if not ret:
+            ret = self._oms_open_platform_return(order, reason, adapter, raw_order)
+        if state == REFUND_DONE and ret and not ret.credit_note_id:
+            # sudo: the platform refunded the buyer; the credit note records
+            # that decision whoever pulled the order
+            credit_note = ret.sudo()._oms_create_credit_note()
+            if not credit_note:
+                # nothing invoiced yet: nothing to credit
+                return
+            ret.credit_note_id = credit_note
+            order.message_post(
+                body=self.env._(
+                    "The buyer was refunded on %(platform)s: credit note %(credit)s "
+                    "of return %(name)s.",
+                    platform=self._oms_platform_name(),
+                    credit=credit_note.name,
+                    name=ret.name,
+                )
+            )
+
+    def _oms_open_platform_return(self, order, reason, adapter, raw_order):
+        """The draft return of the shipped lines a platform refund is about
+        (``adapter.refund_line_refs``; every shipped line when the platform
+        refunds whole orders)."""
+        refs = adapter.refund_line_refs(raw_order)
+        skus = {
+            line.sku
+            for line in adapter.normalize(raw_order).lines
+            if not refs or line.external_line_ref in refs
+        }
+        products = self.env["oms.channel.product"]._to_internal(self, list(skus))
+        products = products.product_id | self.env["product.product"].search(
+            [("default_code", "in", list(skus))]
+        )
+        lines = [
+            Command.create(dict(vals, reason_id=reason.id))
+            for vals in order._prepare_oms_return_line_vals()
+            if self.env["product.product"].browse(vals["product_id"]) in products
+        ]
+        if not lines:
+            return self.env["oms.return"]
+        ret = self.env["oms.return"].create(
+            {
+                "order_id": order.id,
+                "line_ids": lines,
+                "note": self.env._(
+                    "Refund asked on %(platform)s (refund status: %(status)s).",
+                    platform=self._oms_platform_name(),
+                    status=adapter.refund_status_text(raw_order) or "-",
+                ),
+            }
+        )
+        order.message_post(
+            body=self.env._(
+                "The buyer asked %(platform)s for a refund after shipment: return "
+                "%(name)s waits for the goods.",
+                platform=self._oms_platform_name(),
+                name=ret.name,
+            )
+        )
+        return ret
 
     def _oms_refund_order(self, order):
         """The platform refunded an order not shipped: credit its posted

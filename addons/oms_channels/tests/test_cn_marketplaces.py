@@ -354,7 +354,10 @@ class TestCnImport(CnChannelsCommon):
         channel = self.cn_channels["douyin"]
         data = cn_data("douyin_order_detail.json")
         unpaid = json.loads(json.dumps(data))
-        unpaid["data"]["shop_order_detail"].update(order_status=1, pay_time=0)
+        # the platform changes the order (update_time) when the buyer pays
+        unpaid["data"]["shop_order_detail"].update(
+            order_status=1, pay_time=0, update_time=1794399302
+        )
         staged = self._stage(channel, json.dumps(unpaid))
         self.assertRecordValues(
             staged, [{"state": "ignored", "is_awaiting_payment": True}]
@@ -408,9 +411,9 @@ class TestCnPull(CnChannelsCommon):
             patcher.start()
             cls.addClassCleanup(patcher.stop)
 
-    def _pull(self, connector, path, answers, verify):
+    def _pull(self, connector, path, answers, verify, since=None):
         channel = self.cn_channels[connector]
-        channel.last_sync_date = datetime(2026, 11, 10, 1, 40)
+        channel.last_sync_date = since or datetime(2026, 11, 10, 1, 40)
         with FakePlatform(verify=verify) as platform:
             platform.add("POST", path, *answers)
             channel.api_url = platform.url
@@ -421,16 +424,23 @@ class TestCnPull(CnChannelsCommon):
                 staged = channel.action_sync_orders()
         return channel, staged, platform
 
-    def test_taobao_pull_signed_pages_rate_limit(self):
-        """Taobao: md5 checked by the fake, has_next pages, App Call Limited retried."""
-        trade = cn_data("taobao_trades_sold_get.json")
-        second = json.loads(json.dumps(trade))
-        second["trades_sold_get_response"]["trades"]["trade"][0]["tid"] = (
-            4000000000000000009
-        )
-        first = json.loads(json.dumps(trade))
-        first["trades_sold_get_response"]["has_next"] = True
-        empty = {"trades_sold_get_response": {"total_results": 0, "has_next": False}}
+    def test_taobao_pull_by_modified_time_backwards(self):
+        """Taobao: trades.sold.increment.get by windows of 30 minutes, md5
+        checked by the fake, the pages read from the last one back, App Call
+        Limited retried."""
+        trade = cn_data("taobao_trades_sold_get.json")["trades_sold_get_response"][
+            "trades"
+        ]["trade"][0]
+
+        def page(trades, total):
+            return {
+                "trades_sold_increment_get_response": {
+                    "total_results": total,
+                    "trades": {"trade": trades},
+                }
+            }
+
+        second = dict(trade, tid=4000000000000000009)
         limited = {"error_response": {"code": 7, "msg": "App Call Limited"}}
 
         def verify(method, path, headers, body):
@@ -446,8 +456,14 @@ class TestCnPull(CnChannelsCommon):
         channel, staged, platform = self._pull(
             "taobao",
             "/",
-            [(200, {}, first), (200, {}, limited), (200, {}, second), (200, {}, empty)],
+            [
+                (200, {}, page([trade], 51)),
+                (200, {}, limited),
+                (200, {}, page([second], 51)),
+                (200, {}, page([], 0)),
+            ],
             verify,
+            since=datetime(2026, 11, 12, 0, 40),
         )
         self.assertFalse(channel.sync_error)
         self.assertEqual(
@@ -455,18 +471,40 @@ class TestCnPull(CnChannelsCommon):
             ["4000000000000000001", "4000000000000000009"],
         )
         forms = [_form(request[3]) for request in platform.requests]
-        self.assertEqual([f["page_no"] for f in forms[:3]], ["1", "2", "2"])
+        self.assertEqual(
+            {f["method"] for f in forms}, {"taobao.trades.sold.increment.get"}
+        )
+        self.assertEqual([f["page_no"] for f in forms], ["1", "2", "2", "1"])
         self.assertEqual(forms[0]["session"], "taobao-token")
-        self.assertEqual(forms[0]["start_created"], "2026-11-10 09:30:00")
+        self.assertEqual(
+            [(f["start_modified"], f["end_modified"]) for f in (forms[0], forms[3])],
+            [
+                ("2026-11-12 08:30:00", "2026-11-12 09:00:00"),
+                ("2026-11-12 09:00:00", "2026-11-12 09:30:00"),
+            ],
+        )
         self.assertEqual(channel.last_sync_date, datetime(2026, 11, 12, 1, 30))
         staged[0].action_process()
         self.assertEqual(staged[0].state, "imported", staged[0].error)
         self.assertAlmostEqual(staged[0].sale_order_id.amount_total, 323.0, places=2)
 
     def test_pdd_pull_stops_at_an_expired_token(self):
-        """Pinduoduo: signed pages, a rate-limited call, then a revoked token puts
+        """Pinduoduo: increment pull by update time, the pages of a window read
+        from the last one back, a rate-limited call, then a revoked token puts
         the channel in error with the cursor of the last window read."""
-        page = cn_data("pdd_order_list_get.json")
+        order = cn_data("pdd_order_list_get.json")["order_list_get_response"][
+            "order_list"
+        ][0]
+
+        def page(orders, total):
+            return {
+                "order_sn_increment_get_response": {
+                    "order_sn_list": orders,
+                    "total_count": total,
+                    "has_next": False,
+                }
+            }
+
         expired = {
             "error_response": {"error_code": 10019, "error_msg": "access_token已过期"}
         }
@@ -481,34 +519,40 @@ class TestCnPull(CnChannelsCommon):
                 )
             return None
 
-        first = json.loads(json.dumps(page))
-        first["order_list_get_response"]["has_next"] = True
-        second = json.loads(json.dumps(page))
-        second["order_list_get_response"]["order_list"][0]["order_sn"] = (
-            "261111-100000000000002"
-        )
+        last = dict(order, order_sn="261111-100000000000002")
+        middle = dict(order, order_sn="261111-100000000000003")
         limited = {"error_response": {"error_code": 70031, "error_msg": "调用过于频繁"}}
         channel, staged, platform = self._pull(
             "pinduoduo",
             "/",
             [
-                (200, {}, first),
+                (200, {}, page([order], 201)),
                 (200, {}, limited),
-                (200, {}, second),
+                (200, {}, page([last], 201)),
+                (200, {}, page([middle], 201)),
                 (200, {}, expired),
             ],
             verify,
+            since=datetime(2026, 11, 12, 0, 40),
         )
         self.assertEqual(
             sorted(staged.mapped("external_ref")),
-            ["261111-100000000000001", "261111-100000000000002"],
+            [
+                "261111-100000000000001",
+                "261111-100000000000002",
+                "261111-100000000000003",
+            ],
         )
         forms = [_form(request[3]) for request in platform.requests]
-        self.assertEqual([f["page"] for f in forms], ["1", "2", "2", "1"])
-        self.assertEqual(forms[0]["start_confirm_at"], "1794274200")
+        self.assertEqual(
+            {f["type"] for f in forms}, {"pdd.order.number.list.increment.get"}
+        )
+        self.assertEqual([f["page"] for f in forms], ["1", "3", "3", "2", "1"])
+        self.assertEqual(forms[0]["start_updated_at"], "1794443400")
+        self.assertEqual(forms[0]["end_updated_at"], "1794445200")
         self.assertIn("access_token已过期", channel.sync_error)
-        # the first window (24 h from the cursor less the overlap) was read
-        self.assertEqual(channel.last_sync_date, datetime(2026, 11, 11, 1, 30))
+        # the first window (30 minutes from the cursor less the overlap) was read
+        self.assertEqual(channel.last_sync_date, datetime(2026, 11, 12, 1, 0))
         staged[0].action_process()
         self.assertEqual(staged[0].state, "imported", staged[0].error)
         self.assertAlmostEqual(staged[0].sale_order_id.amount_total, 253.0, places=2)
