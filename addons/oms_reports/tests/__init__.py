@@ -6,3 +6,4 @@ from . import test_menus
 from . import test_replenishment
 from . import test_order_fact
 from . import test_tour_manager
+from . import test_kpi_daily
