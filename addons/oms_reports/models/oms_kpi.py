@@ -1,3 +1,4 @@
+import math
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
@@ -229,7 +230,7 @@ class OmsKpi(models.AbstractModel):
         # the domain and the record rules of the report (its WHERE clause only)
         query = Report._search(domain)
         has_missing = Fact._has_missing(*period)
-        rows = self._get_kpi_rows(period, with_missing=has_missing)
+        kpi_rows = self._get_kpi_rows(period, with_missing=has_missing)
         # the row estimates of the live facts are poor: JIT compilation would
         # cost more than the query itself (for this transaction only)
         self.env.cr.execute("SET LOCAL jit = off")
@@ -237,13 +238,22 @@ class OmsKpi(models.AbstractModel):
         ratings = self._with_kpi_ratings(period)
         if use_daily and not has_missing and self._can_use_daily(domain):
             sql = self._get_kpi_daily_sql(
-                query, _day_start(date_from), period, rows, ratings
+                query, _day_start(date_from), period, kpi_rows, ratings
             )
         else:
-            sql = self._get_kpi_sql(query, _day_start(date_from), rows, ratings)
+            sql = self._get_kpi_sql(query, _day_start(date_from), kpi_rows, ratings)
         self.env.cr.execute(sql)
         periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
         rows = {row["is_current"]: row for row in periods or []}
+        for is_current, row in rows.items():
+            if "cycle_count" in row:
+                # the roll-up path: the percentile from its count of cycle times
+                bounds = (_day_start(date_from), period[1])
+                if not is_current:
+                    bounds = (period[0], _day_start(date_from))
+                row["cycle_p90"] = self._get_kpi_daily_p90(
+                    query, bounds, int(row["cycle_count"]), kpi_rows[0]
+                )
         empty = dict.fromkeys([*self._get_kpi_sums(), "cycle_p90"], 0)
         current = self._prepare_kpis(rows.get(True, empty))
         # the stock figures live beside the replenishment suggestions
@@ -692,12 +702,81 @@ class OmsKpi(models.AbstractModel):
         )
 
     @api.model
+    def _get_kpi_daily_p90(self, query, bounds, count, live, percentile=0.9):
+        """The 90th percentile of the cycle times of the completed orders
+        received in ``bounds`` (start, stop), as PostgreSQL's
+        ``PERCENTILE_CONT`` computes it, without sorting them: the roll-up
+        gives their ``count``, so the one or two values the percentile
+        interpolates are read at their rank from the top, walking the
+        facts' index on the cycle time (stored facts of the orders not
+        queued, and the live facts of ``live``, the CTE ``oms_live``, merged
+        in order) with the report's domain and record rules.
+
+        :rtype: float
+        """
+        if count <= 0:
+            return 0.0
+        position = percentile * (count - 1)
+        low, high = math.floor(position), math.ceil(position)
+        where = self.env["oms.order.report"]._where_oms()
+        table = SQL.identifier(query.table)
+        columns = SQL(", ").join(
+            SQL.identifier("fact", column)
+            for column in [
+                "cycle_time_h",
+                "date_ordered",
+                *self.env["oms.order.fact.daily"]._get_daily_dimensions(),
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH %(live)s
+                SELECT %(table)s.cycle_time_h FROM (
+                    SELECT %(columns)s FROM oms_order_fact fact
+                     WHERE fact.completed_count = 1 AND %(where)s
+                       AND fact.cycle_time_h IS NOT NULL
+                       AND fact.order_id NOT IN (
+                           SELECT order_id FROM oms_order_fact_queue)
+                       AND fact.date_ordered >= %(start)s
+                       AND fact.date_ordered < %(stop)s
+                    UNION ALL
+                    SELECT %(columns)s FROM oms_live fact
+                     WHERE fact.completed_count = 1 AND %(where)s
+                       AND fact.cycle_time_h IS NOT NULL
+                       AND fact.date_ordered >= %(start)s
+                       AND fact.date_ordered < %(stop)s
+                ) %(table)s
+                 WHERE %(report_where)s
+                 ORDER BY %(table)s.cycle_time_h DESC
+                OFFSET %(offset)s LIMIT %(limit)s
+                """,
+                live=live,
+                table=table,
+                columns=columns,
+                where=where,
+                start=bounds[0],
+                stop=bounds[1],
+                report_where=query.where_clause or SQL("TRUE"),
+                offset=count - 1 - high,
+                limit=high - low + 1,
+            )
+        )
+        values = [row[0] for row in self.env.cr.fetchall()]
+        if not values:
+            return 0.0
+        first, second = values[-1], values[0]
+        return first + (second - first) * (position - low)
+
+    @api.model
     def _get_kpi_daily_sql(self, query, current_start, period, rows, ratings):
         """Hook: the result of ``_get_kpi_sql`` from the roll-up per day: its
         sums for the dense measures, and the facts (``oms_kpi_facts``, the
         rows of ``_get_kpi_rows`` inlined in each use so that each reads its
-        own few rows) for what a roll-up cannot hold: the 90th percentile of
-        the cycle times, the confirmed orders still open past their promise
+        own few rows) for what a roll-up cannot hold (the 90th percentile of
+        the cycle times: ``_get_kpi_daily_p90``, from the count of cycle
+        times given here as ``cycle_count``): the confirmed orders still
+        open past their promise
         (late at the time of reading), the sparse measures (wrong items,
         ratings) and the breakdowns of the current period.
 
@@ -739,18 +818,17 @@ class OmsKpi(models.AbstractModel):
                        SUM(wrong_item) AS wrong_item, SUM(rated) AS rated,
                        SUM(rating_sum) AS rating_sum,
                        SUM(nps_answers) AS nps_answers,
-                       SUM(promoters) AS promoters, SUM(detractors) AS detractors,
-                       MAX(cycle_p90) AS cycle_p90
+                       SUM(promoters) AS promoters, SUM(detractors) AS detractors
                   FROM (
                       SELECT is_current, COUNT(*) AS late_open, 0 AS wrong_item,
                              0 AS rated, 0 AS rating_sum, 0 AS nps_answers,
-                             0 AS promoters, 0 AS detractors, NULL::float8 AS cycle_p90
+                             0 AS promoters, 0 AS detractors
                         FROM oms_kpi_facts fact
                        WHERE fact.state = 'sale' AND fact.date_completed IS NULL
                          AND %(late)s
                        GROUP BY is_current
                       UNION ALL
-                      SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0, NULL
+                      SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0
                         FROM oms_kpi_facts
                        WHERE completed_count = 1 AND id IN (%(wrong_items)s)
                        GROUP BY is_current
@@ -758,16 +836,10 @@ class OmsKpi(models.AbstractModel):
                       SELECT is_current, 0, 0, SUM(rating.rating_count),
                              SUM(rating.rating_sum), SUM(rating.nps_count),
                              SUM(rating.promoter_count),
-                             SUM(rating.detractor_count), NULL
+                             SUM(rating.detractor_count)
                         FROM oms_kpi_facts
                         JOIN oms_kpi_rating rating
                           ON rating.order_id = oms_kpi_facts.id
-                       GROUP BY is_current
-                      UNION ALL
-                      SELECT is_current, 0, 0, 0, 0, 0, 0, 0,
-                             PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY cycle_time_h)
-                        FROM oms_kpi_facts
-                       WHERE completed_count = 1
                        GROUP BY is_current
                   ) parts
                  GROUP BY is_current
@@ -775,7 +847,7 @@ class OmsKpi(models.AbstractModel):
             SELECT
                 (SELECT JSON_AGG(JSON_BUILD_OBJECT(
                             'is_current', daily.is_current, %(json)s,
-                            'cycle_p90', extra.cycle_p90))
+                            'cycle_count', daily.cycle_count))
                    FROM oms_kpi_daily daily
                    LEFT JOIN oms_kpi_extra extra
                           ON extra.is_current = daily.is_current),
