@@ -72,7 +72,7 @@ class OmsOrderFact(models.Model):
     date_confirmed = fields.Datetime(readonly=True)
     date_promised = fields.Datetime(readonly=True)
     # the promised ship date the promise-kept measures read (no fallback)
-    date_ship_promised = fields.Datetime(readonly=True)
+    date_ship_promised = fields.Datetime("Promised Ship Date", readonly=True)
     date_first_shipment = fields.Datetime(readonly=True)
     date_fully_shipped = fields.Datetime(readonly=True)
     date_delivered = fields.Datetime(readonly=True)
