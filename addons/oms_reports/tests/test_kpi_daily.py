@@ -2,6 +2,7 @@ import random
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -236,3 +237,17 @@ class TestKpiDaily(OmsReportsCommon):
         self.Fact._refresh()
         self.assertDailyIsRebuilt()
         self.assertSameKpis("deleted")
+
+    def test_roll_up_is_read_only(self):
+        """Managers may read the roll-up and nobody writes it through the ORM;
+        an OMS user or a salesperson cannot read other people's sums there."""
+        row = self.Daily.search([], limit=1)
+        self.assertTrue(row)
+        self.assertTrue(row.with_user(self.manager).read(["orders"]))
+        with self.assertRaises(AccessError):
+            row.with_user(self.manager).write({"orders": 0})
+        with self.assertRaises(AccessError):
+            self.Daily.with_user(self.manager).create({"day": "2026-01-01"})
+        for user in (self.oms_user, self.salesman):
+            with self.assertRaises(AccessError):
+                row.with_user(user).read(["orders"])
