@@ -24,6 +24,13 @@ exceptions on 20 %, cancellations on 5 %), ANALYZEs, then:
 
 Everything is rolled back: the database is left untouched.
 The target is under one second at 100,000 orders.
+
+At scale (``run_scale``, ``--scale 1000000``, or ``BENCH_KPI_SCALE=1000000`` through
+``run_bench``): that many orders of 2025 and their stored facts are inserted by SQL
+(``generate_series``: the order rows, their facts and exceptions, not their lines
+and moves), the roll-up per day is rebuilt and the tables vacuumed (committed, as
+autovacuum would have done; deleted again at the end), then get_kpis over the year
+(target < 1 s) and the KPI dashboard's data over 30 days (target < 2 s) are timed.
 """
 
 import argparse
@@ -310,14 +317,213 @@ def run(registry, sizes=(10000, 100000), runs=5, out=print):
     return results
 
 
+SCALE_TAG = "BENCHF"
+
+
+def generate_facts(env, count):
+    """Insert ``count`` orders of 2025 and their stored facts (and the exceptions
+    of one in five) with ``generate_series``, then rebuild the roll-up per day.
+    The facts follow the proportions of ``generate``: 5 % cancelled, 80 % shipped
+    (2 % of those still open), 60 % invoiced, 20 % with an exception."""
+    cr = env.cr
+    company = env.company
+    partner = env["res.partner"].create({"name": "Bench scale customer"})
+    channels = env["oms.channel"].create(
+        [
+            {"name": f"Bench scale {i}", "code": f"BENCHF{i}", "company_id": company.id}
+            for i in range(4)
+        ]
+    )
+    env.flush_all()
+    params = {
+        "n": count,
+        "tag": SCALE_TAG,
+        "company": company.id,
+        "partner": partner.id,
+        "currency": company.currency_id.id,
+        "channels": channels.ids,
+        "user": env.user.id,
+    }
+    cr.execute(
+        """
+        INSERT INTO sale_order (name, company_id, partner_id, partner_invoice_id,
+                                partner_shipping_id, date_order, create_date, state,
+                                picking_policy, oms_channel_id, user_id, currency_id,
+                                amount_untaxed, amount_total, client_order_ref)
+        SELECT %(tag)s || g, %(company)s, %(partner)s, %(partner)s, %(partner)s,
+               created + INTERVAL '1 hour', created,
+               CASE WHEN g %% 20 = 0 THEN 'cancel' ELSE 'sale' END, 'direct',
+               (%(channels)s::int[])[1 + g %% 4],
+               CASE WHEN g %% 3 = 0 THEN %(user)s END, %(currency)s,
+               100 * (1 + g %% 3), 100 * (1 + g %% 3), %(tag)s || g
+          FROM (SELECT g, TIMESTAMP '2025-01-01' + (g %% 365) * INTERVAL '1 day'
+                          + (g * 37 %% 1440) * INTERVAL '1 minute' AS created
+                  FROM generate_series(1, %(n)s) g) s
+        """,
+        params,
+    )
+    # fresh statistics: the foreign key checks of the facts look the orders up
+    cr.execute("ANALYZE sale_order")
+    cr.execute(
+        """
+        WITH base AS (
+            SELECT so.id AS order_id, so.company_id, so.oms_channel_id AS channel_id,
+                   so.user_id, so.state, so.create_date AS ordered,
+                   so.amount_untaxed AS amount,
+                   SUBSTRING(so.client_order_ref FROM 7)::int AS g
+              FROM sale_order so
+             WHERE so.client_order_ref LIKE %(tag)s || '%%'
+        ), flags AS (
+            SELECT base.*, state = 'sale' AS sale,
+                   state = 'sale' AND g %% 10 < 8 AS shipped,
+                   state = 'sale' AND g %% 10 < 8 AND g %% 50 <> 1 AS completed,
+                   state = 'sale' AND g %% 10 < 6 AS invoiced,
+                   ordered + (24 + g::bigint * 7919 %% 96) * INTERVAL '1 hour'
+                       AS shipped_on,
+                   ordered + INTERVAL '3 days' AS promised
+              FROM base
+        )
+        INSERT INTO oms_order_fact (
+            order_id, company_id, channel_id, user_id, state, is_auto_approved,
+            touch_count, amount_untaxed, amount_total, date_ordered, date_reviewed,
+            date_confirmed, date_promised, date_ship_promised, date_first_shipment,
+            date_fully_shipped, date_completed, delivery_count, qty_ordered,
+            qty_first_shipment, qty_delivered, qty_returned, line_count,
+            line_filled_count, date_invoiced, date_paid, date_last_payment,
+            amount_invoiced, is_invoice_right, confirmed_count, cancelled_count,
+            shipped_count, completed_count, on_time_count, perfect_count,
+            touchless_count, touched_count, exception_order_count, backorder_count,
+            returned_count, review_time_h, order_to_ship_h, cycle_time_h,
+            exception_count)
+        SELECT order_id, company_id, channel_id, user_id, state, g %% 3 <> 0,
+               (g %% 7 = 0)::int, amount, amount, ordered,
+               ordered + INTERVAL '30 minutes',
+               CASE WHEN sale THEN ordered + INTERVAL '1 hour' END, promised,
+               CASE WHEN g %% 2 = 0 THEN promised END,
+               CASE WHEN shipped THEN shipped_on END,
+               CASE WHEN completed THEN shipped_on END,
+               CASE WHEN completed THEN shipped_on END,
+               shipped::int, 1, shipped::int, shipped::int, 0, 1,
+               (shipped AND g %% 10 <> 1)::int,
+               CASE WHEN invoiced THEN ordered::date + 2 END,
+               CASE WHEN invoiced AND g %% 3 = 0 THEN ordered::date + 2 + g %% 30 END,
+               CASE WHEN invoiced AND g %% 3 = 0 THEN ordered::date + 2 + g %% 30 END,
+               CASE WHEN invoiced THEN amount ELSE 0 END, invoiced,
+               sale::int, (NOT sale)::int, shipped::int, completed::int,
+               (completed AND shipped_on <= promised)::int,
+               (completed AND shipped_on <= promised AND g %% 10 <> 1
+                AND g %% 7 <> 0 AND invoiced)::int,
+               (sale AND g %% 3 <> 0 AND g %% 7 <> 0)::int, (g %% 7 = 0)::int,
+               (g %% 5 = 0)::int, (shipped AND g %% 10 = 1)::int, 0, 0.5,
+               CASE WHEN shipped THEN (24 + g::bigint * 7919 %% 96)::float END,
+               CASE WHEN completed THEN (24 + g::bigint * 7919 %% 96)::float END,
+               (g %% 5 = 0)::int
+          FROM flags
+        """,
+        params,
+    )
+    cr.execute(
+        """
+        INSERT INTO oms_exception (order_id, company_id, code, severity, state, message)
+        SELECT order_id, company_id,
+               (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[
+                   1 + order_id %% 4],
+               'block', 'overridden', 'bench'
+          FROM oms_order_fact WHERE exception_order_count = 1 AND order_id IN (
+               SELECT id FROM sale_order WHERE client_order_ref LIKE %(tag)s || '%%')
+        """,
+        params,
+    )
+    env["oms.order.fact.daily"]._rebuild()
+
+
+def _vacuum(registry, tables):
+    """VACUUM ANALYZE ``tables`` (outside a transaction), as autovacuum would."""
+    from odoo.tools import SQL
+
+    with registry.cursor() as cr:
+        cr._cnx.autocommit = True
+        try:
+            for table in tables:
+                cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+        finally:
+            cr._cnx.autocommit = False
+
+
+def _remove_facts(registry):
+    """Delete the orders of ``generate_facts`` (their facts go with them)."""
+    import odoo
+
+    with registry.cursor() as cr:
+        cr.execute(
+            "DELETE FROM sale_order WHERE client_order_ref LIKE %s", [f"{SCALE_TAG}%"]
+        )
+        cr.execute("DELETE FROM oms_channel WHERE code LIKE %s", [f"{SCALE_TAG}%"])
+        odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})[
+            "oms.order.fact.daily"
+        ]._rebuild()
+
+
+def run_scale(registry, orders=1_000_000, runs=3, out=print):
+    """get_kpis over a year and the KPI dashboard's data over 30 days at
+    ``orders`` orders of stored facts (see the module's docstring).
+
+    :return: ``{"orders", "generate_s", "year", "dashboard_30d", "targets"}``, each
+        timing being ``{"orders", "best_s", "median_s"}``
+    """
+    import odoo
+
+    out = out or (lambda *args: None)
+    result = {"orders": orders, "targets": {"year_s": 1.0, "dashboard_30d_s": 2.0}}
+    start = time.perf_counter()
+    with registry.cursor() as cr:
+        generate_facts(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), orders)
+    _vacuum(
+        registry,
+        ["sale_order", "oms_order_fact", "oms_order_fact_daily", "oms_exception"],
+    )
+    result["generate_s"] = round(time.perf_counter() - start, 1)
+    out(f"generated {orders} orders' facts in {result['generate_s']:.1f} s")
+    try:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            kpis, times = bench(env, runs)
+            result["year"] = _timing(kpis, times)
+            out(
+                f"get_kpis over a year, {kpis['orders']} orders: best "
+                f"{min(times):.3f} s, median {statistics.median(times):.3f} s"
+            )
+            dashboard_times = []
+            for _i in range(runs):
+                begin = time.perf_counter()
+                data = env["oms.kpi"].get_dashboard_data("2025-06-01", "2025-06-30")
+                dashboard_times.append(time.perf_counter() - begin)
+            result["dashboard_30d"] = _timing(data["kpis"], dashboard_times)
+            out(
+                f"dashboard data over 30 days, {data['kpis']['orders']} orders: best "
+                f"{min(dashboard_times):.3f} s, "
+                f"median {statistics.median(dashboard_times):.3f} s"
+            )
+            cr.rollback()
+    finally:
+        _remove_facts(registry)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="oms_test")
     parser.add_argument("--orders", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--scale", type=int, help="also time get_kpis at this many orders' facts"
+    )
     args = parser.parse_args()
     registry = _odoo_registry(args.db)
-    run(registry, args.orders, args.runs)
+    if args.orders != [0]:
+        run(registry, args.orders, args.runs)
+    if args.scale:
+        run_scale(registry, args.scale)
     return 0
 
 

@@ -1,6 +1,7 @@
-# the queue's table must exist when the facts' init() rebuilds them
+# the queue's and the roll-up's tables must exist when the facts' init() rebuilds them
 from . import oms_order_fact_queue
 from . import oms_order_fact_source
+from . import oms_order_fact_daily
 from . import oms_order_fact
 from . import sale_order
 from . import sale_order_line

@@ -1,7 +1,10 @@
+import math
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .oms_order_fact_daily import OMS_DSO_EPOCH
 
 # the contract keys of get_kpis, in display order
 OMS_KPI_KEYS = [
@@ -200,12 +203,18 @@ class OmsKpi(models.AbstractModel):
         return domain
 
     @api.model
-    def _compute_periods(self, prev_from, date_from, date_to, channel_ids, company_ids):
+    def _compute_periods(
+        self, prev_from, date_from, date_to, channel_ids, company_ids, use_daily=True
+    ):
         """The KPIs of [date_from, date_to] and of [prev_from, date_from[ in one
-        pass over the report rows, read straight from `oms.order.fact` (stored
-        rows, and the stale ones computed live) with the report's domain and
-        record rules.
+        query, with the report's domain and record rules: from the roll-up of
+        the stored facts per day (`oms.order.fact.daily`, corrected with the
+        queued orders) when it can answer (``_can_use_daily``), else in one
+        pass over the report rows, read straight from `oms.order.fact`
+        (stored rows, and the stale ones computed live). Both give the same
+        figures.
 
+        :param bool use_daily: read the roll-up when it can answer
         :return: (current KPIs with their breakdowns, previous KPIs)
         """
         period = (_day_start(prev_from), _day_start(date_to + timedelta(days=1)))
@@ -220,20 +229,31 @@ class OmsKpi(models.AbstractModel):
         domain = self._get_report_domain(prev_from, date_to, channel_ids, company_ids)
         # the domain and the record rules of the report (its WHERE clause only)
         query = Report._search(domain)
+        has_missing = Fact._has_missing(*period)
+        kpi_rows = self._get_kpi_rows(period, with_missing=has_missing)
         # the row estimates of the live facts are poor: JIT compilation would
         # cost more than the query itself (for this transaction only)
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        self.env.cr.execute(
-            self._get_kpi_sql(
-                query,
-                _day_start(date_from),
-                self._get_kpi_rows(period),
-                self._with_kpi_ratings(period),
+        ratings = self._with_kpi_ratings(period)
+        if use_daily and not has_missing and self._can_use_daily(domain):
+            sql = self._get_kpi_daily_sql(
+                query, _day_start(date_from), period, kpi_rows, ratings
             )
-        )
+        else:
+            sql = self._get_kpi_sql(query, _day_start(date_from), kpi_rows, ratings)
+        self.env.cr.execute(sql)
         periods, cancel_reasons, pareto, return_reasons = self.env.cr.fetchone()
         rows = {row["is_current"]: row for row in periods or []}
+        for is_current, row in rows.items():
+            if "cycle_count" in row:
+                # the roll-up path: the percentile from its count of cycle times
+                bounds = (_day_start(date_from), period[1])
+                if not is_current:
+                    bounds = (period[0], _day_start(date_from))
+                row["cycle_p90"] = self._get_kpi_daily_p90(
+                    query, bounds, int(row["cycle_count"]), kpi_rows[0]
+                )
         empty = dict.fromkeys([*self._get_kpi_sums(), "cycle_p90"], 0)
         current = self._prepare_kpis(rows.get(True, empty))
         # the stock figures live beside the replenishment suggestions
@@ -343,6 +363,8 @@ class OmsKpi(models.AbstractModel):
                 "amount_invoiced",
                 "date_invoiced",
                 "date_paid",
+                "date_completed",
+                "date_promised",
             )
         }
         Report = self.env["oms.order.report"]
@@ -410,12 +432,14 @@ class OmsKpi(models.AbstractModel):
         )
 
     @api.model
-    def _get_kpi_rows(self, period):
+    def _get_kpi_rows(self, period, with_missing=None):
         """Hook: the report rows of the orders received in ``period`` (start,
         stop), straight from the facts: the stored rows of the orders not
         queued, and the live rows of the queued ones (and of the orders
         without a row: only looked for, a full scan, when there are some).
 
+        :param bool with_missing: whether some orders of the period have no
+            row (``None``: count them)
         :return: (``WITH`` list of the live facts, the rows' query)
         :rtype: tuple
         """
@@ -424,9 +448,9 @@ class OmsKpi(models.AbstractModel):
             "SELECT id FROM sale_order WHERE create_date >= %s AND create_date < %s",
             *period,
         )
-        stale = Fact._get_stale_orders_sql(
-            orders, with_missing=Fact._has_missing(*period)
-        )
+        if with_missing is None:
+            with_missing = Fact._has_missing(*period)
+        stale = Fact._get_stale_orders_sql(orders, with_missing=with_missing)
         columns = SQL(", ").join(
             SQL("%s AS %s", expression, SQL.identifier(column))
             for column, expression in self._get_kpi_columns().items()
@@ -530,6 +554,353 @@ class OmsKpi(models.AbstractModel):
                 if alias != "cycle_times"
             ),
             where=query.where_clause or SQL("TRUE"),
+        )
+
+    # ------------------------------------------------------------------
+    # Roll-up per day
+    # ------------------------------------------------------------------
+    @api.model
+    def _can_use_daily(self, domain):
+        """Hook: whether the roll-up per day (`oms.order.fact.daily`) answers
+        the KPIs of ``domain``: the domain and the report's record rules only
+        read the day and the roll-up's dimensions, the roll-up serves every
+        sum of ``_get_kpi_sums``, and no queued order was deleted (its stored
+        facts went with it, so the roll-up cannot be corrected for it until
+        the next refresh).
+
+        :param list domain: the report's domain (``_get_report_domain``)
+        :rtype: bool
+        """
+        Daily = self.env["oms.order.fact.daily"]
+        if set(self._get_kpi_sums()) - {"cycle_times"} != set(
+            self._get_kpi_daily_sums()
+        ):
+            return False
+        allowed = {"date_ordered", *Daily._get_daily_dimensions()}
+        rules = self.env["ir.rule"]._compute_domain("oms.order.report", "read")
+        for leaf in [*domain, *(rules or [])]:
+            if isinstance(leaf, (list, tuple)) and len(leaf) == 3:
+                name = leaf[0]
+                if isinstance(name, str) and name.split(".")[0] not in allowed:
+                    return False
+        self.env.cr.execute(
+            """
+            SELECT EXISTS (
+                SELECT FROM oms_order_fact_queue queue
+                 WHERE NOT EXISTS (
+                       SELECT FROM sale_order so WHERE so.id = queue.order_id))
+            """
+        )
+        return not self.env.cr.fetchone()[0]
+
+    @api.model
+    def _get_kpi_daily_sums(self):
+        """Hook: the sums of ``_get_kpi_sums`` (but the cycle times' array)
+        from the roll-up: SQL over its summed measures (alias ``daily``, the
+        columns of `oms.order.fact.daily`, corrected with the queued orders)
+        and the per-order parts read from the facts (alias ``extra``:
+        ``late_open``, ``wrong_item``, ``rated``, ``rating_sum``,
+        ``nps_answers``, ``promoters``, ``detractors``).
+
+        :return: {alias: SQL}
+        :rtype: dict
+        """
+        names = [
+            "orders",
+            "confirmed",
+            "cancelled",
+            "revenue",
+            "on_time",
+            "completed",
+            "perfect",
+            "shipped",
+            "lines_filled",
+            "lines_shipped",
+            "with_exception",
+            "touchless",
+            "touched",
+            "backorders",
+            "returned",
+            "dso_amount",
+            "promised",
+            "promise_kept",
+        ]
+        sums = {name: SQL.identifier("daily", name) for name in names}
+        sums.update(
+            {
+                name: SQL("COALESCE(%s, 0)", SQL.identifier("extra", name))
+                for name in (
+                    "wrong_item",
+                    "rated",
+                    "rating_sum",
+                    "nps_answers",
+                    "promoters",
+                    "detractors",
+                )
+            },
+            late=SQL("daily.late_completed + COALESCE(extra.late_open, 0)"),
+            cycle_avg=SQL("daily.cycle_sum / NULLIF(daily.cycle_count, 0)"),
+            review_avg=SQL("daily.review_sum / NULLIF(daily.review_count, 0)"),
+            dso_weighted=SQL(
+                "daily.dso_paid_weighted + daily.dso_open_amount"
+                " * (CURRENT_DATE - DATE %s) - daily.dso_open_weighted",
+                OMS_DSO_EPOCH,
+            ),
+            handling_cost=SQL("daily.handling_cost"),
+        )
+        return sums
+
+    @api.model
+    def _get_kpi_daily_rows(self, period):
+        """Hook: the roll-up rows of ``period`` corrected with the queued
+        orders (their stored facts subtracted, their live facts added, both
+        by the same SQL of ``_get_daily_measures``), with the report's column
+        names for its domain and record rules. Needs the CTE ``oms_live`` of
+        the queued orders.
+
+        :rtype: SQL
+        """
+        Daily = self.env["oms.order.fact.daily"]
+        dimensions = Daily._get_daily_dimensions()
+        measures = Daily._get_daily_measures()
+        keys = SQL(", ").join(SQL.identifier("fact", column) for column in dimensions)
+        where = self.env["oms.order.report"]._where_oms()
+        return SQL(
+            """
+            SELECT daily.day::timestamp AS date_ordered, %(daily_keys)s, %(daily)s
+              FROM oms_order_fact_daily daily
+             WHERE daily.day >= %(start)s::date AND daily.day < %(stop)s::date
+            UNION ALL
+            SELECT fact.date_ordered, %(keys)s, %(stored)s
+              FROM oms_order_fact fact
+             WHERE %(where)s AND fact.date_ordered >= %(start)s
+               AND fact.date_ordered < %(stop)s
+               AND fact.order_id IN (SELECT order_id FROM oms_order_fact_queue)
+            UNION ALL
+            SELECT fact.date_ordered, %(keys)s, %(live)s
+              FROM oms_live fact
+             WHERE %(where)s
+            """,
+            daily_keys=SQL(", ").join(
+                SQL.identifier("daily", column) for column in dimensions
+            ),
+            daily=SQL(", ").join(
+                SQL.identifier("daily", column) for column in measures
+            ),
+            keys=keys,
+            stored=SQL(", ").join(
+                SQL("-(%s) AS %s", measure, SQL.identifier(column))
+                for column, measure in measures.items()
+            ),
+            live=SQL(", ").join(
+                SQL("%s AS %s", measure, SQL.identifier(column))
+                for column, measure in measures.items()
+            ),
+            where=where,
+            start=period[0],
+            stop=period[1],
+        )
+
+    @api.model
+    def _get_kpi_daily_p90(self, query, bounds, count, live, percentile=0.9):
+        """The 90th percentile of the cycle times of the completed orders
+        received in ``bounds`` (start, stop), as PostgreSQL's
+        ``PERCENTILE_CONT`` computes it, without sorting them: the roll-up
+        gives their ``count``, so the one or two values the percentile
+        interpolates are read at their rank from the top, walking the
+        facts' index on the cycle time (stored facts of the orders not
+        queued, and the live facts of ``live``, the CTE ``oms_live``, merged
+        in order) with the report's domain and record rules.
+
+        :rtype: float
+        """
+        if count <= 0:
+            return 0.0
+        position = percentile * (count - 1)
+        low, high = math.floor(position), math.ceil(position)
+        where = self.env["oms.order.report"]._where_oms()
+        table = SQL.identifier(query.table)
+        columns = SQL(", ").join(
+            SQL.identifier("fact", column)
+            for column in [
+                "cycle_time_h",
+                "date_ordered",
+                *self.env["oms.order.fact.daily"]._get_daily_dimensions(),
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH %(live)s
+                SELECT %(table)s.cycle_time_h FROM (
+                    SELECT %(columns)s FROM oms_order_fact fact
+                     WHERE fact.completed_count = 1 AND %(where)s
+                       AND fact.cycle_time_h IS NOT NULL
+                       AND fact.order_id NOT IN (
+                           SELECT order_id FROM oms_order_fact_queue)
+                       AND fact.date_ordered >= %(start)s
+                       AND fact.date_ordered < %(stop)s
+                    UNION ALL
+                    SELECT %(columns)s FROM oms_live fact
+                     WHERE fact.completed_count = 1 AND %(where)s
+                       AND fact.cycle_time_h IS NOT NULL
+                       AND fact.date_ordered >= %(start)s
+                       AND fact.date_ordered < %(stop)s
+                ) %(table)s
+                 WHERE %(report_where)s
+                 ORDER BY %(table)s.cycle_time_h DESC
+                OFFSET %(offset)s LIMIT %(limit)s
+                """,
+                live=live,
+                table=table,
+                columns=columns,
+                where=where,
+                start=bounds[0],
+                stop=bounds[1],
+                report_where=query.where_clause or SQL("TRUE"),
+                offset=count - 1 - high,
+                limit=high - low + 1,
+            )
+        )
+        values = [row[0] for row in self.env.cr.fetchall()]
+        if not values:
+            return 0.0
+        first, second = values[-1], values[0]
+        return first + (second - first) * (position - low)
+
+    @api.model
+    def _get_kpi_daily_sql(self, query, current_start, period, rows, ratings):
+        """Hook: the result of ``_get_kpi_sql`` from the roll-up per day: its
+        sums for the dense measures, and the facts (``oms_kpi_facts``, the
+        rows of ``_get_kpi_rows`` inlined in each use so that each reads its
+        own few rows) for what a roll-up cannot hold (the 90th percentile of
+        the cycle times: ``_get_kpi_daily_p90``, from the count of cycle
+        times given here as ``cycle_count``): the confirmed orders still
+        open past their promise
+        (late at the time of reading), the sparse measures (wrong items,
+        ratings) and the breakdowns of the current period.
+
+        :rtype: SQL
+        """
+        Daily = self.env["oms.order.fact.daily"]
+        table = SQL.identifier(query.table)
+        sums = self._get_kpi_daily_sums()
+        late = self.env["oms.order.report"]._get_late_sql()
+        return SQL(
+            """
+            WITH %(live)s, %(ratings)s,
+            oms_kpi_facts AS NOT MATERIALIZED (
+                SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s AS is_current
+                  FROM (%(rows)s) %(table)s
+                 WHERE %(where)s
+            ),
+            oms_kpi_daily AS (
+                SELECT %(table)s.date_ordered >= %(start)s AS is_current,
+                       %(sums)s,
+                       COALESCE(SUM(%(table)s.orders
+                                    * COALESCE(company.oms_cost_per_order, 0)
+                                + %(table)s.exception_total
+                                    * COALESCE(company.oms_cost_per_exception, 0)
+                                + %(table)s.delivery_total
+                                    * COALESCE(company.oms_cost_per_shipment, 0)
+                                + %(table)s.returned
+                                    * COALESCE(company.oms_cost_per_return, 0)
+                                + %(table)s.touch_total
+                                    * COALESCE(company.oms_cost_per_touch, 0)), 0)
+                           AS handling_cost
+                  FROM (%(daily_rows)s) %(table)s
+                  LEFT JOIN res_company company ON company.id = %(table)s.company_id
+                 WHERE %(where)s
+                 GROUP BY 1
+            ),
+            oms_kpi_extra AS (
+                SELECT is_current, SUM(late_open) AS late_open,
+                       SUM(wrong_item) AS wrong_item, SUM(rated) AS rated,
+                       SUM(rating_sum) AS rating_sum,
+                       SUM(nps_answers) AS nps_answers,
+                       SUM(promoters) AS promoters, SUM(detractors) AS detractors
+                  FROM (
+                      SELECT is_current, COUNT(*) AS late_open, 0 AS wrong_item,
+                             0 AS rated, 0 AS rating_sum, 0 AS nps_answers,
+                             0 AS promoters, 0 AS detractors
+                        FROM oms_kpi_facts fact
+                       WHERE fact.state = 'sale' AND fact.date_completed IS NULL
+                         AND %(late)s
+                       GROUP BY is_current
+                      UNION ALL
+                      SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0
+                        FROM oms_kpi_facts
+                       WHERE completed_count = 1 AND id IN (%(wrong_items)s)
+                       GROUP BY is_current
+                      UNION ALL
+                      SELECT is_current, 0, 0, SUM(rating.rating_count),
+                             SUM(rating.rating_sum), SUM(rating.nps_count),
+                             SUM(rating.promoter_count),
+                             SUM(rating.detractor_count)
+                        FROM oms_kpi_facts
+                        JOIN oms_kpi_rating rating
+                          ON rating.order_id = oms_kpi_facts.id
+                       GROUP BY is_current
+                  ) parts
+                 GROUP BY is_current
+            )
+            SELECT
+                (SELECT JSON_AGG(JSON_BUILD_OBJECT(
+                            'is_current', daily.is_current, %(json)s,
+                            'cycle_count', daily.cycle_count))
+                   FROM oms_kpi_daily daily
+                   LEFT JOIN oms_kpi_extra extra
+                          ON extra.is_current = daily.is_current),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n)
+                                 ORDER BY n DESC, reason_id)
+                   FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n
+                           FROM oms_kpi_facts
+                          WHERE is_current AND cancelled_count = 1
+                          GROUP BY cancel_reason_id) r),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
+                   FROM (SELECT exc.code, COUNT(*) AS n
+                           FROM oms_exception exc
+                          WHERE exc.order_id IN (
+                                SELECT id FROM oms_kpi_facts
+                                 WHERE is_current AND exception_order_count = 1)
+                          GROUP BY exc.code) e),
+                (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty)
+                                 ORDER BY n DESC, reason_id)
+                   FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
+                           FROM oms_return_line line
+                           JOIN oms_return ret ON ret.id = line.return_id
+                          WHERE ret.state != 'cancel' AND ret.order_id IN (
+                                SELECT id FROM oms_kpi_facts
+                                 WHERE is_current AND id IN (
+                                       SELECT order_id FROM oms_return))
+                          GROUP BY line.reason_id) rr)
+            """,
+            live=rows[0],
+            ratings=ratings,
+            rows=rows[1],
+            daily_rows=self._get_kpi_daily_rows(period),
+            table=table,
+            start=current_start,
+            where=query.where_clause or SQL("TRUE"),
+            late=late,
+            wrong_items=SQL(
+                """SELECT ret.order_id FROM oms_return ret
+                     JOIN oms_return_line line ON line.return_id = ret.id
+                     JOIN oms_return_reason reason ON reason.id = line.reason_id
+                    WHERE ret.state != 'cancel' AND reason.is_wrong_item"""
+            ),
+            sums=SQL(", ").join(
+                SQL(
+                    "COALESCE(SUM(%s), 0) AS %s",
+                    SQL.identifier(query.table, column),
+                    SQL.identifier(column),
+                )
+                for column in Daily._get_daily_measures()
+            ),
+            json=SQL(", ").join(
+                SQL("%s, COALESCE(%s, 0)", alias, expression)
+                for alias, expression in sums.items()
+            ),
         )
 
     @api.model

@@ -23,6 +23,7 @@ class SaleOrder(models.Model):
             "currency_rate",
             "date_order",
             "commitment_date",
+            "oms_promised_date",
             "oms_reviewed_date",
             "oms_delivered_date",
         }

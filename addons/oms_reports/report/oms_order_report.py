@@ -274,10 +274,11 @@ class OmsOrderReport(models.Model):
 
     @api.model
     def _get_promised_date_sql(self):
-        """The promised ship date of a fact row's order (the order joined as
-        ``so``): the one place the promise-kept measures read the promise
-        from. A delivery date committed to the customer wins, else the OMS
-        promised ship date (as the on-time rate's due date).
+        """The promised ship date of an order (joined as ``so``): the one place
+        the promise-kept measures read the promise from, stored in the facts
+        as ``date_ship_promised``. A delivery date committed to the customer
+        wins, else the OMS promised ship date (as the on-time rate's due
+        date).
 
         :rtype: SQL
         """
@@ -287,8 +288,8 @@ class OmsOrderReport(models.Model):
     def _get_promised_count_sql(self):
         """``promised_count`` of a fact row: delivered, with a promised date."""
         return SQL(
-            "COALESCE(fact.completed_count = 1 AND %s IS NOT NULL, FALSE)::int",
-            self._get_promised_date_sql(),
+            "COALESCE(fact.completed_count = 1"
+            " AND fact.date_ship_promised IS NOT NULL, FALSE)::int"
         )
 
     @api.model
@@ -297,8 +298,7 @@ class OmsOrderReport(models.Model):
         or before its promised date."""
         return SQL(
             "COALESCE(fact.completed_count = 1"
-            " AND fact.date_fully_shipped <= %s, FALSE)::int",
-            self._get_promised_date_sql(),
+            " AND fact.date_fully_shipped <= fact.date_ship_promised, FALSE)::int"
         )
 
     @api.model

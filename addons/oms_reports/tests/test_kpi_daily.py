@@ -1,0 +1,253 @@
+import random
+from datetime import date, datetime, timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.oms_reports.models.oms_kpi import OMS_KPI_KEYS, OmsKpi
+
+from .common import OmsReportsCommon
+
+# the seed of the generated facts: a failure is replayed with the same data
+SEED = 20261206
+FIRST_DAY = datetime(2026, 1, 1)
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestKpiDaily(OmsReportsCommon):
+    """The roll-up per day answers get_kpis with the figures of the per-order
+    facts, on random facts changed round after round."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rng = random.Random(SEED)
+        cls.reasons = cls.env["oms.cancel.reason"].create(
+            [{"name": "Daily test: price"}, {"name": "Daily test: late"}]
+        )
+        cls.orders = cls.env["sale.order"]
+        for _i in range(30):
+            cls.orders |= cls._create_past_order(
+                [(cls.product_a, 1)], "2026-01-05 08:00"
+            )
+        cls.Fact = cls.env["oms.order.fact"]
+        cls.Daily = cls.env["oms.order.fact.daily"]
+        cls.Fact._refresh()
+        for order in cls.orders:
+            cls._write_random_facts(order)
+        cls.Daily._rebuild()
+
+    @classmethod
+    def _random_facts(cls):
+        """The facts of one order, random but consistent with each other."""
+        rng = cls.rng
+        ordered = FIRST_DAY + timedelta(
+            days=rng.randrange(75), minutes=rng.randrange(24 * 60)
+        )
+        state = rng.choice(["sale"] * 6 + ["cancel", "draft", "sent"])
+        sale = state == "sale"
+
+        def later(hours):
+            return ordered + timedelta(hours=rng.uniform(1, hours))
+
+        shipped = later(120) if sale and rng.random() < 0.8 else None
+        completed = shipped and rng.random() < 0.8 and shipped + timedelta(hours=6)
+        completed = completed or None
+        promised = rng.choice([None, later(96), later(200)])
+        reviewed = rng.choice([None, later(12)])
+        lines = rng.randint(1, 4)
+        filled = rng.randint(0, lines)
+        touches = rng.choice([0, 0, 0, 1, 2])
+        exceptions = rng.choice([0, 0, 1, 2])
+        invoiced = sale and rng.random() < 0.7 and (ordered + timedelta(days=2)).date()
+        paid = (
+            invoiced and rng.random() < 0.6 and invoiced + timedelta(rng.randint(0, 40))
+        )
+        amount = round(rng.uniform(10, 1000), 2)
+        returned = int(bool(completed) and rng.random() < 0.2)
+
+        def hours(end):
+            return end and (end - ordered).total_seconds() / 3600.0
+
+        return {
+            "date_ordered": ordered,
+            "company_id": cls.company.id,
+            "channel_id": rng.choice([cls.channel_a.id, cls.channel_b.id, None]),
+            "user_id": rng.choice([cls.manager.id, cls.salesman.id, None]),
+            "state": state,
+            "cancel_reason_id": state == "cancel"
+            and rng.choice([*cls.reasons.ids, None])
+            or None,
+            "amount_untaxed": amount,
+            "amount_total": amount * 1.13,
+            "date_reviewed": reviewed,
+            "date_promised": promised,
+            "date_ship_promised": rng.choice([None, promised, later(150)]),
+            "date_first_shipment": shipped,
+            "date_fully_shipped": completed,
+            "date_completed": completed,
+            "line_count": lines,
+            "line_filled_count": filled,
+            "delivery_count": int(bool(shipped)) + rng.choice([0, 0, 1]),
+            "touch_count": touches,
+            "exception_count": exceptions,
+            "date_invoiced": invoiced or None,
+            "date_paid": paid or None,
+            "amount_invoiced": invoiced and rng.choice([amount, amount / 2, 0]) or 0,
+            "confirmed_count": int(sale),
+            "cancelled_count": int(state == "cancel"),
+            "shipped_count": int(bool(shipped)),
+            "completed_count": int(bool(completed)),
+            "on_time_count": int(
+                bool(completed and promised and completed <= promised)
+            ),
+            "perfect_count": int(bool(completed) and rng.random() < 0.5),
+            "touchless_count": int(sale and touches == 0 and rng.random() < 0.7),
+            "touched_count": int(touches > 0),
+            "exception_order_count": int(exceptions > 0),
+            "backorder_count": int(bool(shipped) and filled < lines),
+            "returned_count": returned,
+            "review_time_h": hours(reviewed),
+            "cycle_time_h": hours(completed),
+        }
+
+    @classmethod
+    def _write_random_facts(cls, order):
+        """Replace the stored facts of ``order`` (and its reception date) by
+        random ones, by SQL, as the refresh writes them."""
+        facts = cls._random_facts()
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE oms_order_fact SET %s WHERE order_id = %s",
+                SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(column), value)
+                    for column, value in facts.items()
+                ),
+                order.id,
+            )
+        )
+        cls.env.cr.execute(
+            "UPDATE sale_order SET create_date = %s WHERE id = %s",
+            [facts["date_ordered"], order.id],
+        )
+        cls.Fact.invalidate_model()
+        order.invalidate_recordset()
+
+    def _days(self, orders):
+        self.env.cr.execute(
+            "SELECT date_ordered::date FROM oms_order_fact WHERE order_id = ANY(%s)",
+            [orders.ids],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _daily_rows(self):
+        """The roll-up's rows, comparable (amounts rounded)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT day, company_id, channel_id, user_id, %s"
+                " FROM oms_order_fact_daily",
+                SQL(", ").join(
+                    SQL.identifier(column)
+                    for column in self.Daily._get_daily_measures()
+                ),
+            )
+        )
+        return sorted(
+            (
+                tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+                for row in self.env.cr.fetchall()
+            ),
+            key=repr,
+        )
+
+    def assertDailyIsRebuilt(self):
+        """The rows kept up to date equal the rows rebuilt from every fact."""
+        kept = self._daily_rows()
+        self.Daily._rebuild()
+        self.assertEqual(kept, self._daily_rows())
+
+    def assertSameKpis(self, msg):
+        """For random periods, channels and users, the roll-up's KPIs equal
+        those of the facts (sums and counts exactly, amounts and averages to
+        floating-point precision, breakdowns equal)."""
+        for _i in range(4):
+            start = date(2026, 1, 1) + timedelta(self.rng.randrange(60))
+            stop = start + timedelta(self.rng.randrange(1, 40))
+            previous = start - (stop - start) - timedelta(1)
+            channels = self.rng.choice([None, self.channel_a.ids])
+            user = self.rng.choice([self.manager, self.salesman])
+            kpi = self.env["oms.kpi"].with_user(user)
+            with patch.object(
+                OmsKpi,
+                "_get_kpi_daily_sql",
+                autospec=True,
+                side_effect=OmsKpi._get_kpi_daily_sql,
+            ) as daily_sql:
+                by_day = kpi._compute_periods(previous, start, stop, channels, None)
+            self.assertTrue(daily_sql.called, "the roll-up answered")
+            by_fact = kpi._compute_periods(
+                previous, start, stop, channels, None, use_daily=False
+            )
+            label = f"{msg}: {start}..{stop} {channels} {user.login}"
+            for mine, theirs in zip(by_day, by_fact, strict=True):
+                for key in OMS_KPI_KEYS:
+                    if isinstance(theirs[key], int) and not isinstance(
+                        theirs[key], bool
+                    ):
+                        self.assertEqual(mine[key], theirs[key], f"{label} {key}")
+                    else:
+                        self.assertAlmostEqual(
+                            mine[key], theirs[key], places=6, msg=f"{label} {key}"
+                        )
+            for key in ("cancel_reasons", "exception_pareto", "return_reasons"):
+                self.assertEqual(by_day[0][key], by_fact[0][key], f"{label} {key}")
+
+    def test_daily_matches_facts_on_random_data(self):
+        """Round after round, random facts change (day, channel, salesperson,
+        every measure) and some orders are queued: the roll-up kept up to
+        date day by day equals a rebuild, and its KPIs equal the facts'."""
+        self.assertSameKpis("initial")
+        for round_ in range(4):
+            changed = self.orders.browse(self.rng.sample(self.orders.ids, 8))
+            days = self._days(changed)
+            for order in changed:
+                self._write_random_facts(order)
+            self.Daily._refresh_days(days | self._days(changed))
+            self.assertDailyIsRebuilt()
+            # queued orders: read live, their stored facts left out
+            queued = self.orders.browse(self.rng.sample(self.orders.ids, 3))
+            self.env["oms.order.fact.queue"]._enqueue(queued)
+            self.assertSameKpis(f"round {round_}")
+            self.Fact._refresh()
+            self.assertDailyIsRebuilt()
+            self.assertSameKpis(f"round {round_} refreshed")
+
+    def test_deleted_order_leaves_the_roll_up(self):
+        """A deleted order sends the KPIs to the facts until the refresh
+        takes it out of its day; then the roll-up answers again."""
+        order = self.orders.filtered(lambda o: o.state == "draft")[:1]
+        order.unlink()
+        with patch.object(OmsKpi, "_get_kpi_daily_sql", autospec=True) as daily_sql:
+            self.env["oms.kpi"]._compute_periods(
+                date(2025, 12, 1), date(2026, 1, 1), date(2026, 3, 31), None, None
+            )
+        self.assertFalse(daily_sql.called)
+        self.Fact._refresh()
+        self.assertDailyIsRebuilt()
+        self.assertSameKpis("deleted")
+
+    def test_roll_up_is_read_only(self):
+        """Managers may read the roll-up and nobody writes it through the ORM;
+        an OMS user or a salesperson cannot read other people's sums there."""
+        row = self.Daily.search([], limit=1)
+        self.assertTrue(row)
+        self.assertTrue(row.with_user(self.manager).read(["orders"]))
+        with self.assertRaises(AccessError):
+            row.with_user(self.manager).write({"orders": 0})
+        with self.assertRaises(AccessError):
+            self.Daily.with_user(self.manager).create({"day": "2026-01-01"})
+        for user in (self.oms_user, self.salesman):
+            with self.assertRaises(AccessError):
+                row.with_user(user).read(["orders"])
