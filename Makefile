@@ -1,5 +1,5 @@
 # The OMS project. `make run` and `make test` are all a newcomer needs (see README.md).
-.PHONY: run test test-odoo stop db-reset bench lint screenshots help
+.PHONY: run test test-odoo stop db-reset bench cluster cluster-stop bench-cluster lint screenshots help
 SHELL := /bin/bash
 
 help:
@@ -11,6 +11,9 @@ help:
 	@echo "make stop      stop Odoo and the project-local PostgreSQL"
 	@echo "make db-reset  drop the demo database (the next make run recreates it)"
 	@echo "make bench     run the benchmarks of tests/perf (BENCH_ORDERS=2000, BENCH_SKIP_KPI=1)"
+	@echo "make cluster  a PostgreSQL primary + streaming replica and two Odoo servers in prefork"
+	@echo "               mode (docs/deployment.md); make cluster-stop stops them"
+	@echo "make bench-cluster  signed webhooks against 1 then 2 servers of make cluster"
 	@echo "make lint      run pre-commit on every file"
 	@echo "make screenshots  run the browser tours and save their screenshots into docs/images"
 
@@ -32,6 +35,15 @@ db-reset:
 
 bench:
 	@bash setup/bench.sh
+
+cluster:
+	@bash setup/cluster.sh start
+
+cluster-stop:
+	@bash setup/cluster.sh stop
+
+bench-cluster:
+	@bash setup/bench_cluster.sh
 
 screenshots:
 	@bash setup/screenshots.sh $(ARGS)

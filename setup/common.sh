@@ -30,6 +30,19 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# The directory of PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup).
+pg_bindir() {
+    local dir
+    if command -v pg_config >/dev/null && [[ -x "$(pg_config --bindir)/initdb" ]]; then
+        pg_config --bindir; return
+    fi
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) /usr/local/pgsql/bin; do
+        [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]] && { echo "$dir"; return; }
+    done
+    dir="$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")"
+    [[ -x "$dir/pg_ctl" ]] && echo "$dir"
+}
+
 # Values written by the provisioning steps (.local/env) for the later ones.
 load_state() {
     [[ -f "$OMS_LOCAL/env" ]] || die "not provisioned yet: run 'make run' or 'make test'"

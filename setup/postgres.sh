@@ -24,18 +24,6 @@ OMS_DB_KIND='$5'
 STATE
 }
 
-pg_bindir() {
-    local dir
-    if command -v pg_config >/dev/null && [[ -x "$(pg_config --bindir)/initdb" ]]; then
-        pg_config --bindir; return
-    fi
-    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) /usr/local/pgsql/bin; do
-        [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]] && { echo "$dir"; return; }
-    done
-    dir="$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/x)")"
-    [[ -x "$dir/pg_ctl" ]] && echo "$dir"
-}
-
 # 1. A configured server.
 host="${PGHOST:-$(conf_value db_host)}"
 port="${PGPORT:-$(conf_value db_port)}"

@@ -16,6 +16,12 @@ class StockPicking(models.Model):
         related="sale_id.oms_priority", store=True, string="Order Priority"
     )
     priority = fields.Selection(compute="_compute_priority", store=True, readonly=False)
+    oms_promised_date = fields.Datetime(
+        related="sale_id.oms_promised_date",
+        store=True,
+        string="Promised Ship Date",
+        help="When the order was promised to leave the warehouse.",
+    )
     oms_delivered_date = fields.Datetime(
         string="Delivered on",
         copy=False,

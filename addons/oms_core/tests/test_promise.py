@@ -260,6 +260,11 @@ class TestRepromise(PromiseCommon):
         self.assertEqual(first.oms_promised_date, datetime(2027, 2, 5, 10))
         self.assertEqual(second.oms_promised_date, datetime(2027, 2, 18, 10))
         self.assertFalse(self._at_risk(first) | self._at_risk(second))
+        # the warehouse sees each delivery's promised date
+        self.assertEqual(first.picking_ids.oms_promised_date, datetime(2027, 2, 5, 10))
+        self.assertEqual(
+            second.picking_ids.oms_promised_date, datetime(2027, 2, 18, 10)
+        )
 
     def test_delayed_receipt_puts_promise_at_risk(self):
         """The receipt of the 4th moves to the 16th: re-promised for the 17th,
@@ -269,6 +274,7 @@ class TestRepromise(PromiseCommon):
             self.early.scheduled_date = "2027-02-16 01:00:00"
         self.assertEqual(first.oms_promised_date, datetime(2027, 2, 17, 10))
         self.assertEqual(second.oms_promised_date, datetime(2027, 2, 18, 10))
+        self.assertEqual(first.picking_ids.oms_promised_date, first.oms_promised_date)
         exception = self._at_risk(first)
         self.assertEqual(exception.severity, "warn")
         self.assertTrue(exception.user_id.has_group("oms_core.group_oms_reviewer"))

@@ -98,6 +98,7 @@ class OmsKpi(models.AbstractModel):
     # Public API
     # ------------------------------------------------------------------
     @api.model
+    @api.readonly
     def get_kpis(self, date_from, date_to, channel_ids=None, company_ids=None):
         """KPIs of the orders received from ``date_from`` to ``date_to`` (both
         included, UTC days), with the previous period of the same length.
@@ -134,6 +135,7 @@ class OmsKpi(models.AbstractModel):
         return result
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self, date_from, date_to, channel_ids=None):
         """What the KPI dashboard shows: ``get_kpis`` of the allowed companies,
         with which KPIs are better lower, which open a drill-down, and the
@@ -151,6 +153,7 @@ class OmsKpi(models.AbstractModel):
         }
 
     @api.model
+    @api.readonly
     def get_drilldown_action(self, kpi, date_from, date_to, channel_ids=None):
         """The orders behind ``kpi`` from ``date_from`` to ``date_to`` in these
         channels: the report rows the figure counts (for rates, those that

@@ -185,6 +185,24 @@ class TestKpiService(OmsReportsCommon):
         self.assertEqual(data["currency_id"], self.company.currency_id.id)
         self.assertEqual(data["kpis"]["orders"], 6)
 
+    def test_dashboard_answers_from_a_read_only_transaction(self):
+        """The dashboard's methods are read-only (``api.readonly``): over RPC Odoo
+        runs them on a read-only cursor, on the replica when one is configured,
+        and they give the same figures there."""
+        Kpi = self.env["oms.kpi"]
+        for name in ("get_kpis", "get_dashboard_data", "get_drilldown_action"):
+            self.assertTrue(getattr(getattr(type(Kpi), name), "_readonly", False))
+        expected = Kpi.get_dashboard_data("2026-03-01", "2026-03-31")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # the rest of this test's transaction is read-only, like the replica
+        self.env.cr.execute("SET LOCAL transaction_read_only = on")
+        data = Kpi.get_dashboard_data("2026-03-01", "2026-03-31")
+        self.assertEqual(data["kpis"]["orders"], 6)
+        self.assertEqual(data, expected)
+        action = Kpi.get_drilldown_action("on_time_rate", "2026-03-01", "2026-03-31")
+        self.assertEqual(action["res_model"], "oms.order.report")
+
     def test_dashboard_refused_without_oms_rights(self):
         """An internal user outside the OMS gets neither figures nor drill-downs."""
         user = new_test_user(self.env, login="kpi_outsider", groups="base.group_user")
