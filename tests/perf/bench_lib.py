@@ -33,14 +33,16 @@ def environment(registry, context=None):
 
 class Timer:
     def __init__(self):
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
 
     def __enter__(self):
-        self._t0 = time.perf_counter()
+        self._t0, self._cpu0 = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._t0
+        #: CPU of this process (less sensitive than wall time to a loaded machine)
+        self.cpu_seconds = time.process_time() - self._cpu0
 
 
 def ensure_master_data(registry, customers=50, products=100, seed=42):
@@ -117,3 +119,54 @@ def order_specs(master, count, lines=3, seed=7):
         }
         for i in range(count)
     ]
+
+
+@contextlib.contextmanager
+def odoo_server(config_file, db_name, port, timeout=180):
+    """A real Odoo HTTP server on ``db_name`` (threaded, no cron thread: the
+    staged orders wait for the benchmark's own workers), stopped when the
+    block ends.
+
+    :return: the server's base URL, once it answers ``/web/health``
+    """
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is in use: stop what runs there first")
+    odoo_bin = Path(odoo.__file__).resolve().parents[1] / "odoo-bin"
+    # fmt: off
+    cmd = [
+        sys.executable, str(odoo_bin), "-c", config_file, "-d", db_name,
+        f"--db-filter=^{db_name}$", "--http-interface=127.0.0.1",
+        f"--http-port={port}", "--workers=0", "--max-cron-threads=0",
+        "--log-level=warn", "--no-database-list",
+    ]
+    # fmt: on
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"Odoo server exited ({proc.returncode})")
+            try:
+                with urllib.request.urlopen(f"{url}/web/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

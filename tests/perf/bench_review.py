@@ -93,4 +93,8 @@ def run_review(registry, specs):
         "exceptions": exceptions,
         "ms_per_order_single": t_single.seconds * 1000 / max(half, 1),
         "ms_per_order_batch": t_batch.seconds * 1000 / max(len(specs) - half, 1),
+        "cpu_ms_per_order_single": t_single.cpu_seconds * 1000 / max(half, 1),
+        "cpu_ms_per_order_batch": t_batch.cpu_seconds
+        * 1000
+        / max(len(specs) - half, 1),
     }

@@ -298,7 +298,7 @@ class OmsReviewRule(models.Model):
                     company,
                     fields.Date.today(),
                 )
-        exposure = partner.credit + partner.credit_to_invoice + current
+        exposure = batch.credit_exposure(partner) + current
         if (
             float_compare(
                 exposure, limit, precision_rounding=company.currency_id.rounding
@@ -401,7 +401,7 @@ class OmsReviewRule(models.Model):
     def _review_price_floor(self, order, batch):
         """No unit price more than X % below the pricelist price."""
         failures = []
-        for line in order._oms_get_product_lines():
+        for line in batch.product_lines(order):
             list_price = line._oms_get_pricelist_price()
             if not list_price or list_price <= 0:
                 continue
@@ -434,7 +434,7 @@ class OmsReviewRule(models.Model):
                 product=line.product_id.display_name,
                 discount=line.discount,
             )
-            for line in order._oms_get_product_lines()
+            for line in batch.product_lines(order)
             if float_compare(line.discount, self.percent_limit, precision_digits=2) > 0
         ]
         if not failures:
@@ -469,10 +469,8 @@ class OmsReviewRule(models.Model):
 
     def _review_duplicate(self, order, batch):
         """Same external reference, or same customer, lines and amount recently."""
-        # the review must see every order, also those of other salespeople
-        Order = self.env["sale.order"].sudo()
-        domain = order._oms_get_duplicate_domain(hours=self.hours_window)
-        duplicates = Order.search(domain, limit=50)
+        # the search of _oms_get_duplicate_domain, read for the whole batch
+        duplicates = batch.duplicates(order, self.hours_window)
         if not order.client_order_ref:
             signature = order._oms_get_lines_signature()
             duplicates = duplicates.filtered(
@@ -507,26 +505,8 @@ class OmsReviewRule(models.Model):
         threshold = self._oms_amount_in(order)
         if not self._oms_total_exceeds(order, threshold):
             return False
-        # count the orders of every salesperson
-        previous = (
-            self.env["sale.order"]
-            .sudo()
-            .search_count(
-                [
-                    ("id", "!=", order.id),
-                    (
-                        "partner_id.commercial_partner_id",
-                        "=",
-                        order.partner_id.commercial_partner_id.id,
-                    ),
-                    "|",
-                    ("state", "=", "sale"),
-                    ("id", "in", self._oms_promised_orders(batch).ids),
-                ],
-                limit=1,
-            )
-        )
-        if previous:
+        # the orders of every salesperson count, read for the whole batch
+        if batch.has_earlier_order(order):
             return False
         return self.env._(
             "First order of a new customer: %(amount)s above %(threshold)s",

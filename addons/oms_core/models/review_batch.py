@@ -3,7 +3,12 @@
 
 from collections import defaultdict
 
+from odoo.osv import expression
+
 from ..tools import plan_sourcing
+
+#: orders whose duplicates or earlier orders one query reads at once
+PREFETCH_SIZE = 100
 
 
 class OmsReviewBatch:
@@ -23,11 +28,138 @@ class OmsReviewBatch:
 
     def __init__(self, orders):
         """:param orders: the sale.order recordset under review"""
+        self.orders = orders
+        self.order_ids = orders.ids
+        self.positions = {}  # kind of prefetch -> position in order_ids
         self.promised_orders = orders.browse()
         self.atp = {}  # (warehouse id, product id) -> ATP read from the database
         self.promised = defaultdict(float)  # (warehouse id, product id) -> qty
         self.needs = {}  # order id -> sale.order._oms_get_stock_needs()
         self.plans = {}  # order id -> SourcingPlan, None: no sourcing (one warehouse)
+        # (hours, order id) -> the orders the duplicate search finds
+        self.duplicate_candidates = {}
+        self.duplicates_read = defaultdict(set)  # hours -> ids of the orders read
+        # order id -> the ids of up to two confirmed orders of its customer
+        self.confirmed_orders = {}
+        self.credit = {}  # (company id, commercial partner id) -> exposure
+        self.lines_read = set()  # ids of the orders whose lines were read
+
+    def _prefetch_chunk(self, order, done, kind):
+        """``order`` and the next orders of the batch not in ``done`` (at
+        most ``PREFETCH_SIZE`` in all): the orders one set-based read of
+        ``kind`` serves. Each kind walks the batch once, however large.
+
+        :param set done: ids of the orders already read for ``kind``
+        :param str kind: what is read (one position in the batch per kind)
+        """
+        ids = self.order_ids
+        position = self.positions.get(kind, 0)
+        chunk = [order.id]
+        while position < len(ids) and len(chunk) < PREFETCH_SIZE:
+            if ids[position] not in done and ids[position] != order.id:
+                chunk.append(ids[position])
+            position += 1
+        self.positions[kind] = position
+        return order.browse(chunk)
+
+    def duplicates(self, order, hours):
+        """The orders ``order._oms_get_duplicate_domain(hours)`` finds (at most
+        50, in the search's order), read for the orders of the batch with one
+        search of all their domains: the duplicate check searches no more
+        per order. The batch creates and cancels no order while it runs.
+
+        :rtype: sale.order (sudo)
+        """
+        key = (hours, order.id)
+        if key not in self.duplicate_candidates:
+            done = self.duplicates_read[hours]
+            # the review must see every order, also those of other salespeople
+            chunk = self._prefetch_chunk(order, done, f"duplicates {hours}").sudo()
+            domains = {o.id: o._oms_get_duplicate_domain(hours=hours) for o in chunk}
+            found = chunk.search(expression.OR(list(domains.values())))
+            for other in chunk:
+                self.duplicate_candidates[hours, other.id] = found.filtered_domain(
+                    domains[other.id]
+                )[:50]
+            done.update(chunk.ids)
+        return self.duplicate_candidates[key]
+
+    def has_earlier_order(self, order):
+        """Whether the customer (commercial partner) of ``order`` has another
+        confirmed order, or another order approved earlier in the batch: the
+        new-customer check. The confirmed orders are read for the customers of
+        the batch at once (the batch confirms nothing while it runs).
+
+        :rtype: bool
+        """
+        if order.id not in self.confirmed_orders:
+            chunk = self._prefetch_chunk(
+                order, self.confirmed_orders, "confirmed"
+            ).sudo()
+            customers = chunk.partner_id.commercial_partner_id
+            # the orders of every salesperson count
+            by_customer = defaultdict(list)
+            for partner, count, first, last in chunk._read_group(
+                [
+                    ("partner_id.commercial_partner_id", "in", customers.ids),
+                    ("state", "=", "sale"),
+                ],
+                ["partner_id"],
+                ["__count", "id:min", "id:max"],
+            ):
+                ids = by_customer[partner.commercial_partner_id.id]
+                ids.extend([first] if count == 1 else [first, last])
+            for other in chunk:
+                self.confirmed_orders[other.id] = set(
+                    by_customer[other.partner_id.commercial_partner_id.id]
+                )
+        customer = order.partner_id.commercial_partner_id
+        return bool(self.confirmed_orders[order.id] - {order.id}) or any(
+            other.id != order.id and other.partner_id.commercial_partner_id == customer
+            for other in self.promised_orders
+        )
+
+    def product_lines(self, order):
+        """``order._oms_get_product_lines()``, their products and the
+        products' sale prices read for the orders of the batch at once (the
+        price checks read them line by line).
+
+        :rtype: sale.order.line
+        """
+        if order.id not in self.lines_read:
+            self._read_lines(self._prefetch_chunk(order, self.lines_read, "lines"))
+        return order._oms_get_product_lines()
+
+    def _read_lines(self, orders):
+        """Read the lines of ``orders``, their products and the products'
+        sale prices in a few queries, not order by order."""
+        self.lines_read.update(orders.ids)
+        lines = orders.order_line
+        lines.mapped("product_uom")
+        products = lines.product_id
+        for fname in ("is_storable", "uom_id", "currency_id", "lst_price"):
+            products.mapped(fname)
+
+    def credit_exposure(self, partner):
+        """Receivables and uninvoiced sales (``credit`` + ``credit_to_invoice``)
+        of ``partner``, a commercial partner in the environment of its company:
+        read at once for the customers of the batch in that company (the
+        batch posts and confirms nothing while it runs).
+
+        :rtype: float
+        """
+        company = partner.env.company
+        if (company.id, partner.id) not in self.credit:
+            customers = partner | (
+                self.orders.filtered(lambda o: o.company_id == company)
+                .partner_id.commercial_partner_id.with_env(partner.env)
+                .filtered(lambda p: (company.id, p.id) not in self.credit)
+            )
+            for customer in customers:
+                self.credit[company.id, customer.id] = (
+                    customer.credit + customer.credit_to_invoice
+                )
+        return self.credit[company.id, partner.id]
 
     def stock_needs(self, order):
         if order.id not in self.needs:
@@ -132,6 +264,7 @@ class OmsReviewBatch:
         """Lock and read at once, in one sorted order per warehouse, the ATP of
         every product the quotations of the batch need (no deadlock between two
         workers reviewing overlapping batches)."""
+        self._read_lines(orders)
         by_warehouse = defaultdict(set)
         for order in orders:
             if order.state in ("draft", "sent") and order.warehouse_id:

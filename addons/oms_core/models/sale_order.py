@@ -1139,11 +1139,7 @@ class SaleOrder(models.Model):
         :return: the orders to confirm (always empty without ``auto_confirm``)
         """
         batch = OmsReviewBatch(self)
-        if (
-            auto_confirm
-            and len(self) > 1
-            and self.env["oms.review.rule"]._checks_stock(self.company_id)
-        ):
+        if len(self) > 1 and self.env["oms.review.rule"]._checks_stock(self.company_id):
             batch.prefetch(self)
         rules_by_company = {}
         for order in self.sorted(
