@@ -183,6 +183,33 @@ def run_foresight(registry, args, sections, results, report):
         )
 
 
+def run_kpi_rows(registry, args, results, report):
+    """The KPI rows: get_kpis at each size, and at ``--kpi-scale`` orders."""
+    kpis = run_kpis(registry, args.kpi_sizes)
+    results["kpis"] = kpis
+    for row in kpis["sizes"]:
+        for key, label in (("year", "a year"), ("month", "one month")):
+            figures = row[key]
+            report(
+                f"get_kpis, {label}, {row['orders']} orders (target < 1 s)",
+                f"{figures['best_s']:.3f} s best, {figures['median_s']:.3f} s median",
+            )
+    if args.kpi_scale:
+        from .bench_kpi import run_scale
+
+        scale = run_scale(registry, args.kpi_scale, out=None)
+        results["kpis"]["scale"] = scale
+        for key, label, target in (
+            ("year", "get_kpis, a year", 1),
+            ("dashboard_30d", "KPI dashboard data, 30 days", 2),
+        ):
+            figures = scale[key]
+            report(
+                f"{label}, {scale['orders']} orders (target < {target} s)",
+                f"{figures['best_s']:.3f} s best, {figures['median_s']:.3f} s median",
+            )
+
+
 def run_end_to_end(registry, args, master, tag, results, report):
     """The end-to-end row: signed webhooks to a running Odoo server, then the
     import by one worker, both in the clock (``bench_oms.run_e2e_intake``)."""
@@ -386,31 +413,7 @@ def main(argv=None):
         )
     run_foresight(registry, args, sections, results, report)
     if "kpi" in sections:
-        kpis = run_kpis(registry, args.kpi_sizes)
-        results["kpis"] = kpis
-        for row in kpis["sizes"]:
-            for key, label in (("year", "a year"), ("month", "one month")):
-                figures = row[key]
-                report(
-                    f"get_kpis, {label}, {row['orders']} orders (target < 1 s)",
-                    f"{figures['best_s']:.3f} s best, "
-                    f"{figures['median_s']:.3f} s median",
-                )
-        if args.kpi_scale:
-            from .bench_kpi import run_scale
-
-            scale = run_scale(registry, args.kpi_scale, out=None)
-            results["kpis"]["scale"] = scale
-            for key, label, target in (
-                ("year", "get_kpis, a year", 1),
-                ("dashboard_30d", "KPI dashboard data, 30 days", 2),
-            ):
-                figures = scale[key]
-                report(
-                    f"{label}, {scale['orders']} orders (target < {target} s)",
-                    f"{figures['best_s']:.3f} s best, "
-                    f"{figures['median_s']:.3f} s median",
-                )
+        run_kpi_rows(registry, args, results, report)
     if "e2e" in sections:
         run_end_to_end(registry, args, master, tag, results, report)
     if native and oms:
