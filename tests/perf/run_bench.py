@@ -7,7 +7,9 @@ Usage (through ``make bench``, which prepares the databases)::
 
 The native database has only Odoo's own sale_stock/delivery installed; the OMS database
 has the three OMS addons. Both get the same customers, products, stock and orders.
-Environment: ``BENCH_SKIP_KPI=1`` skips the KPI benchmark (quick runs).
+Environment: ``BENCH_SKIP_KPI=1`` skips the KPI benchmark (quick runs);
+``BENCH_MEMORY_BACKLOGS="2000 10000"`` sets the backlogs of the memory section;
+``BENCH_SCALE_TWO_CHANNELS=0`` keeps only the one-channel rows of ``scale``.
 """
 
 import argparse
@@ -24,10 +26,21 @@ from .bench_native import run_native_batched_intake, run_native_intake
 from .bench_oms import ensure_review_rules, run_oms_intake
 from .bench_promise import run_promise, run_what_if
 from .bench_review import run_review
+from .bench_scale import run_memory, run_scale
 from .bench_stock_push import run_stock_push
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SECTIONS = ("native", "oms", "review", "push", "promise", "whatif", "scale", "kpi")
+SECTIONS = (
+    "native",
+    "oms",
+    "review",
+    "push",
+    "promise",
+    "whatif",
+    "scale",
+    "memory",
+    "kpi",
+)
 
 
 def run_kpis(registry, sizes):
@@ -96,10 +109,13 @@ def add_run(total, run):
     return total
 
 
-def run_scaling(registry, args, master, specs, tag, oms, report):
-    """2 workers on one channel, then 1 and 2 workers on two channels that sell
-    different products (half of the catalogue each)."""
-    results = {}
+def run_scaling(registry, args, master, specs, tag, report):
+    """One channel on 1 and 2 workers, products shared (``bench_scale``), then
+    1 and 2 workers on two channels that sell different products (half of the
+    catalogue each)."""
+    results = run_scale(registry, args, master, specs, tag, report)
+    if os.environ.get("BENCH_SCALE_TWO_CHANNELS") == "0":
+        return results
 
     def intake(channels, workers):
         return run_oms_intake(registry, args.config, args.db, master, channels, workers)
@@ -111,14 +127,6 @@ def run_scaling(registry, args, master, specs, tag, oms, report):
             f"orders, {run['distinct_refs']} distinct, {retried} retried batches)"
         )
 
-    one = results["oms_intake_2_workers"] = intake([(f"B2-{tag}", specs)], 2)
-    report("intake, OMS channel cron, 2 worker processes, one channel", checked(one))
-    if oms:
-        results["scaling_2_vs_1"] = one["per_s"] / oms["per_s"]
-        report(
-            "scaling 2 workers / 1 worker, one channel (one worker per channel)",
-            f"{results['scaling_2_vs_1']:.2f}×",
-        )
     products = master["product_ids"]
     half = len(products) // 2
     count = args.orders // 2
@@ -277,7 +285,9 @@ def main(argv=None):
             "native {native:.0f}, OMS {oms:.0f}".format(**results["queries_per_order"]),
         )
     if "scale" in sections:
-        results.update(run_scaling(registry, args, master, specs, tag, oms, report))
+        results.update(run_scaling(registry, args, master, specs, tag, report))
+    if "memory" in sections:
+        results["memory"] = run_memory(registry, args, master, tag, report)
     if "review" in sections:
         review_specs = order_specs(master, args.review_orders, seed=11)
         review = run_review(registry, review_specs)
