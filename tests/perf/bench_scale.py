@@ -108,7 +108,8 @@ def limited_stock_master(registry, master, tag, products=20, units=None, orders=
 
     :return: ``master`` with these products and their stock
     """
-    units = units or max(orders // (products * 2), 2)
+    # orders of 2 lines of 1 to 5 units: 6 units per order on average
+    units = units or max(orders * 3 // products, 2)
     with environment(registry) as env:
         Product = env["product.product"]
         created = Product.create(
