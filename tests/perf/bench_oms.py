@@ -235,10 +235,12 @@ def stage_orders(registry, channel_id, specs, prefix):
     return timer.seconds
 
 
-def run_workers(config, db, workers, batch_size=None, profile=None):
+def run_workers(config, db, workers, batch_size=None, profile=None, options=()):
     """Run the channel cron in ``workers`` OS processes until no work is left.
 
     The clock starts once every worker has loaded its registry.
+
+    :param options: more options of every worker (``--cron-cursor``)
 
     :return: (seconds, [per-worker stats])
     """
@@ -246,6 +248,7 @@ def run_workers(config, db, workers, batch_size=None, profile=None):
     cmd += ["--config", config, "--db", db]
     if batch_size:
         cmd += ["--batch-size", str(batch_size)]
+    cmd += list(options)
     procs = []
     for index in range(workers):
         extra = ["--profile", f"{profile}.w{index + 1}"] if profile else []

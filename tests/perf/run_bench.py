@@ -11,6 +11,8 @@ Environment: ``BENCH_SKIP_KPI=1`` skips the KPI benchmark (quick runs);
 ``BENCH_KPI_SIZES="10000 100000"`` sets its sizes; ``BENCH_KPI_SCALE=1000000`` also
 times get_kpis (a year) and the KPI dashboard's data (30 days) at that many orders'
 stored facts (opt-in: generating them takes minutes).
+``BENCH_MEMORY_BACKLOGS="2000 10000"`` sets the backlogs of the memory section;
+``BENCH_SCALE_TWO_CHANNELS=0`` keeps only the one-channel rows of ``scale``.
 """
 
 import argparse
@@ -27,6 +29,7 @@ from .bench_native import run_native_batched_intake, run_native_intake
 from .bench_oms import ensure_review_rules, run_e2e_intake, run_oms_intake
 from .bench_promise import run_promise, run_what_if
 from .bench_review import run_review
+from .bench_scale import run_memory, run_scale
 from .bench_stock_push import run_stock_push
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -39,6 +42,7 @@ SECTIONS = (
     "promise",
     "whatif",
     "scale",
+    "memory",
     "kpi",
 )
 
@@ -109,10 +113,13 @@ def add_run(total, run):
     return total
 
 
-def run_scaling(registry, args, master, specs, tag, oms, report):
-    """2 workers on one channel, then 1 and 2 workers on two channels that sell
-    different products (half of the catalogue each)."""
-    results = {}
+def run_scaling(registry, args, master, specs, tag, report):
+    """One channel on 1 and 2 workers, products shared (``bench_scale``), then
+    1 and 2 workers on two channels that sell different products (half of the
+    catalogue each)."""
+    results = run_scale(registry, args, master, specs, tag, report)
+    if os.environ.get("BENCH_SCALE_TWO_CHANNELS") == "0":
+        return results
 
     def intake(channels, workers):
         return run_oms_intake(registry, args.config, args.db, master, channels, workers)
@@ -124,14 +131,6 @@ def run_scaling(registry, args, master, specs, tag, oms, report):
             f"orders, {run['distinct_refs']} distinct, {retried} retried batches)"
         )
 
-    one = results["oms_intake_2_workers"] = intake([(f"B2-{tag}", specs)], 2)
-    report("intake, OMS channel cron, 2 worker processes, one channel", checked(one))
-    if oms:
-        results["scaling_2_vs_1"] = one["per_s"] / oms["per_s"]
-        report(
-            "scaling 2 workers / 1 worker, one channel (one worker per channel)",
-            f"{results['scaling_2_vs_1']:.2f}×",
-        )
     products = master["product_ids"]
     half = len(products) // 2
     count = args.orders // 2
@@ -195,9 +194,9 @@ def run_kpi_rows(registry, args, results, report):
                 f"{figures['best_s']:.3f} s best, {figures['median_s']:.3f} s median",
             )
     if args.kpi_scale:
-        from .bench_kpi import run_scale
+        from .bench_kpi import run_scale as run_kpi_scale
 
-        scale = run_scale(registry, args.kpi_scale, out=None)
+        scale = run_kpi_scale(registry, args.kpi_scale, out=None)
         results["kpis"]["scale"] = scale
         for key, label, target in (
             ("year", "get_kpis, a year", 1),
@@ -381,7 +380,9 @@ def main(argv=None):
             "native {native:.0f}, OMS {oms:.0f}".format(**results["queries_per_order"]),
         )
     if "scale" in sections:
-        results.update(run_scaling(registry, args, master, specs, tag, oms, report))
+        results.update(run_scaling(registry, args, master, specs, tag, report))
+    if "memory" in sections:
+        results["memory"] = run_memory(registry, args, master, tag, report)
     if "review" in sections:
         review_specs = order_specs(master, args.review_orders, seed=11)
         review = run_review(registry, review_specs)

@@ -20,9 +20,9 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 RETRY_BASE_MINUTES = 5
-#: high 32 bits of the advisory lock of a channel's intake (one-key locks do not
-#: share their key space with oms_core's two-key stock promise locks)
-OMS_INTAKE_LOCK = 0x4F4D5343  # "OMSC"
+#: orders read per order of a batch: a worker leaves the orders whose stock
+#: another worker is promising and looks further down the queue
+CLAIM_WINDOW = 4
 
 
 class OmsChannelOrderQueue(models.AbstractModel):
@@ -224,41 +224,188 @@ class OmsChannelOrderQueue(models.AbstractModel):
         )
 
     @api.model
-    def _intake_lock_sql(self, channel_id):
-        """Try-lock of a channel's intake, held until the transaction ends."""
-        return SQL(
-            "SELECT pg_try_advisory_xact_lock(%s)", (OMS_INTAKE_LOCK << 32) + channel_id
-        )
+    def _claim_batch(self, limit=BATCH_SIZE):
+        """The cron's batch: the oldest processable orders whose stock no other
+        worker is promising right now, with the promise locks of that stock.
 
-    @api.model
-    def _claim_channel_batch(self, limit=BATCH_SIZE):
-        """The cron's batch: processable orders of the oldest channel that no
-        other worker is processing right now.
+        The queue of a channel is partitioned by stock, not by channel: every
+        order has the keys of the stock it will promise (its storable products
+        in the warehouses its channel ships from, ``_get_partition_keys``), the
+        keys of ``oms.stock.promise``. A worker reads a window of the oldest
+        processable orders, leaves those whose keys another transaction holds,
+        takes at most half of the window's keys (so that a second worker finds
+        orders too; orders whose keys it took already come along) and only
+        *tries* their locks: nothing waits, so two workers never deadlock, and
+        their batches never promise the same stock. The review takes the same
+        locks again later (re-entrant) in the one global order.
 
-        One worker per channel at a time: two workers on the same channel would
-        wait for each other's stock promises and the second one would redo its
-        batch (its snapshot predates the first one's commit). Workers take
-        different channels instead, and a worker that finds every channel taken
-        has nothing to do. Nothing waits: the channel lock is only tried.
+        Two workers on one channel thus import side by side, each on its own
+        stock; an order's staged row is claimed by one worker at a time
+        (``FOR UPDATE SKIP LOCKED``), and its update or cancellation is the same
+        row, applied once it is imported: nothing overtakes its creation.
+
+        :return: the claimed records, oldest first
         """
         self.env.flush_all()
         where = self._claim_domain_sql()
         self.env.cr.execute(
             SQL(
-                "SELECT channel_id FROM oms_channel_order WHERE %s "
-                "GROUP BY channel_id ORDER BY min(id)",
+                "SELECT id FROM oms_channel_order WHERE %s ORDER BY id LIMIT %s",
                 where,
+                limit * CLAIM_WINDOW,
             )
         )
-        for (channel_id,) in self.env.cr.fetchall():
-            self.env.cr.execute(self._intake_lock_sql(channel_id))
-            if self.env.cr.fetchone()[0]:
-                claimed = self._claim(
-                    limit, where=SQL("%s AND channel_id = %s", where, channel_id)
+        candidates = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if not candidates:
+            return candidates
+        keys = candidates._get_partition_keys()
+        busy = self._get_busy_keys()
+        chosen = self._choose_batch(candidates, keys, busy, limit)
+        failed = self._try_lock_keys(set().union(*(keys[r.id] for r in chosen)))
+        chosen = chosen.filtered(lambda r: not keys[r.id] & failed)
+        if not chosen:
+            return chosen
+        return self._claim(
+            limit, where=SQL("%s AND id IN %s", where, tuple(chosen.ids))
+        )
+
+    @api.model
+    def _choose_batch(self, candidates, keys, busy, limit):
+        """Hook: the candidates of a batch, oldest first: none whose keys are
+        ``busy``; new keys up to half of the window's keys (always the oldest
+        free order), then only orders whose keys are taken already.
+
+        :param candidates: records, oldest first
+        :param dict keys: {record id: frozenset of (product id, warehouse id)}
+        :param set busy: keys held by other transactions
+        :rtype: recordset
+        """
+        budget = max(len(set().union(*keys.values())) // 2, 1)
+        mine, chosen = set(), []
+        for record in candidates:
+            needed = keys[record.id]
+            if needed & busy:
+                continue
+            if chosen and not needed <= mine and len(mine | needed) > budget:
+                continue
+            chosen.append(record.id)
+            mine |= needed
+            if len(chosen) >= limit:
+                break
+        return self.browse(chosen)
+
+    def _get_partition_keys(self):
+        """Hook: the promise lock keys each staged order will take: its storable
+        products (channel binding by SKU, else internal reference) in every
+        warehouse its channel may ship from. A hint for the partition: a key it
+        misses is still locked by the review, which then waits for it.
+
+        :return: {record id: frozenset of (product id, warehouse id)}
+        :rtype: dict
+        """
+        result = {}
+        for channel in self.channel_id:
+            records = self.filtered(lambda r, c=channel: r.channel_id == c)
+            warehouses = (
+                channel._get_source_warehouses() or channel._get_stock_warehouse()
+            )
+            adapter = channel._get_adapter()
+            skus = {}
+            for record in records:
+                skus[record.id] = set()
+                for payload in (record.payload, record.update_payload):
+                    if not payload:
+                        continue
+                    try:
+                        normalized = adapter.normalize(
+                            adapter.orders_of(loads(payload))[0]
+                        )
+                    except Exception:  # no keys: the import says why
+                        continue
+                    skus[record.id] |= {line.sku for line in normalized.lines}
+                skus[record.id] -= {None, ""}
+            products = self._get_products_by_sku(channel, set().union(*skus.values()))
+            for record in records:
+                result[record.id] = frozenset(
+                    (products[sku], warehouse_id)
+                    for sku in skus[record.id]
+                    if sku in products
+                    for warehouse_id in warehouses.ids
                 )
-                if claimed:
-                    return claimed
-        return self.browse()
+        return result
+
+    @api.model
+    def _get_products_by_sku(self, channel, skus):
+        """The storable products of these SKUs of ``channel``, as the mapping
+        finds them (binding, then internal reference), read in two queries.
+
+        :return: {sku: product id}
+        :rtype: dict
+        """
+        if not skus:
+            return {}
+        bindings = self.env["oms.channel.product"]._to_internal(channel, list(skus))
+        found = {
+            binding.external_sku: binding.product_id
+            for binding in bindings
+            if binding.product_id
+        }
+        rest = [sku for sku in skus if sku not in found]
+        if rest:
+            products = self.env["product.product"].search(
+                [
+                    ("default_code", "in", rest),
+                    ("company_id", "in", (False, channel.company_id.id)),
+                ]
+            )
+            for product in products:
+                found.setdefault(product.default_code, product)
+        return {
+            sku: product.id for sku, product in found.items() if product.is_storable
+        }
+
+    @api.model
+    def _get_busy_keys(self):
+        """The promise lock keys (product id, warehouse id) that other
+        transactions of this database hold now.
+
+        :rtype: set
+        """
+        self.env.cr.execute(
+            SQL(
+                """SELECT classid::bigint, objid::bigint FROM pg_locks
+                    WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+                      AND pid <> pg_backend_pid()
+                      AND database = (SELECT oid FROM pg_database
+                                       WHERE datname = current_database())"""
+            )
+        )
+        return set(self.env.cr.fetchall())
+
+    @api.model
+    def _try_lock_keys(self, keys):
+        """Try the promise locks of ``keys`` (until the transaction ends),
+        without waiting.
+
+        :param keys: iterable of (product id, warehouse id)
+        :return: the keys another transaction holds
+        :rtype: set
+        """
+        keys = sorted(keys)
+        if not keys:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """SELECT key.product_id, key.warehouse_id
+                     FROM unnest(%s::int[], %s::int[])
+                          AS key(product_id, warehouse_id)
+                    WHERE NOT pg_try_advisory_xact_lock(key.product_id,
+                                                        key.warehouse_id)""",
+                [key[0] for key in keys],
+                [key[1] for key in keys],
+            )
+        )
+        return set(self.env.cr.fetchall())
 
     def _claim(self, limit=BATCH_SIZE, where=None):
         """Lock processable rows; rows locked by another worker are skipped.
@@ -292,7 +439,7 @@ class OmsChannelOrderQueue(models.AbstractModel):
         """Process a batch of claimed staged orders; re-trigger while work remains."""
         try:
             with self.env.cr.savepoint(flush=False):
-                records = self._claim_channel_batch(limit)
+                records = self._claim_batch(limit)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # a row changed since this transaction began: claim it in a new one
             self._trigger_processing()
@@ -310,13 +457,31 @@ class OmsChannelOrderQueue(models.AbstractModel):
 
     @api.model
     def _trigger_processing(self):
-        """Run the processing cron as soon as possible (in a new transaction)."""
+        """Run the processing crons as soon as possible (in a new transaction)."""
+        for cron in self._get_processing_crons():
+            # sudo: only schedules the cron (users who process orders cannot write it)
+            cron.sudo()._trigger()
+
+    @api.model
+    def _get_processing_crons(self):
+        """Hook: the active crons that process the queue: the one the addon
+        installs and its copies. Odoo runs one cron job in one worker at a
+        time; each copy is one more worker on the queue (the claims partition
+        the orders by stock, `_claim_batch`).
+
+        :rtype: ir.cron
+        """
         cron = self.env.ref(
             "oms_channels.ir_cron_oms_channel_order_process", raise_if_not_found=False
         )
-        if cron:
-            # sudo: only schedules the cron (users who process orders cannot write it)
-            cron.sudo()._trigger()
+        if not cron:
+            return self.env["ir.cron"]
+        # sudo: crons are technical records that the users who process orders
+        # cannot read; they are only looked up here
+        cron = cron.sudo()
+        return cron.search(
+            [("model_id", "=", cron.model_id.id), ("code", "=", cron.code)]
+        )
 
     # -- retry schedule -------------------------------------------------------------
     def _mark_failed(self, exc):

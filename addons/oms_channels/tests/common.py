@@ -608,18 +608,41 @@ class CommittedChannelCase(CommittedCase):
             "Content-Type": "application/json",
         }
 
-    def drain_queue(self):
-        """One worker draining the queue batch by batch, as Odoo's cron runner does.
+    def drain_queue(self, limit=2, patience=100):
+        """One worker draining the queue batch by batch, as Odoo's cron runner
+        does; a claim that finds the rest taken by another worker (its stock,
+        or its rows) waits a little and tries again, until nothing is left.
 
+        :param patience: empty claims in a row (0.1 s apart) before giving up
         :return: the ids of the staged orders it processed
         """
-        processed = []
-        while True:
+        processed, idle = [], 0
+        while idle < patience:
             with self.committed_env() as env:
-                records = env["oms.channel.order"]._cron_process(limit=2)
+                records = env["oms.channel.order"]._cron_process(limit=limit)
                 processed += records.ids
-            if not records:
-                return processed
+            if records:
+                idle = 0
+                continue
+            if not self.count_committed("oms.channel.order", self.processable()):
+                break
+            idle += 1
+            # not time.sleep: some tests patch it
+            threading.Event().wait(0.1)
+        return processed
+
+    def processable(self):
+        """The domain of the channel's staged orders the cron has work for now."""
+        return [
+            ("channel_id", "=", self.channel_id),
+            "|",
+            "|",
+            ("state", "=", "received"),
+            ("is_update_pending", "=", True),
+            "&",
+            ("is_cancel_requested", "=", True),
+            ("is_cancel_done", "=", False),
+        ]
 
     def staged_states(self):
         """{external reference: state} of the channel's staged orders (committed)."""

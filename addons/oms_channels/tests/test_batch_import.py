@@ -277,17 +277,37 @@ class TestBatchImport(OmsChannelsCommon):
             self.assertIn(order.partner_id, order.message_partner_ids)
             self.assertIn(salesperson.partner_id, order.message_partner_ids)
 
-    def test_cron_skips_a_channel_another_worker_processes(self):
-        """While another worker holds a channel, the cron takes the next channel."""
-        # two cron workers never process one channel at once
+    def test_copies_of_the_processing_cron_are_triggered_too(self):
+        """A copy of the processing cron is one more worker on the queue: a
+        trigger wakes both."""
+        cron = self.env.ref("oms_channels.ir_cron_oms_channel_order_process")
+        copy = cron.copy({"name": "OMS: process staged channel orders, worker 2"})
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([]).ids
+        self.env["oms.channel.order"]._trigger_processing()
+        self.assertEqual(
+            Trigger.search([("id", "not in", before)]).cron_id, cron | copy
+        )
+
+    def test_cron_skips_the_orders_whose_stock_another_worker_promises(self):
+        """While another worker promises SKU-A, the cron takes the orders of the
+        same channel that need other stock, and SKU-A's once it is free."""
         first = self._stage_all(self.rest, [self._body("W-1"), self._body("W-2")])
-        second = self._stage(self.rest_alone, self._body("W-3"))
+        second = self._stage(self.rest, self._body("W-3", sku="SKU-B"))
         Staged = self.env["oms.channel.order"]
+        key = (self.products["SKU-A"].id, self.warehouse.id)
+        self.assertEqual(
+            Staged.browse(first.ids + second.ids)._get_partition_keys(),
+            {
+                first[0].id: {key},
+                first[1].id: {key},
+                second.id: {(self.products["SKU-B"].id, self.warehouse.id)},
+            },
+        )
         with self.registry.cursor() as other_worker:
-            other_worker.execute(Staged._intake_lock_sql(self.rest.id))
-            self.assertTrue(other_worker.fetchone()[0])
+            other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", key)
             self.assertEqual(Staged._cron_process(), second)
             self.assertEqual(first.mapped("state"), ["received"] * 2)
-            self.assertFalse(Staged._cron_process(), "every channel is taken")
+            self.assertFalse(Staged._cron_process(), "SKU-A is being promised")
         self.assertEqual(second.state, "imported", second.error)
-        self.assertEqual(Staged._cron_process(), first, "the channel is free again")
+        self.assertEqual(Staged._cron_process(), first, "SKU-A is free again")
