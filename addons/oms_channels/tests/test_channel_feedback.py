@@ -16,6 +16,7 @@ from odoo.addons.oms_core.tools import reader_text
 from ..adapters.base import ChannelAdapter, ChannelHTTPError
 from ..intake.mapper import OrderMapper
 from .common import FakePlatform, OmsChannelsCommon, read_data, rest_order_payload
+from .test_cn_marketplaces import CnChannelsCommon
 
 SHOPIFY_SHOP = "/admin/api/2024-10/shop.json"
 WOO_ORDERS = "/wp-json/wc/v3/orders"
@@ -366,3 +367,25 @@ class TestChannelFeedback(OmsChannelsCommon):
         self.assertEqual(unknown.attempts, 1, "not tried again")
         action = self.rest.action_process_queue()
         self.assertEqual(action["params"]["type"], "info")
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestMarketplaceConnection(CnChannelsCommon):
+    def test_marketplace_connection_is_one_signed_call(self):
+        """Taobao: Test Connection lists the orders of the last minute with
+        the shop's token; the platform's refusal is told with its message."""
+        channel = self.cn_channels["taobao"]
+        empty = {"trades_sold_get_response": {"total_results": 0, "has_next": False}}
+        refused = {"error_response": {"code": 15, "msg": "Remote service error"}}
+        with FakePlatform() as platform:
+            platform.add("POST", "/", (200, {}, empty))
+            channel.api_url = platform.url
+            action = channel.action_test_connection()
+            self.assertEqual(action["params"]["type"], "success")
+            self.assertEqual(len(platform.requests), 1)
+            self.assertIn(b"taobao-token", platform.requests[0][3])
+            platform.add("POST", "/", (200, {}, refused))
+            with mute_logger("odoo.addons.oms_channels.adapters.cn_base"):
+                action = channel.action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("Remote service error", action["params"]["message"])
