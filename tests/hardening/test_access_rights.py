@@ -91,6 +91,10 @@ MATRIX = {
     ),
     "oms.channel.tax": _rights(NONE, "r---", "r---", "rwcu", "rwcu", NONE, NONE),
     "oms.channel.order.tax.fix": _rights(NONE, NONE, NONE, "rwcu", "rwcu", NONE, NONE),
+    "oms.channel.sku.unmatched": _rights(
+        NONE, "r---", "r---", "r---", "r---", NONE, NONE
+    ),
+    "oms.channel.sku.map": _rights(NONE, NONE, NONE, "rwcu", "rwcu", NONE, NONE),
 }
 #: fields holding credentials: OMS managers only
 SECRET_FIELDS = {

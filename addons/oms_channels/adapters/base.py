@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import requests
 
@@ -38,10 +39,15 @@ class ChannelHTTPError(ChannelError):
     """A platform call that failed: the HTTP ``status`` (None when no answer
     came: timeout, connection refused) and the platform's own message."""
 
-    def __init__(self, message, status=None, detail=""):
+    def __init__(self, message, status=None, detail="", host="", reason=""):
         super().__init__(message)
         self.status = status
         self.detail = detail
+        #: the platform's host (and port) that was called
+        self.host = host
+        #: HTTP answers: the status's reason phrase; no answer: one of
+        #: :data:`NETWORK_FAILURES`
+        self.reason = reason
 
     @property
     def retryable(self):
@@ -50,6 +56,38 @@ class ChannelHTTPError(ChannelError):
         return (
             self.status is None or self.status in RETRY_STATUSES or (self.status >= 500)
         )
+
+
+#: why a call got no answer (``ChannelHTTPError.reason`` when ``status`` is None)
+NETWORK_FAILURES = ("timeout", "refused", "dns", "tls", "network")
+
+
+def network_failure(exc):
+    """The :data:`NETWORK_FAILURES` code of a :class:`requests` exception."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    message = str(exc).lower()
+    if "refused" in message:
+        return "refused"
+    if any(
+        words in message
+        for words in ("name or service not known", "resolve", "name resolution")
+    ):
+        return "dns"
+    return "network"
+
+
+def url_host(url):
+    """``host[:port]`` of a URL, without credentials or path."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    return f"{host}:{port}" if host and port else host
 
 
 @dataclass
@@ -367,6 +405,12 @@ class ChannelAdapter:
             raise NotAnOrder(f"{self.platform} order without id")
         return str(ref)
 
+    def order_number(self, order):
+        """The order number the shop shows its seller for one raw order dict
+        (Shopify's ``#1001``): the :meth:`external_ref` by default, which is
+        the order number of the platforms whose id is the number."""
+        return self.external_ref(order)
+
     def normalize(self, order):
         """:class:`NormalizedOrder` of one raw order dict (raises ChannelError)."""
         raise NotImplementedError
@@ -387,6 +431,15 @@ class ChannelAdapter:
         return False
 
     # -- outbound ------------------------------------------------------------
+    def test_connection(self):
+        """One cheap authenticated call to the platform, to check the channel's
+        address and credentials; nothing is stored.
+
+        :return: the platform's name of the shop, or "" when it gives none
+        :raise ChannelError: the platform could not be reached or refused
+        """
+        return ""
+
     def fetch_orders(self, since=None):
         """Yield raw order dicts updated since the ISO cursor ``since``."""
         raise NotImplementedError
@@ -514,7 +567,11 @@ class ChannelAdapter:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
                 if attempt > self.max_retries:
-                    raise ChannelHTTPError(f"{method} {_safe_url(url)}: {exc}") from exc
+                    raise ChannelHTTPError(
+                        f"{method} {_safe_url(url)}: {exc}",
+                        host=url_host(url),
+                        reason=network_failure(exc),
+                    ) from exc
                 _logger.info(
                     "channel call %s %s failed, retrying", method, _safe_url(url)
                 )
@@ -561,6 +618,8 @@ def _http_error(method, url, response):
         f"{method} {_safe_url(url)}: HTTP {response.status_code}",
         status=response.status_code,
         detail=(detail or "").strip('"')[:500],
+        host=url_host(url),
+        reason=response.reason if isinstance(response.reason, str) else "",
     )
 
 

@@ -407,6 +407,13 @@ class CnMarketplaceAdapter(ChannelAdapter):
             yield start, end, self._window_orders(start, end)
             start = end
 
+    def test_connection(self):
+        """The first page of the orders of the last minute: a signed call
+        with the shop's access token."""
+        now = self._now()
+        self.list_orders(now - timedelta(minutes=1), now, self.first_page)
+        return ""
+
     #: number of the first page of the list API
     first_page = 1
     #: orders per page asked for (the list API's maximum)

@@ -25,6 +25,7 @@ values are dotted paths in the sender's document.
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urljoin
 
@@ -179,6 +180,17 @@ class RestJsonAdapter(ChannelAdapter):
             is_cancelled=bool(self.get(order, "cancelled")),
             tax_titles=titles,
         )
+
+    def order_number(self, order):
+        """The sender's order ``name`` (through the field mapping), else its id."""
+        return text(self.get(order, "name")) or self.external_ref(order)
+
+    def test_connection(self):
+        """The orders of the last minute (a channel without API URL only
+        posts to our webhook: nothing to reach)."""
+        since = datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z"
+        next(iter(self.fetch_orders(since)), None)
+        return ""
 
     def fetch_orders(self, since=None):
         """Pull ``GET <api_url>?since=<cursor>`` when the sender offers it."""

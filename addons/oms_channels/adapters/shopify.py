@@ -205,6 +205,19 @@ class ShopifyAdapter(ChannelAdapter):
     def _auth(self):
         return {"headers": {"X-Shopify-Access-Token": self.config.get("api_key") or ""}}
 
+    def order_number(self, order):
+        """Shopify's order name (``#1001``), else its id."""
+        return text(order.get("name")) or self.external_ref(order)
+
+    def test_connection(self):
+        """``GET shop.json``: the shop's name."""
+        response = self.request("GET", self._base() + "/shop.json")
+        try:
+            shop = response.json().get("shop") or {}
+        except (ValueError, AttributeError) as exc:
+            raise ChannelError("Shopify answered something else than a shop") from exc
+        return text(shop.get("name")) if isinstance(shop, dict) else ""
+
     def fetch_orders(self, since=None):
         params = {"status": "any", "limit": 250}
         if since:

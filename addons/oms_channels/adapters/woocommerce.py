@@ -195,6 +195,17 @@ class WooCommerceAdapter(ChannelAdapter):
             )
         }
 
+    def order_number(self, order):
+        """WooCommerce's order ``number`` (a plugin may change it), else its id."""
+        return text(order.get("number")) or self.external_ref(order)
+
+    def test_connection(self):
+        """One order of the list (``per_page=1``): the keys may read orders."""
+        response = self.request("GET", self._base() + "/orders", params={"per_page": 1})
+        if not isinstance(response.json(), list):
+            raise ChannelError("WooCommerce answered something else than a list")
+        return ""
+
     def fetch_orders(self, since=None):
         page, per_page = 1, 50
         while True:

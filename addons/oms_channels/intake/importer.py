@@ -157,6 +157,8 @@ class OrderImporter:
         done = {
             "processed_date": fields.Datetime.now(),
             "error": False,
+            "error_kind": False,
+            "missing_skus": False,
             "next_retry_date": False,
         }
         parsed = self.parse(records)

@@ -31,6 +31,15 @@ class MissingTaxError(UserError):
         self.title = title
 
 
+class UnknownSkuError(UserError):
+    """Lines whose SKU is bound to no product of the channel: the staged order
+    offers to map them (``skus``: the platform's SKUs, in line order)."""
+
+    def __init__(self, message, skus):
+        super().__init__(message)
+        self.skus = skus
+
+
 class OrderMapper:
     """Values of the draft sales orders of one channel's normalized orders.
 
@@ -199,7 +208,7 @@ class OrderMapper:
     def prepare_order_lines(self, normalized, pricelist):
         if not normalized.lines:
             raise UserError(self.env._("The order has no lines."))
-        commands, errors = [], []
+        commands, errors, unknown = [], [], []
         for line in normalized.lines:
             if line.quantity <= 0:
                 errors.append(
@@ -220,10 +229,14 @@ class OrderMapper:
                         name=line.name or "-",
                     )
                 )
+                if line.sku and line.sku not in unknown:
+                    unknown.append(line.sku)
                 continue
             commands.append(
                 Command.create(self.prepare_order_line_vals(product, line, normalized))
             )
+        if unknown:
+            raise UnknownSkuError("\n".join(errors), unknown)
         if errors:
             raise UserError("\n".join(errors))
         for title, amount, rates in normalized.shipping_lines:

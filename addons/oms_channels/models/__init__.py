@@ -5,6 +5,7 @@ from . import oms_channel_customer
 from . import oms_channel_order_queue
 from . import oms_channel_order
 from . import oms_channel_order_update
+from . import oms_channel_sku_unmatched
 from . import oms_channel_tax
 from . import oms_review_rule
 from . import oms_channel_outbox

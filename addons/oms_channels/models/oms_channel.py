@@ -8,6 +8,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
 
 from ..adapters import (
     ChannelError,
@@ -21,11 +24,12 @@ from ..adapters import (
     TaobaoAdapter,
     WooCommerceAdapter,
 )
-from ..adapters.base import PushLine, loads
+from ..adapters.base import ChannelHTTPError, PushLine, loads
 from ..adapters.cn_base import REFUND_DONE, REFUND_NONE, REFUND_REQUESTED, TokenError
 from ..intake.mapper import OrderMapper
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate("oms_channels")
 
 OMS_CHANNEL_KIND = [
     ("web_shop", "Web shop"),
@@ -47,8 +51,31 @@ OMS_CHANNEL_CONNECTOR = [
     ("pinduoduo", "Pinduoduo"),
     ("douyin", "Douyin Shop"),
 ]
+OMS_CHANNEL_SYNC_STATE = [
+    ("ok", "Succeeded"),
+    ("failed", "Failed"),
+]
 #: Chinese marketplaces (default gateway, time-window pull, access token)
 OMS_CN_CONNECTORS = ("taobao", "jd", "pinduoduo", "douyin")
+#: why a call to the platform got no answer (``ChannelHTTPError.reason``)
+OMS_NETWORK_FAILURE_TEXT = {
+    "timeout": _lt("it did not answer in time"),
+    "refused": _lt(
+        "the connection was refused (check the API URL and that the shop is up)"
+    ),
+    "dns": _lt("the host name is unknown (check the API URL)"),
+    "tls": _lt("the secure connection (TLS) failed"),
+    "network": _lt("network error"),
+}
+#: what an HTTP status of the platform means for the person reading it
+OMS_HTTP_STATUS_HINT = {
+    401: _lt("The API key or access token was refused."),
+    403: _lt("The credentials may not do this."),
+    404: _lt("Nothing is at this address: check the API URL."),
+    429: _lt("Too many calls: it is tried again later."),
+}
+#: most staged orders a "Process Now" of a channel imports while the user waits
+OMS_PROCESS_NOW_LIMIT = 200
 #: largest webhook body processed (bytes); a platform's order is far smaller
 WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 
@@ -168,6 +195,11 @@ class OmsChannel(models.Model):
         help="Why the last order pull stopped (the platform's message); cleared by "
         "the next pull that reads every window.",
     )
+    sync_error_display = fields.Text(
+        "Sync Error (to read)",
+        compute="_compute_sync_error_display",
+        help="Why the last order pull stopped, in your language.",
+    )
     api_secret_previous = fields.Char(
         "Previous API Secret",
         groups="oms_core.group_oms_manager",
@@ -193,6 +225,14 @@ class OmsChannel(models.Model):
         string="Webhook URL",
     )
     last_sync_date = fields.Datetime("Orders Synced Until", copy=False)
+    last_sync_state = fields.Selection(
+        OMS_CHANNEL_SYNC_STATE,
+        "Last Pull",
+        copy=False,
+        readonly=True,
+        help="How the last order pull ended; its error is kept in Sync Error.",
+    )
+    last_sync_attempt_date = fields.Datetime("Last Pull On", copy=False, readonly=True)
     stock_push_error = fields.Text(
         copy=False,
         readonly=True,
@@ -251,6 +291,9 @@ class OmsChannel(models.Model):
     )
     staged_order_ids = fields.One2many("oms.channel.order", "channel_id")
     failed_count = fields.Integer(compute="_compute_counts")
+    unmatched_sku_count = fields.Integer(
+        "Unmatched SKUs", compute="_compute_unmatched_sku_count"
+    )
     order_count = fields.Integer(compute="_compute_counts")
     product_binding_ids = fields.One2many("oms.channel.product", "channel_id")
     # the notices the customers of the channel's orders get (oms_core)
@@ -366,6 +409,23 @@ class OmsChannel(models.Model):
             channel.order_count = orders.get(channel, 0)
             channel.failed_count = failed.get(channel, 0)
 
+    @api.depends("sync_error")
+    @api.depends_context("lang")
+    def _compute_sync_error_display(self):
+        for channel in self:
+            channel.sync_error_display = reader_text.render(
+                channel.sync_error, self.env.lang, self.env
+            )
+
+    def _compute_unmatched_sku_count(self):
+        counts = dict(
+            self.env["oms.channel.sku.unmatched"]._read_group(
+                [("channel_id", "in", self.ids)], ["channel_id"], ["__count"]
+            )
+        )
+        for channel in self:
+            channel.unmatched_sku_count = counts.get(channel, 0)
+
     @api.constrains("field_map")
     def _check_field_map(self):
         for channel in self.filtered("field_map"):
@@ -416,6 +476,164 @@ class OmsChannel(models.Model):
         )
         action["domain"] = [("channel_id", "=", self.id), ("state", "=", "failed")]
         return action
+
+    def action_view_unmatched_skus(self):
+        """The platform SKUs of this channel that failed orders wait on."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oms_channels.oms_channel_sku_unmatched_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id)]
+        action["context"] = {"default_channel_id": self.id}
+        return action
+
+    def action_process_queue(self):
+        """Button: process the channel's waiting orders now (those received and
+        the failed ones a retry may cure), through the one import path; the
+        notification tells the outcome."""
+        self.ensure_one()
+        Staged = self.env["oms.channel.order"]
+        staged = Staged.search(
+            [
+                ("channel_id", "=", self.id),
+                "|",
+                ("state", "=", "received"),
+                "&",
+                ("state", "=", "failed"),
+                ("error_kind", "!=", "permanent"),
+            ],
+            order="id",
+            limit=OMS_PROCESS_NOW_LIMIT + 1,
+        )
+        if not staged:
+            return self._oms_notification(
+                self.env._("Nothing waits in the queue of %(name)s.", name=self.name),
+                "info",
+            )
+        if len(staged) > OMS_PROCESS_NOW_LIMIT:
+            # the rest goes to the cron, in its batches
+            staged = staged[:OMS_PROCESS_NOW_LIMIT]
+            Staged._trigger_processing()
+        return staged.action_process()
+
+    def action_test_connection(self):
+        """Button: one cheap authenticated call to the platform (its adapter's
+        ``test_connection``), told as a notification; nothing is stored."""
+        self.ensure_one()
+        adapter = self._get_adapter()
+        # one attempt: the person waits for the answer
+        adapter.max_retries = 0
+        try:
+            shop = adapter.test_connection()
+        except ChannelError as exc:
+            return self._oms_notification(
+                self.env._(
+                    "The connection of %(name)s failed: %(error)s",
+                    name=self.name,
+                    error=self._oms_channel_error_text(exc),
+                ),
+                "danger",
+                title=self.env._("Connection failed"),
+            )
+        if shop:
+            message = self.env._(
+                "%(name)s is connected to the shop %(shop)s.",
+                name=self.name,
+                shop=shop,
+            )
+        elif self._adapter_can("can_pull") or self.api_url:
+            message = self.env._(
+                "%(name)s is connected: the platform accepted the credentials.",
+                name=self.name,
+            )
+        else:
+            message = self.env._(
+                "%(name)s has no platform to call: its orders are entered, "
+                "imported or posted to it.",
+                name=self.name,
+            )
+        return self._oms_notification(
+            message, "success", title=self.env._("Connection works")
+        )
+
+    @api.model
+    def _oms_notification(self, message, kind, title=None, links=None, reload=False):
+        """The client action that shows ``message`` as a notification
+        (``kind``: success, info, warning, danger; a danger one stays until
+        closed), then reloads the view when ``reload``. ``links``: [{label,
+        url}], each in place of a ``%s`` of the message."""
+        params = {
+            "title": title or "",
+            "message": message,
+            "type": kind,
+            "sticky": kind == "danger",
+            "links": links or [],
+        }
+        if reload:
+            params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
+
+    def _oms_channel_error_text(self, exc):
+        """What failed in a call to the platform, in words, in the language of
+        the user (:meth:`_oms_channel_error_stored` rendered).
+
+        :rtype: str
+        """
+        return reader_text.render(
+            self._oms_channel_error_stored(exc), self.env.lang, self.env
+        )
+
+    def _oms_channel_error_stored(self, exc):
+        """What failed in a call to the platform, in words: the host, the HTTP
+        status and the platform's own message, or why no answer came; stored
+        to be read in each reader's language (``oms_core.tools.reader_text``).
+
+        :param exc: a :class:`ChannelError`
+        :return: a stored text (the platform's message as it is for an error
+            that is not a :class:`ChannelHTTPError`)
+        :rtype: str
+        """
+        if not isinstance(exc, ChannelHTTPError):
+            return str(exc.args[0] if exc.args else exc)
+        host = exc.host or self.display_name
+        if exc.status is None:
+            return reader_text.store(
+                _lt("The platform at %(host)s could not be reached: %(reason)s."),
+                host=host,
+                reason=OMS_NETWORK_FAILURE_TEXT.get(exc.reason)
+                or OMS_NETWORK_FAILURE_TEXT["network"],
+            )
+        if exc.status in OMS_HTTP_STATUS_HINT:
+            hint = OMS_HTTP_STATUS_HINT[exc.status]
+        elif exc.status >= 500:
+            hint = _lt("The platform has a problem: it is tried again later.")
+        else:
+            hint = _lt("The platform refused the call.")
+        values = {
+            "host": host,
+            "status": exc.status,
+            "reason": f" ({exc.reason})" if exc.reason else "",
+            "hint": hint,
+        }
+        if exc.detail:
+            return reader_text.store(
+                _lt(
+                    "The platform at %(host)s answered HTTP %(status)s%(reason)s. "
+                    "%(hint)s The platform says: %(detail)s"
+                ),
+                detail=exc.detail,
+                **values,
+            )
+        return reader_text.store(
+            _lt(
+                "The platform at %(host)s answered HTTP %(status)s%(reason)s. %(hint)s"
+            ),
+            **values,
+        )
 
     # -- adapter and mapper ---------------------------------------------------
     def _get_adapter_class(self):
@@ -740,9 +958,7 @@ class OmsChannel(models.Model):
         return 200, "stored", staged.ids
 
     # -- pull -----------------------------------------------------------------
-    def action_sync_orders(self):
-        """Pull the orders changed since the channel's cursor into the staging table."""
-        staged = self.env["oms.channel.order"]
+    def _check_can_pull(self):
         for channel in self:
             if not channel._adapter_can("can_pull"):
                 raise UserError(
@@ -751,32 +967,93 @@ class OmsChannel(models.Model):
                         name=channel.display_name,
                     )
                 )
+
+    def action_sync_orders(self):
+        """Pull the orders changed since the channel's cursor into the staging
+        table; a pull that failed raises its error in words.
+
+        :return: the staged orders
+        """
+        self._check_can_pull()
+        staged = self.env["oms.channel.order"]
+        for channel in self:
             staged |= channel._sync_orders()
+            if channel.last_sync_state == "failed" and not hasattr(
+                channel._get_adapter(), "windows"
+            ):
+                raise UserError(channel.sync_error_display)
         return staged
 
+    def action_pull_orders(self):
+        """Button "Pull Orders": pull now; the notification tells how many
+        orders came, or what failed (kept on the channel as its last pull)."""
+        self.ensure_one()
+        self._check_can_pull()
+        staged = self._sync_orders()
+        if self.last_sync_state == "failed":
+            return self._oms_notification(
+                self.sync_error_display,
+                "danger",
+                title=self.env._("Pull failed"),
+                reload=True,
+            )
+        return self._oms_notification(
+            self.env._(
+                "%(count)s orders received from %(name)s.",
+                count=len(staged),
+                name=self.name,
+            ),
+            "success",
+            title=self.env._("Orders pulled"),
+            reload=True,
+        )
+
     def _sync_orders(self):
+        """Pull the orders changed since the cursor; the outcome is kept on the
+        channel (``last_sync_state``, ``last_sync_attempt_date``,
+        ``sync_error``) instead of raised.
+
+        :return: the staged orders
+        """
         self.ensure_one()
         start = fields.Datetime.now()
         since = self.last_sync_date and self.last_sync_date.isoformat() + "Z"
         adapter = self._get_adapter()
         staged = self.env["oms.channel.order"]
         if hasattr(adapter, "windows"):
-            return self._sync_order_windows(adapter, since)
+            staged = self._sync_order_windows(adapter, since)
+            self._oms_record_pull(start, self.sync_error)
+            return staged
         try:
-            for order in adapter.fetch_orders(since):
-                staged |= staged._stage(self, json.dumps(order), order=order)
-                for refund in adapter.fetch_refunds(order):
-                    self._oms_receive_platform_refund(refund)
+            # a pull that fails stages nothing: the cursor stays, the next
+            # pull gets every page again
+            with self.env.cr.savepoint():
+                for order in adapter.fetch_orders(since):
+                    staged |= staged._stage(self, json.dumps(order), order=order)
+                    for refund in adapter.fetch_refunds(order):
+                        self._oms_receive_platform_refund(refund)
         except ChannelError as exc:
-            raise UserError(
-                self.env._(
-                    "Pulling the orders of %(name)s failed: %(error)s",
-                    name=self.display_name,
-                    error=str(exc),
-                )
-            ) from exc
+            error = reader_text.store(
+                _lt("Pulling the orders of %(name)s failed: %(error)s"),
+                name=reader_text.record(self),
+                error=self._oms_channel_error_stored(exc),
+            )
+            _logger.warning("%s", reader_text.render(error, "en_US"))
+            self._oms_record_pull(start, error)
+            return self.env["oms.channel.order"]
         self.last_sync_date = start
+        self._oms_record_pull(start, False)
         return staged
+
+    def _oms_record_pull(self, date, error):
+        """Keep how the pull started at ``date`` ended (``error``: its text)."""
+        self.write(
+            {
+                "last_sync_state": "failed" if error else "ok",
+                "last_sync_attempt_date": date,
+                "sync_error": error or False,
+            }
+        )
 
     def _sync_order_windows(self, adapter, since):
         """Pull window by window (platforms that list orders by time window):
@@ -806,12 +1083,12 @@ class OmsChannel(models.Model):
                     staged |= record
                 self.last_sync_date = end
         except ChannelError as exc:
-            error = self.env._(
-                "Pulling the orders of %(name)s stopped: %(error)s",
-                name=self.display_name,
-                error=str(exc),
+            error = reader_text.store(
+                _lt("Pulling the orders of %(name)s stopped: %(error)s"),
+                name=reader_text.record(self),
+                error=self._oms_channel_error_stored(exc),
             )
-            _logger.warning("%s", error)
+            _logger.warning("%s", reader_text.render(error, "en_US"))
             self.sync_error = error
             return staged
         if self.sync_error:

@@ -12,9 +12,10 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..adapters import ChannelError, NotAnOrder
-from ..adapters.base import loads, version_label
+from ..adapters.base import ChannelHTTPError, loads, version_label
+from ..intake.errors import TRANSIENT, classify_error
 from ..intake.importer import OrderImporter
-from ..intake.mapper import MissingTaxError
+from ..intake.mapper import MissingTaxError, UnknownSkuError
 
 _logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class OmsChannelOrderQueue(models.AbstractModel):
         cancel = cancel or adapter.is_cancel_event({}, order)
         awaiting = adapter.is_awaiting_payment(order) and not cancel
         version = adapter.order_version(order)
+        number = self._order_number_of(adapter, order, ref)
         record = self._insert_once(
             channel, ref, payload, source, "ignored" if awaiting else "received", False
         )
@@ -66,12 +68,15 @@ class OmsChannelOrderQueue(models.AbstractModel):
                     "is_cancel_requested": cancel,
                     "is_awaiting_payment": awaiting,
                     "channel_version": version or False,
+                    "order_number": number,
                 }
             )
             return record
         record = self.search(
             [("channel_id", "=", channel.id), ("external_ref", "=", ref)]
         )
+        if record and record.order_number != number:
+            record.order_number = number
         if not record._accept_version(version, source):
             # a cancellation holds whatever its version (the platform's
             # cancel topic may carry the order's previous one)
@@ -82,6 +87,16 @@ class OmsChannelOrderQueue(models.AbstractModel):
         if adapter.can_update_orders:
             record._stage_update(payload, source)
         return record
+
+    @api.model
+    def _order_number_of(self, adapter, order, ref):
+        """The order number the shop shows (``ChannelAdapter.order_number``),
+        the reference when the payload has none."""
+        try:
+            number = adapter.order_number(order)
+        except ChannelError:
+            number = ""
+        return (number or ref).replace("\x00", "\ufffd")
 
     def _accept_version(self, version, source):
         """Whether a payload of ``version`` is newer than the one staged; an
@@ -486,27 +501,38 @@ class OmsChannelOrderQueue(models.AbstractModel):
     # -- retry schedule -------------------------------------------------------------
     def _mark_failed(self, exc):
         """Keep the error on the record and schedule its retry: 5, 10, 20...
-        minutes, up to the channel's ``process_limit`` (never for a payload that
-        is not an order)."""
+        minutes, up to the channel's ``process_limit``, for a transient error
+        only (``intake.errors``); a permanent one (unknown SKU, invalid data)
+        waits for a person."""
         self.ensure_one()
-        if isinstance(exc, (UserError, ChannelError)):
+        if isinstance(exc, ChannelHTTPError):
+            message = self.channel_id._oms_channel_error_stored(exc)
+        elif isinstance(exc, (UserError, ChannelError)):
             message = exc.args[0] if exc.args else str(exc)
         else:
             _logger.warning("channel order %s failed", self.id, exc_info=exc)
             message = self.env._("Unexpected error: %(error)s", error=repr(exc))
-        if isinstance(exc, ChannelError) and not isinstance(exc, UserError):
+        if isinstance(exc, ChannelError) and not isinstance(
+            exc, (UserError, ChannelHTTPError)
+        ):
             message = self.env._(
                 "The channel's payload cannot be used: %(error)s", error=message
             )
         attempts = self.attempts + 1
-        retry = attempts < self.channel_id.process_limit and not isinstance(
-            exc, NotAnOrder
+        kind = classify_error(exc)
+        retry = (
+            kind == TRANSIENT
+            and attempts < self.channel_id.process_limit
+            and not isinstance(exc, NotAnOrder)
         )
         missing_tax = isinstance(exc, MissingTaxError)
         self.write(
             {
                 "state": "failed",
                 "error": message,
+                "error_kind": kind,
+                "missing_skus": isinstance(exc, UnknownSkuError)
+                and "\n".join(exc.skus),
                 "missing_tax_rate": missing_tax and exc.rate,
                 "missing_tax_included": missing_tax and exc.included,
                 "missing_tax_title": missing_tax and exc.title,

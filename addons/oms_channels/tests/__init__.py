@@ -14,6 +14,7 @@ from . import test_channel_fact
 from . import test_batch_import
 from . import test_order_updates
 from . import test_channel_accounting
+from . import test_channel_feedback
 from . import test_cn_marketplaces
 from . import test_tour_salesperson
 from . import test_tour_channel_webhook

@@ -117,7 +117,9 @@ class TestBatchImport(OmsChannelsCommon):
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
         self.assertIn("Unknown product", batch[1].error)
         self.assertFalse(batch[1].sale_order_id)
-        self.assertTrue(batch[1].next_retry_date)
+        # an unknown SKU waits for a person, not for the cron's retry
+        self.assertFalse(batch[1].next_retry_date)
+        self.assertEqual(batch[1].error_kind, "permanent")
         self.assertEqual(
             self.env["sale.order"].search_count(
                 [("oms_channel_id", "=", self.rest.id)]

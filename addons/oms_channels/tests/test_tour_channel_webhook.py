@@ -5,6 +5,7 @@ import json
 from odoo.tests import tagged
 
 from odoo.addons.oms_channels.adapters.base import hmac_b64
+from odoo.addons.oms_channels.tests.common import FakePlatform
 from odoo.addons.oms_core.tests.common import OmsTourCase
 
 ORDER = {
@@ -50,6 +51,9 @@ class TestTourChannelWebhook(OmsTourCase):
         cls.product = cls._create_tour_product(
             "龙井茶礼盒", 200.0, default_code="TEA-LJ-250"
         )
+        cls.product_2 = cls._create_tour_product(
+            "白毫银针礼盒", 300.0, default_code="TEA-BH-100"
+        )
 
     def test_webhook_order_is_staged_then_confirmed(self):
         """A signed POST is staged; the integrator processes it into a sale."""
@@ -70,8 +74,49 @@ class TestTourChannelWebhook(OmsTourCase):
             staged,
             [{"external_ref": ORDER["id"], "state": "received", "source": "webhook"}],
         )
-        self.start_oms_tour(
-            "/odoo", "oms_channel_webhook_tour", login="tour_integrator_he"
+        # an order of a product the shop names by its own SKU: it waits for a
+        # person, who maps the SKU in the tour
+        unknown = self.env["oms.channel.order"]._stage(
+            self.channel,
+            json.dumps(
+                dict(
+                    ORDER,
+                    id="MINI-20261122-002",
+                    name="小程序订单 0002",
+                    lines=[
+                        {
+                            "sku": "WX-BH-100",
+                            "name": "白毫银针礼盒",
+                            "quantity": 1,
+                            "price": "300.00",
+                        }
+                    ],
+                    total="300.00",
+                ),
+                ensure_ascii=False,
+            ),
+        )
+        unknown.action_process()
+        self.assertRecordValues(
+            unknown, [{"state": "failed", "error_kind": "permanent"}]
+        )
+        with FakePlatform() as platform:
+            platform.add("GET", "/", (200, {}, {"orders": []}))
+            self.channel.api_url = platform.url
+            self.start_oms_tour(
+                "/odoo", "oms_channel_webhook_tour", login="tour_integrator_he"
+            )
+        self.assertEqual(len(platform.requests), 1, "Test Connection called it")
+        self.assertRecordValues(unknown, [{"state": "imported", "error_kind": False}])
+        self.assertEqual(unknown.sale_order_id.order_line.product_id, self.product_2)
+        self.assertTrue(
+            self.env["oms.channel.product"].search(
+                [
+                    ("channel_id", "=", self.channel.id),
+                    ("external_sku", "=", "WX-BH-100"),
+                    ("product_id", "=", self.product_2.id),
+                ]
+            )
         )
         order = staged.sale_order_id
         self.assertEqual(staged.state, "imported")

@@ -1,0 +1,104 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class OmsChannelSkuMap(models.TransientModel):
+    """Bind a platform SKU that failed orders wait on to a product of ours
+    (``oms.channel.product``), then process those orders again."""
+
+    _name = "oms.channel.sku.map"
+    _description = "Map a Channel SKU to a Product"
+
+    channel_id = fields.Many2one("oms.channel", required=True, readonly=True)
+    company_id = fields.Many2one(related="channel_id.company_id")
+    external_sku = fields.Char("Channel SKU", required=True)
+    staged_order_id = fields.Many2one(
+        "oms.channel.order", readonly=True, ondelete="cascade"
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        domain="[('sale_ok', '=', True), ('company_id', 'in', [company_id, False])]",
+    )
+    waiting_count = fields.Integer(
+        "Orders Waiting", compute="_compute_waiting_order_ids"
+    )
+    waiting_order_ids = fields.Many2many(
+        "oms.channel.order", compute="_compute_waiting_order_ids"
+    )
+
+    @api.depends("channel_id", "external_sku")
+    def _compute_waiting_order_ids(self):
+        for wizard in self:
+            wizard.waiting_order_ids = wizard._get_waiting_orders()
+            wizard.waiting_count = len(wizard.waiting_order_ids)
+
+    def _get_waiting_orders(self):
+        """The failed orders of the channel whose unknown SKUs include this one."""
+        self.ensure_one()
+        if not self.channel_id or not self.external_sku:
+            return self.env["oms.channel.order"]
+        sku = self.external_sku.strip()
+        orders = self.env["oms.channel.order"].search(
+            [
+                ("channel_id", "=", self.channel_id.id),
+                ("state", "=", "failed"),
+                ("missing_skus", "ilike", sku),
+            ]
+        )
+        return orders.filtered(lambda o: sku in o.missing_skus.split("\n"))
+
+    def _prepare_binding_vals(self):
+        """Hook: values of the SKU binding the wizard creates."""
+        self.ensure_one()
+        return {
+            "channel_id": self.channel_id.id,
+            "external_sku": self.external_sku.strip(),
+            "product_id": self.product_id.id,
+        }
+
+    def action_apply(self):
+        """Bind the SKU, then process the orders waiting on it; the
+        notification tells the outcome."""
+        self.ensure_one()
+        Binding = self.env["oms.channel.product"]
+        sku = self.external_sku.strip()
+        existing = Binding._to_internal(self.channel_id, [sku])
+        if existing:
+            raise UserError(
+                self.env._(
+                    "The SKU %(sku)s is already mapped to %(product)s.",
+                    sku=sku,
+                    product=existing.product_id.display_name,
+                )
+            )
+        Binding.create(self._prepare_binding_vals())
+        waiting = self._get_waiting_orders()
+        if not waiting:
+            return self._close_with(
+                self.channel_id._oms_notification(
+                    self.env._(
+                        "The SKU %(sku)s is mapped to %(product)s.",
+                        sku=sku,
+                        product=self.product_id.display_name,
+                    ),
+                    "success",
+                )
+            )
+        for order in waiting:
+            order.message_post(
+                body=self.env._(
+                    "SKU %(sku)s mapped to %(product)s; processed again.",
+                    sku=sku,
+                    product=self.product_id.display_name,
+                )
+            )
+        # sudo: the orders are imported as the intake (webhook, cron) imports
+        # them; the user only mapped their SKU
+        return self._close_with(waiting.sudo().action_process())
+
+    @staticmethod
+    def _close_with(notification):
+        """``notification``, closing the wizard (its form below reloads)."""
+        notification["params"]["next"] = {"type": "ir.actions.act_window_close"}
+        return notification
