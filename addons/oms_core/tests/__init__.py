@@ -39,3 +39,4 @@ from . import test_review_tiers_rpc
 from . import test_customer_side
 from . import test_tour_customer_portal
 from . import test_fulfil_waves
+from . import test_reader_text
