@@ -2,8 +2,12 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.translate import LazyTranslate
 
+from ..tools import reader_text
 from .oms_review_rule import OMS_CHECK_TYPES, OMS_SEVERITIES
+
+_lt = LazyTranslate(__name__)
 
 OMS_EXCEPTION_STATES = [
     ("open", "Open"),
@@ -28,6 +32,7 @@ OMS_EXCEPTION_GUARDED_FIELDS = {
     "code",
     "severity",
     "message",
+    "message_source",
     "state",
     "resolution",
     "resolved_uid",
@@ -72,7 +77,18 @@ class OmsException(models.Model):
     state = fields.Selection(
         OMS_EXCEPTION_STATES, required=True, default="open", index=True, tracking=True
     )
-    message = fields.Text(required=True)
+    message = fields.Text(
+        compute="_compute_message",
+        inverse="_inverse_message",
+        search="_search_message",
+        help="What failed, figures included, in the reader's language.",
+    )
+    message_source = fields.Text(
+        required=True,
+        readonly=True,
+        help="The message as stored: its English source and its figures "
+        "(tools/reader_text.py), or a plain text.",
+    )
     user_id = fields.Many2one("res.users", string="Owner", tracking=True, index=True)
     deadline = fields.Datetime(tracking=True)
     is_overdue = fields.Boolean(
@@ -110,7 +126,12 @@ class OmsException(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Only the review creates exceptions already closed (see ``write``)."""
+        """Only the review creates exceptions already closed (see ``write``).
+
+        The message given is stored as it is (see ``_inverse_message``)."""
+        for vals in vals_list:
+            if "message" in vals:
+                vals.setdefault("message_source", vals.pop("message"))
         if not self.env.su:
             for vals in vals_list:
                 closed = {"resolution", "resolved_uid", "resolved_date"} & {
@@ -160,15 +181,12 @@ class OmsException(models.Model):
                 self.env._("Only OMS managers can delete order exceptions.")
             )
         for exception in self:
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception deleted by %(user)s (%(state)s): %(message)s",
-                    user=self.env.user.name,
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        exception.state
-                    ],
-                    message=exception.message,
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception deleted by %(user)s (%(state)s): %(message)s"),
+                user=self.env.user.name,
+                state=reader_text.selection(self._name, "state", exception.state),
+                message=exception.message_source,
             )
 
     def unlink(self):
@@ -177,6 +195,26 @@ class OmsException(models.Model):
         result = super().unlink()
         orders.exists()._oms_sync_hold_reservation()
         return result
+
+    @api.depends("message_source")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        lang = self.env.lang or "en_US"
+        for exception in self:
+            exception.message = reader_text.render(
+                exception.message_source, lang, self.env
+            )
+
+    def _inverse_message(self):
+        """A message written is stored as it is: a stored text of the review
+        (rendered for each reader) or a plain text (read as written)."""
+        for exception in self:
+            exception.message_source = exception.message
+
+    def _search_message(self, operator, value):
+        """Searched in the stored message: its English source and figures
+        (a search in another language finds the figures, not the words)."""
+        return [("message_source", operator, value)]
 
     @api.depends("code")
     def _compute_check_type(self):
@@ -296,17 +334,46 @@ class OmsException(models.Model):
     def _schedule_owner_activity(self):
         """A to-do on the order for the owner, due at the deadline."""
         for exception in self.filtered("user_id"):
+            # in the language of the owner who reads it (as Odoo notifies it)
+            read = exception._for_reader(exception.user_id)
             exception.activity_id = exception.order_id.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=fields.Date.to_date(
                     exception.deadline or fields.Datetime.now()
                 ),
-                summary=self.env._(
-                    "Order exception: %(message)s", message=exception.message[:80]
+                summary=read.env._(
+                    "Order exception: %(message)s", message=read.message[:80]
                 ),
-                note=exception.message,
+                note=read.message,
                 user_id=exception.user_id.id,
             )
+
+    @api.model
+    def _post_on_order(self, order, source, **args):
+        """Post a chatter line on ``order`` that reads in the language of each
+        reader (``mail.message.oms_body_source``); its body, for e-mails and
+        search, in the poster's.
+
+        :param order: sale.order
+        :param source: an ``_lt()`` text; ``args`` its arguments, as
+            ``tools/reader_text.store`` takes them
+        :rtype: mail.message
+        """
+        stored = reader_text.store(source, **args)
+        message = order.message_post(
+            body=reader_text.render(stored, self.env.lang, self.env)
+        )
+        # sudo: the OMS writes the line's stored text once, right after posting
+        message.sudo().oms_body_source = stored
+        return message
+
+    def _for_reader(self, user):
+        """The exceptions in the language of ``user`` (who reads what is made
+        of them: an activity, a notice), else of the current user.
+
+        :rtype: oms.exception
+        """
+        return self.with_context(lang=user.lang or self.env.lang)
 
     # ------------------------------------------------------------------
     # Resolutions
@@ -412,16 +479,13 @@ class OmsException(models.Model):
                 }
             )
             exception.order_id._oms_touch()
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception %(message)s: %(resolution)s by %(user)s. %(note)s",
-                    message=exception.message,
-                    resolution=dict(
-                        self._fields["resolution"]._description_selection(self.env)
-                    )[resolution],
-                    user=self.env.user.name,
-                    note=note or "",
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception %(message)s: %(resolution)s by %(user)s. %(note)s"),
+                message=exception.message_source,
+                resolution=reader_text.selection(self._name, "resolution", resolution),
+                user=self.env.user.name,
+                note=note or "",
             )
         self._close_owner_activities()
 
@@ -493,9 +557,7 @@ class OmsException(models.Model):
             )
             next_tier = exception._get_next_tier()
             if on_behalf or next_tier:
-                exception.order_id.message_post(
-                    body=exception._get_approval_trace(level, on_behalf, note)
-                )
+                exception._post_approval_trace(level, on_behalf, note)
             if next_tier:
                 exception._move_to_level(next_tier)
             else:
@@ -518,23 +580,26 @@ class OmsException(models.Model):
             .with_env(self.env)
         )
 
-    def _get_approval_trace(self, level, on_behalf, note):
+    def _post_approval_trace(self, level, on_behalf, note):
         """The chatter line of a level approval: by whom, for whom."""
         self.ensure_one()
         if on_behalf:
-            who = self.env._(
-                "%(user)s for %(absent)s",
+            who = reader_text.store(
+                _lt("%(user)s for %(absent)s"),
                 user=self.env.user.name,
                 absent=on_behalf.name,
             )
         else:
             who = self.env.user.name
-        return self.env._(
-            "Level %(level)s (%(tier)s) of exception %(message)s approved by "
-            "%(who)s: %(note)s",
+        return self._post_on_order(
+            self.order_id,
+            _lt(
+                "Level %(level)s (%(tier)s) of exception %(message)s approved by "
+                "%(who)s: %(note)s"
+            ),
             level=level,
             tier=self.tier_id.name or self.approver_group_id.full_name,
-            message=self.message,
+            message=self.message_source,
             who=who,
             note=note,
         )
@@ -566,12 +631,13 @@ class OmsException(models.Model):
                 }
             )
             exception._schedule_owner_activity()
-            order.message_post(
-                body=self.env._(
+            self._post_on_order(
+                order,
+                _lt(
                     "Exception %(message)s changed after approval: its approval "
-                    "levels start again.",
-                    message=exception.message,
-                )
+                    "levels start again."
+                ),
+                message=exception.message_source,
             )
 
     def _move_to_level(self, tier):
@@ -595,15 +661,16 @@ class OmsException(models.Model):
         )
         self._schedule_owner_activity()
         order._oms_touch()
-        order.message_post(
-            body=self.env._(
+        self._post_on_order(
+            order,
+            _lt(
                 "Exception %(message)s now awaits level %(level)s (%(tier)s), "
-                "owner %(owner)s.",
-                message=self.message,
-                level=self.level,
-                tier=tier.name,
-                owner=self.user_id.name or "",
-            )
+                "owner %(owner)s."
+            ),
+            message=self.message_source,
+            level=self.level,
+            tier=tier.name,
+            owner=self.user_id.name or "",
         )
 
     def action_wait_stock(self):
@@ -616,10 +683,10 @@ class OmsException(models.Model):
                 {"resolution": "wait_stock", "resolved_uid": self.env.uid}
             )
             exception.order_id._oms_touch()
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Waiting for stock: %(message)s", message=exception.message
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Waiting for stock: %(message)s"),
+                message=exception.message_source,
             )
         return True
 
@@ -642,13 +709,15 @@ class OmsException(models.Model):
         self.ensure_one()
         self._check_can_act()
         order = self.order_id
+        caller = self.user_id or self.env.user
+        read = self._for_reader(caller)
         order.activity_schedule(
             "mail.mail_activity_data_call",
-            summary=self.env._(
-                "Contact the customer about: %(message)s", message=self.message[:80]
+            summary=read.env._(
+                "Contact the customer about: %(message)s", message=read.message[:80]
             ),
-            note=self.message,
-            user_id=(self.user_id or self.env.user).id,
+            note=read.message,
+            user_id=caller.id,
         )
         self._write_resolution({"resolution": "contact", "resolved_uid": self.env.uid})
         order._oms_touch()
@@ -783,21 +852,21 @@ class OmsException(models.Model):
                 lambda u, e=exception: e.company_id in u.company_ids
             )[:1]
             if manager:
+                read = exception._for_reader(manager)
                 exception.order_id.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._(
+                    summary=read.env._(
                         "Overdue order exception: %(message)s",
-                        message=exception.message[:80],
+                        message=read.message[:80],
                     ),
-                    note=exception.message,
+                    note=read.message,
                     user_id=manager.id,
                 )
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception overdue since %(deadline)s, escalated: %(message)s",
-                    deadline=exception.deadline,
-                    message=exception.message,
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception overdue since %(deadline)s, escalated: %(message)s"),
+                deadline=exception.deadline,
+                message=exception.message_source,
             )
         # escalation is the scheduler's decision
         overdue.sudo().is_escalated = True
