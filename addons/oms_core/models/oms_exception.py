@@ -123,6 +123,57 @@ class OmsException(models.Model):
         compute="_compute_level",
         help="Number of the level to approve now (1: the first).",
     )
+    # What the reviewer needs next to the exception, by type
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    credit_limit = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+    )
+    credit_used = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        help="Receivables and confirmed sales not invoiced yet of the customer.",
+    )
+    open_invoice_count = fields.Integer(
+        compute="_compute_credit_context", string="Open Invoices"
+    )
+    open_invoice_amount = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        string="Open Amount",
+    )
+    overdue_invoice_count = fields.Integer(
+        compute="_compute_credit_context", string="Overdue Invoices"
+    )
+    overdue_invoice_amount = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        string="Overdue Amount",
+    )
+    order_line_ids = fields.One2many(
+        related="order_id.order_line", string="Order Lines"
+    )
+    order_date = fields.Datetime(related="order_id.date_order", string="Order Date")
+    order_amount = fields.Monetary(
+        related="order_id.amount_total",
+        string="Order Total",
+        currency_field="order_currency_id",
+    )
+    order_currency_id = fields.Many2one(
+        related="order_id.currency_id", string="Order Currency"
+    )
+    duplicate_order_ids = fields.Many2many(
+        "sale.order",
+        compute="_compute_duplicate_context",
+        string="Possible Duplicates",
+    )
+    duplicate_line_ids = fields.Many2many(
+        "sale.order.line",
+        compute="_compute_duplicate_context",
+        string="Lines of the Duplicates",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -260,6 +311,95 @@ class OmsException(models.Model):
             exception.level = (
                 len(exception.approval_ids.filtered(lambda a: not a.is_superseded)) + 1
             )
+
+    def _get_open_invoice_domain(self):
+        """Domain of the customer's posted invoices not paid yet.
+
+        :rtype: list
+        """
+        self.ensure_one()
+        return [
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("company_id", "=", self.company_id.id),
+            (
+                "commercial_partner_id",
+                "=",
+                self.partner_id.commercial_partner_id.id,
+            ),
+        ]
+
+    @api.depends("check_type", "order_id.partner_id")
+    def _compute_credit_context(self):
+        today = fields.Date.context_today(self)
+        for exception in self:
+            values = dict.fromkeys(
+                (
+                    "credit_limit",
+                    "credit_used",
+                    "open_invoice_count",
+                    "open_invoice_amount",
+                    "overdue_invoice_count",
+                    "overdue_invoice_amount",
+                ),
+                0,
+            )
+            if exception.check_type == "credit_limit" and exception.partner_id:
+                company = exception.company_id
+                # credit figures are for accountants; the reviewer sees the
+                # ones the credit check read, as the review reads them
+                partner = (
+                    exception.partner_id.commercial_partner_id.sudo()
+                    .with_company(company)
+                    .with_context(allowed_company_ids=[company.id])
+                )
+                invoices = (
+                    self.env["account.move"]
+                    .sudo()
+                    .search(exception._get_open_invoice_domain())
+                )
+                overdue = invoices.filtered(
+                    lambda m: m.invoice_date_due and m.invoice_date_due < today
+                )
+                values.update(
+                    credit_limit=partner.credit_limit,
+                    credit_used=partner.credit + partner.credit_to_invoice,
+                    open_invoice_count=len(invoices),
+                    open_invoice_amount=sum(invoices.mapped("amount_residual_signed")),
+                    overdue_invoice_count=len(overdue),
+                    overdue_invoice_amount=sum(
+                        overdue.mapped("amount_residual_signed")
+                    ),
+                )
+            exception.update(values)
+
+    @api.depends("check_type", "rule_id", "order_id")
+    def _compute_duplicate_context(self):
+        for exception in self:
+            duplicates = self.env["sale.order"]
+            if exception.check_type == "duplicate" and exception.rule_id:
+                # rules are configuration; the orders shown are read as the user
+                duplicates = (
+                    exception.rule_id.sudo()
+                    ._oms_get_duplicates(exception.order_id)
+                    .with_env(self.env)
+                    ._filtered_access("read")
+                )
+            exception.duplicate_order_ids = duplicates
+            exception.duplicate_line_ids = duplicates.order_line
+
+    def action_open_invoices(self):
+        """The customer's open invoices, overdue first (credit hold context)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open Invoices"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": self._get_open_invoice_domain(),
+            "context": {"create": False},
+        }
 
     # ------------------------------------------------------------------
     # Owner and deadline
@@ -739,9 +879,10 @@ class OmsException(models.Model):
         }
 
     def action_open_substitute(self):
-        """Open the wizard substituting a product of the order."""
+        """Open the wizard substituting a product of the order (stock
+        exceptions: another product ships instead)."""
         self.ensure_one()
-        self._check_can_act()
+        self._check_can_substitute()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Substitute a Product"),
@@ -750,6 +891,18 @@ class OmsException(models.Model):
             "target": "new",
             "context": {"default_exception_id": self.id},
         }
+
+    def _check_can_substitute(self):
+        """``_check_can_act``, on stock exceptions only: a product short in
+        stock is what another product replaces.
+
+        :raise UserError: not a stock exception
+        """
+        self._check_can_act()
+        if self.filtered(lambda e: e.code != "stock"):
+            raise UserError(
+                self.env._("Only stock exceptions are solved by a substitute.")
+            )
 
     def action_open_cancel(self):
         """Open the wizard cancelling the order with a reason."""

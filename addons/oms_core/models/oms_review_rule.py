@@ -480,6 +480,20 @@ class OmsReviewRule(models.Model):
 
     def _review_duplicate(self, order, batch):
         """Same external reference, or same customer, lines and amount recently."""
+        duplicates = self._oms_get_duplicates(order)
+        if not duplicates:
+            return False
+        return reader_text.store(
+            _lt("Possible duplicate of %(orders)s"),
+            orders=", ".join(duplicates.mapped("name")),
+        )
+
+    def _oms_get_duplicates(self, order):
+        """The orders that ``order`` may duplicate (the duplicate check's, also
+        shown next to its exception).
+
+        :rtype: sale.order (superuser mode)
+        """
         # the review must see every order, also those of other salespeople
         Order = self.env["sale.order"].sudo()
         domain = order._oms_get_duplicate_domain(hours=self.hours_window)
@@ -489,12 +503,7 @@ class OmsReviewRule(models.Model):
             duplicates = duplicates.filtered(
                 lambda o: o._oms_get_lines_signature() == signature
             )
-        if not duplicates:
-            return False
-        return reader_text.store(
-            _lt("Possible duplicate of %(orders)s"),
-            orders=", ".join(duplicates.mapped("name")),
-        )
+        return duplicates
 
     def _review_payment(self, order, batch):
         """Orders needing prepayment are not confirmed before payment."""
