@@ -16,6 +16,7 @@ from . import oms_review_rule
 from . import oms_review_rule_tier
 from . import oms_exception
 from . import oms_exception_approval
+from . import mail_message
 from . import oms_cancel_reason
 from . import oms_stock_promise
 from . import oms_order_change

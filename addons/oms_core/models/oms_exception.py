@@ -2,8 +2,12 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.translate import LazyTranslate
 
+from ..tools import reader_text
 from .oms_review_rule import OMS_CHECK_TYPES, OMS_SEVERITIES
+
+_lt = LazyTranslate(__name__)
 
 OMS_EXCEPTION_STATES = [
     ("open", "Open"),
@@ -28,6 +32,7 @@ OMS_EXCEPTION_GUARDED_FIELDS = {
     "code",
     "severity",
     "message",
+    "message_source",
     "state",
     "resolution",
     "resolved_uid",
@@ -72,7 +77,18 @@ class OmsException(models.Model):
     state = fields.Selection(
         OMS_EXCEPTION_STATES, required=True, default="open", index=True, tracking=True
     )
-    message = fields.Text(required=True)
+    message = fields.Text(
+        compute="_compute_message",
+        inverse="_inverse_message",
+        search="_search_message",
+        help="What failed, figures included, in the reader's language.",
+    )
+    message_source = fields.Text(
+        required=True,
+        readonly=True,
+        help="The message as stored: its English source and its figures "
+        "(tools/reader_text.py), or a plain text.",
+    )
     user_id = fields.Many2one("res.users", string="Owner", tracking=True, index=True)
     deadline = fields.Datetime(tracking=True)
     is_overdue = fields.Boolean(
@@ -107,10 +123,66 @@ class OmsException(models.Model):
         compute="_compute_level",
         help="Number of the level to approve now (1: the first).",
     )
+    # What the reviewer needs next to the exception, by type
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    credit_limit = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+    )
+    credit_used = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        help="Receivables and confirmed sales not invoiced yet of the customer.",
+    )
+    open_invoice_count = fields.Integer(
+        compute="_compute_credit_context", string="Open Invoices"
+    )
+    open_invoice_amount = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        string="Open Amount",
+    )
+    overdue_invoice_count = fields.Integer(
+        compute="_compute_credit_context", string="Overdue Invoices"
+    )
+    overdue_invoice_amount = fields.Monetary(
+        compute="_compute_credit_context",
+        currency_field="company_currency_id",
+        string="Overdue Amount",
+    )
+    order_line_ids = fields.One2many(
+        related="order_id.order_line", string="Order Lines"
+    )
+    order_date = fields.Datetime(related="order_id.date_order", string="Order Date")
+    order_amount = fields.Monetary(
+        related="order_id.amount_total",
+        string="Order Total",
+        currency_field="order_currency_id",
+    )
+    order_currency_id = fields.Many2one(
+        related="order_id.currency_id", string="Order Currency"
+    )
+    duplicate_order_ids = fields.Many2many(
+        "sale.order",
+        compute="_compute_duplicate_context",
+        string="Possible Duplicates",
+    )
+    duplicate_line_ids = fields.Many2many(
+        "sale.order.line",
+        compute="_compute_duplicate_context",
+        string="Lines of the Duplicates",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Only the review creates exceptions already closed (see ``write``)."""
+        """Only the review creates exceptions already closed (see ``write``).
+
+        The message given is stored as it is (see ``_inverse_message``)."""
+        for vals in vals_list:
+            if "message" in vals:
+                vals.setdefault("message_source", vals.pop("message"))
         if not self.env.su:
             for vals in vals_list:
                 closed = {"resolution", "resolved_uid", "resolved_date"} & {
@@ -160,15 +232,12 @@ class OmsException(models.Model):
                 self.env._("Only OMS managers can delete order exceptions.")
             )
         for exception in self:
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception deleted by %(user)s (%(state)s): %(message)s",
-                    user=self.env.user.name,
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        exception.state
-                    ],
-                    message=exception.message,
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception deleted by %(user)s (%(state)s): %(message)s"),
+                user=self.env.user.name,
+                state=reader_text.selection(self._name, "state", exception.state),
+                message=exception.message_source,
             )
 
     def unlink(self):
@@ -177,6 +246,26 @@ class OmsException(models.Model):
         result = super().unlink()
         orders.exists()._oms_sync_hold_reservation()
         return result
+
+    @api.depends("message_source")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        lang = self.env.lang or "en_US"
+        for exception in self:
+            exception.message = reader_text.render(
+                exception.message_source, lang, self.env
+            )
+
+    def _inverse_message(self):
+        """A message written is stored as it is: a stored text of the review
+        (rendered for each reader) or a plain text (read as written)."""
+        for exception in self:
+            exception.message_source = exception.message
+
+    def _search_message(self, operator, value):
+        """Searched in the stored message: its English source and figures
+        (a search in another language finds the figures, not the words)."""
+        return [("message_source", operator, value)]
 
     @api.depends("code")
     def _compute_check_type(self):
@@ -222,6 +311,95 @@ class OmsException(models.Model):
             exception.level = (
                 len(exception.approval_ids.filtered(lambda a: not a.is_superseded)) + 1
             )
+
+    def _get_open_invoice_domain(self):
+        """Domain of the customer's posted invoices not paid yet.
+
+        :rtype: list
+        """
+        self.ensure_one()
+        return [
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("company_id", "=", self.company_id.id),
+            (
+                "commercial_partner_id",
+                "=",
+                self.partner_id.commercial_partner_id.id,
+            ),
+        ]
+
+    @api.depends("check_type", "order_id.partner_id")
+    def _compute_credit_context(self):
+        today = fields.Date.context_today(self)
+        for exception in self:
+            values = dict.fromkeys(
+                (
+                    "credit_limit",
+                    "credit_used",
+                    "open_invoice_count",
+                    "open_invoice_amount",
+                    "overdue_invoice_count",
+                    "overdue_invoice_amount",
+                ),
+                0,
+            )
+            if exception.check_type == "credit_limit" and exception.partner_id:
+                company = exception.company_id
+                # credit figures are for accountants; the reviewer sees the
+                # ones the credit check read, as the review reads them
+                partner = (
+                    exception.partner_id.commercial_partner_id.sudo()
+                    .with_company(company)
+                    .with_context(allowed_company_ids=[company.id])
+                )
+                invoices = (
+                    self.env["account.move"]
+                    .sudo()
+                    .search(exception._get_open_invoice_domain())
+                )
+                overdue = invoices.filtered(
+                    lambda m: m.invoice_date_due and m.invoice_date_due < today
+                )
+                values.update(
+                    credit_limit=partner.credit_limit,
+                    credit_used=partner.credit + partner.credit_to_invoice,
+                    open_invoice_count=len(invoices),
+                    open_invoice_amount=sum(invoices.mapped("amount_residual_signed")),
+                    overdue_invoice_count=len(overdue),
+                    overdue_invoice_amount=sum(
+                        overdue.mapped("amount_residual_signed")
+                    ),
+                )
+            exception.update(values)
+
+    @api.depends("check_type", "rule_id", "order_id")
+    def _compute_duplicate_context(self):
+        for exception in self:
+            duplicates = self.env["sale.order"]
+            if exception.check_type == "duplicate" and exception.rule_id:
+                # rules are configuration; the orders shown are read as the user
+                duplicates = (
+                    exception.rule_id.sudo()
+                    ._oms_get_duplicates(exception.order_id)
+                    .with_env(self.env)
+                    ._filtered_access("read")
+                )
+            exception.duplicate_order_ids = duplicates
+            exception.duplicate_line_ids = duplicates.order_line
+
+    def action_open_invoices(self):
+        """The customer's open invoices, overdue first (credit hold context)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open Invoices"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": self._get_open_invoice_domain(),
+            "context": {"create": False},
+        }
 
     # ------------------------------------------------------------------
     # Owner and deadline
@@ -296,17 +474,46 @@ class OmsException(models.Model):
     def _schedule_owner_activity(self):
         """A to-do on the order for the owner, due at the deadline."""
         for exception in self.filtered("user_id"):
+            # in the language of the owner who reads it (as Odoo notifies it)
+            read = exception._for_reader(exception.user_id)
             exception.activity_id = exception.order_id.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=fields.Date.to_date(
                     exception.deadline or fields.Datetime.now()
                 ),
-                summary=self.env._(
-                    "Order exception: %(message)s", message=exception.message[:80]
+                summary=read.env._(
+                    "Order exception: %(message)s", message=read.message[:80]
                 ),
-                note=exception.message,
+                note=read.message,
                 user_id=exception.user_id.id,
             )
+
+    @api.model
+    def _post_on_order(self, order, source, **args):
+        """Post a chatter line on ``order`` that reads in the language of each
+        reader (``mail.message.oms_body_source``); its body, for e-mails and
+        search, in the poster's.
+
+        :param order: sale.order
+        :param source: an ``_lt()`` text; ``args`` its arguments, as
+            ``tools/reader_text.store`` takes them
+        :rtype: mail.message
+        """
+        stored = reader_text.store(source, **args)
+        message = order.message_post(
+            body=reader_text.render(stored, self.env.lang, self.env)
+        )
+        # sudo: the OMS writes the line's stored text once, right after posting
+        message.sudo().oms_body_source = stored
+        return message
+
+    def _for_reader(self, user):
+        """The exceptions in the language of ``user`` (who reads what is made
+        of them: an activity, a notice), else of the current user.
+
+        :rtype: oms.exception
+        """
+        return self.with_context(lang=user.lang or self.env.lang)
 
     # ------------------------------------------------------------------
     # Resolutions
@@ -412,16 +619,13 @@ class OmsException(models.Model):
                 }
             )
             exception.order_id._oms_touch()
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception %(message)s: %(resolution)s by %(user)s. %(note)s",
-                    message=exception.message,
-                    resolution=dict(
-                        self._fields["resolution"]._description_selection(self.env)
-                    )[resolution],
-                    user=self.env.user.name,
-                    note=note or "",
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception %(message)s: %(resolution)s by %(user)s. %(note)s"),
+                message=exception.message_source,
+                resolution=reader_text.selection(self._name, "resolution", resolution),
+                user=self.env.user.name,
+                note=note or "",
             )
         self._close_owner_activities()
 
@@ -493,9 +697,7 @@ class OmsException(models.Model):
             )
             next_tier = exception._get_next_tier()
             if on_behalf or next_tier:
-                exception.order_id.message_post(
-                    body=exception._get_approval_trace(level, on_behalf, note)
-                )
+                exception._post_approval_trace(level, on_behalf, note)
             if next_tier:
                 exception._move_to_level(next_tier)
             else:
@@ -518,23 +720,26 @@ class OmsException(models.Model):
             .with_env(self.env)
         )
 
-    def _get_approval_trace(self, level, on_behalf, note):
+    def _post_approval_trace(self, level, on_behalf, note):
         """The chatter line of a level approval: by whom, for whom."""
         self.ensure_one()
         if on_behalf:
-            who = self.env._(
-                "%(user)s for %(absent)s",
+            who = reader_text.store(
+                _lt("%(user)s for %(absent)s"),
                 user=self.env.user.name,
                 absent=on_behalf.name,
             )
         else:
             who = self.env.user.name
-        return self.env._(
-            "Level %(level)s (%(tier)s) of exception %(message)s approved by "
-            "%(who)s: %(note)s",
+        return self._post_on_order(
+            self.order_id,
+            _lt(
+                "Level %(level)s (%(tier)s) of exception %(message)s approved by "
+                "%(who)s: %(note)s"
+            ),
             level=level,
             tier=self.tier_id.name or self.approver_group_id.full_name,
-            message=self.message,
+            message=self.message_source,
             who=who,
             note=note,
         )
@@ -566,12 +771,13 @@ class OmsException(models.Model):
                 }
             )
             exception._schedule_owner_activity()
-            order.message_post(
-                body=self.env._(
+            self._post_on_order(
+                order,
+                _lt(
                     "Exception %(message)s changed after approval: its approval "
-                    "levels start again.",
-                    message=exception.message,
-                )
+                    "levels start again."
+                ),
+                message=exception.message_source,
             )
 
     def _move_to_level(self, tier):
@@ -595,15 +801,16 @@ class OmsException(models.Model):
         )
         self._schedule_owner_activity()
         order._oms_touch()
-        order.message_post(
-            body=self.env._(
+        self._post_on_order(
+            order,
+            _lt(
                 "Exception %(message)s now awaits level %(level)s (%(tier)s), "
-                "owner %(owner)s.",
-                message=self.message,
-                level=self.level,
-                tier=tier.name,
-                owner=self.user_id.name or "",
-            )
+                "owner %(owner)s."
+            ),
+            message=self.message_source,
+            level=self.level,
+            tier=tier.name,
+            owner=self.user_id.name or "",
         )
 
     def action_wait_stock(self):
@@ -616,10 +823,10 @@ class OmsException(models.Model):
                 {"resolution": "wait_stock", "resolved_uid": self.env.uid}
             )
             exception.order_id._oms_touch()
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Waiting for stock: %(message)s", message=exception.message
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Waiting for stock: %(message)s"),
+                message=exception.message_source,
             )
         return True
 
@@ -642,13 +849,15 @@ class OmsException(models.Model):
         self.ensure_one()
         self._check_can_act()
         order = self.order_id
+        caller = self.user_id or self.env.user
+        read = self._for_reader(caller)
         order.activity_schedule(
             "mail.mail_activity_data_call",
-            summary=self.env._(
-                "Contact the customer about: %(message)s", message=self.message[:80]
+            summary=read.env._(
+                "Contact the customer about: %(message)s", message=read.message[:80]
             ),
-            note=self.message,
-            user_id=(self.user_id or self.env.user).id,
+            note=read.message,
+            user_id=caller.id,
         )
         self._write_resolution({"resolution": "contact", "resolved_uid": self.env.uid})
         order._oms_touch()
@@ -670,9 +879,10 @@ class OmsException(models.Model):
         }
 
     def action_open_substitute(self):
-        """Open the wizard substituting a product of the order."""
+        """Open the wizard substituting a product of the order (stock
+        exceptions: another product ships instead)."""
         self.ensure_one()
-        self._check_can_act()
+        self._check_can_substitute()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Substitute a Product"),
@@ -681,6 +891,18 @@ class OmsException(models.Model):
             "target": "new",
             "context": {"default_exception_id": self.id},
         }
+
+    def _check_can_substitute(self):
+        """``_check_can_act``, on stock exceptions only: a product short in
+        stock is what another product replaces.
+
+        :raise UserError: not a stock exception
+        """
+        self._check_can_act()
+        if self.filtered(lambda e: e.code != "stock"):
+            raise UserError(
+                self.env._("Only stock exceptions are solved by a substitute.")
+            )
 
     def action_open_cancel(self):
         """Open the wizard cancelling the order with a reason."""
@@ -783,21 +1005,21 @@ class OmsException(models.Model):
                 lambda u, e=exception: e.company_id in u.company_ids
             )[:1]
             if manager:
+                read = exception._for_reader(manager)
                 exception.order_id.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._(
+                    summary=read.env._(
                         "Overdue order exception: %(message)s",
-                        message=exception.message[:80],
+                        message=read.message[:80],
                     ),
-                    note=exception.message,
+                    note=read.message,
                     user_id=manager.id,
                 )
-            exception.order_id.message_post(
-                body=self.env._(
-                    "Exception overdue since %(deadline)s, escalated: %(message)s",
-                    deadline=exception.deadline,
-                    message=exception.message,
-                )
+            self._post_on_order(
+                exception.order_id,
+                _lt("Exception overdue since %(deadline)s, escalated: %(message)s"),
+                deadline=exception.deadline,
+                message=exception.message_source,
             )
         # escalation is the scheduler's decision
         overdue.sudo().is_escalated = True

@@ -3,9 +3,13 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import float_compare, float_round, formatLang
+from odoo.tools.translate import LazyTranslate
 
+from ..tools import reader_text
 from .review_batch import OmsWhatIfBatch
 from .sale_order import OMS_LINE_FACTS
+
+_lt = LazyTranslate(__name__)
 
 OMS_CHECK_TYPES = [
     ("credit_limit", "Credit Limit"),
@@ -306,8 +310,8 @@ class OmsReviewRule(models.Model):
             <= 0
         ):
             return False
-        return self.env._(
-            "Credit limit exceeded: limit %(limit)s, exposure %(exposure)s",
+        return reader_text.store(
+            _lt("Credit limit exceeded: limit %(limit)s, exposure %(exposure)s"),
             limit=formatLang(self.env, limit, currency_obj=company.currency_id),
             exposure=formatLang(self.env, exposure, currency_obj=company.currency_id),
         )
@@ -341,7 +345,13 @@ class OmsReviewRule(models.Model):
             self._review_stock_in(order, batch, source, source_needs)
             for source, source_needs in by_warehouse.items()
         ]
-        return "; ".join(message for message in messages if message) or False
+        messages = [message for message in messages if message]
+        if len(messages) > 1:
+            # no words of its own: nothing to translate
+            return reader_text.store(
+                "%(lines)s", lines=reader_text.join("; ", messages)
+            )
+        return messages[0] if messages else False
 
     def _review_stock_in(self, order, batch, warehouse, needs):
         """The stock check of the products of ``needs`` that ship from
@@ -358,8 +368,8 @@ class OmsReviewRule(models.Model):
                 > 0
             ):
                 missing.append(
-                    self.env._(
-                        "%(product)s: ordered %(qty)s, available %(atp)s",
+                    reader_text.store(
+                        _lt("%(product)s: ordered %(qty)s, available %(atp)s"),
                         product=product.display_name,
                         qty=float_round(needs[product.id], precision_rounding=rounding),
                         atp=float_round(atp[product.id], precision_rounding=rounding),
@@ -367,10 +377,10 @@ class OmsReviewRule(models.Model):
                 )
         if not missing:
             return False
-        return self.env._(
-            "Not enough stock in %(warehouse)s: %(lines)s",
+        return reader_text.store(
+            _lt("Not enough stock in %(warehouse)s: %(lines)s"),
             warehouse=warehouse.name,
-            lines="; ".join(missing),
+            lines=reader_text.join("; ", missing),
         )
 
     def _review_address(self, order, batch):
@@ -378,24 +388,25 @@ class OmsReviewRule(models.Model):
         address = order.partner_shipping_id
         missing = []
         if not address.street:
-            missing.append(self.env._("street"))
+            missing.append(_lt("street"))
         if not address.city:
-            missing.append(self.env._("city"))
+            missing.append(_lt("city"))
         if not address.country_id:
-            missing.append(self.env._("country"))
+            missing.append(_lt("country"))
         elif (
             address.country_id.zip_required
             and not address.zip
             and order._oms_address_needs_zip()
         ):
-            missing.append(self.env._("ZIP"))
+            missing.append(_lt("ZIP"))
         contact = order.partner_id
         if not (address.phone or address.email or contact.phone or contact.email):
-            missing.append(self.env._("phone or e-mail"))
+            missing.append(_lt("phone or e-mail"))
         if not missing:
             return False
-        return self.env._(
-            "Delivery address incomplete: missing %(fields)s", fields=", ".join(missing)
+        return reader_text.store(
+            _lt("Delivery address incomplete: missing %(fields)s"),
+            fields=reader_text.join(", ", missing),
         )
 
     def _review_price_floor(self, order, batch):
@@ -410,8 +421,8 @@ class OmsReviewRule(models.Model):
             below = (list_price - net) / list_price * 100.0
             if float_compare(below, self.percent_limit, precision_digits=2) > 0:
                 failures.append(
-                    self.env._(
-                        "%(product)s %(price)s is %(below)s%% below %(list)s",
+                    reader_text.store(
+                        _lt("%(product)s %(price)s is %(below)s%% below %(list)s"),
                         product=line.product_id.display_name,
                         price=self._fmt(order, net),
                         below=float_round(below, precision_digits=1),
@@ -420,17 +431,17 @@ class OmsReviewRule(models.Model):
                 )
         if not failures:
             return False
-        return self.env._(
-            "Price below the floor (limit %(limit)s%%): %(lines)s",
+        return reader_text.store(
+            _lt("Price below the floor (limit %(limit)s%%): %(lines)s"),
             limit=self.percent_limit,
-            lines="; ".join(failures),
+            lines=reader_text.join("; ", failures),
         )
 
     def _review_discount_limit(self, order, batch):
         """No line discount above X %."""
         failures = [
-            self.env._(
-                "%(product)s %(discount)s%%",
+            reader_text.store(
+                _lt("%(product)s %(discount)s%%"),
                 product=line.product_id.display_name,
                 discount=line.discount,
             )
@@ -439,10 +450,10 @@ class OmsReviewRule(models.Model):
         ]
         if not failures:
             return False
-        return self.env._(
-            "Discount above the limit of %(limit)s%%: %(lines)s",
+        return reader_text.store(
+            _lt("Discount above the limit of %(limit)s%%: %(lines)s"),
             limit=self.percent_limit,
-            lines="; ".join(failures),
+            lines=reader_text.join("; ", failures),
         )
 
     def _oms_total_exceeds(self, order, amount):
@@ -461,27 +472,43 @@ class OmsReviewRule(models.Model):
         threshold = self._oms_amount_in(order)
         if not self._oms_total_exceeds(order, threshold):
             return False
-        return self.env._(
-            "Order total %(amount)s exceeds the approval threshold %(threshold)s",
+        return reader_text.store(
+            _lt("Order total %(amount)s exceeds the approval threshold %(threshold)s"),
             amount=self._fmt(order, order.amount_total),
             threshold=self._fmt(order, threshold),
         )
 
     def _review_duplicate(self, order, batch):
         """Same external reference, or same customer, lines and amount recently."""
-        # the search of _oms_get_duplicate_domain, read for the whole batch
-        duplicates = batch.duplicates(order, self.hours_window)
+        duplicates = self._oms_get_duplicates(order, batch)
+        if not duplicates:
+            return False
+        return reader_text.store(
+            _lt("Possible duplicate of %(orders)s"),
+            orders=", ".join(duplicates.mapped("name")),
+        )
+
+    def _oms_get_duplicates(self, order, batch=None):
+        """The orders that ``order`` may duplicate (the duplicate check's, also
+        shown next to its exception).
+
+        :param batch: the review's batch, which reads the candidates of all its
+            orders with one search (``None``: searched for this order alone)
+        :rtype: sale.order (superuser mode)
+        """
+        if batch is not None:
+            duplicates = batch.duplicates(order, self.hours_window)
+        else:
+            # the review must see every order, also those of other salespeople
+            Order = self.env["sale.order"].sudo()
+            domain = order._oms_get_duplicate_domain(hours=self.hours_window)
+            duplicates = Order.search(domain, limit=50)
         if not order.client_order_ref:
             signature = order._oms_get_lines_signature()
             duplicates = duplicates.filtered(
                 lambda o: o._oms_get_lines_signature() == signature
             )
-        if not duplicates:
-            return False
-        return self.env._(
-            "Possible duplicate of %(orders)s",
-            orders=", ".join(duplicates.mapped("name")),
-        )
+        return duplicates
 
     def _review_payment(self, order, batch):
         """Orders needing prepayment are not confirmed before payment."""
@@ -494,8 +521,8 @@ class OmsReviewRule(models.Model):
             >= 0
         ):
             return False
-        return self.env._(
-            "Prepayment required: %(required)s, paid %(paid)s",
+        return reader_text.store(
+            _lt("Prepayment required: %(required)s, paid %(paid)s"),
             required=self._fmt(order, required),
             paid=self._fmt(order, paid),
         )
@@ -508,8 +535,8 @@ class OmsReviewRule(models.Model):
         # the orders of every salesperson count, read for the whole batch
         if batch.has_earlier_order(order):
             return False
-        return self.env._(
-            "First order of a new customer: %(amount)s above %(threshold)s",
+        return reader_text.store(
+            _lt("First order of a new customer: %(amount)s above %(threshold)s"),
             amount=self._fmt(order, order.amount_total),
             threshold=self._fmt(order, threshold),
         )

@@ -14,12 +14,15 @@ from odoo.tools import (
     format_datetime,
     formatLang,
 )
+from odoo.tools.translate import LazyTranslate
 
+from ..tools import reader_text
 from .oms_order_type import OMS_INVOICE_POLICY, OMS_ORDER_TYPES, OMS_PAYMENT_POLICY
 from .promise_engine import order_date
 from .review_batch import OmsReviewBatch
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 
 OMS_STAGES = [
@@ -1258,8 +1261,11 @@ class SaleOrder(models.Model):
             mine = existing.filtered(lambda e, r=rule: e.rule_id == r)
             current = mine.filtered(lambda e: e.state == "open")[:1]
             if current:
-                if (current.message, current.severity) != (message, rule.severity):
-                    if current.level > 1 and current.message not in (
+                if (current.message_source, current.severity) != (
+                    message,
+                    rule.severity,
+                ):
+                    if current.level > 1 and current.message_source not in (
                         self._oms_rule_messages(rule, batch)
                     ):
                         # approvals so far covered the former facts
@@ -1267,7 +1273,9 @@ class SaleOrder(models.Model):
                     current.write({"message": message, "severity": rule.severity})
                 continue
             overridden = set(
-                mine.filtered(lambda e: e.state == "overridden").mapped("message")
+                mine.filtered(lambda e: e.state == "overridden").mapped(
+                    "message_source"
+                )
             )
             if overridden and (
                 message in overridden
@@ -1298,11 +1306,10 @@ class SaleOrder(models.Model):
         cleared._oms_resolve_by_system()
         created._schedule_owner_activity()
         if created:
-            self.message_post(
-                body=self.env._(
-                    "Review found: %(messages)s",
-                    messages="; ".join(created.mapped("message")),
-                )
+            OmsException._post_on_order(
+                self,
+                _lt("Review found: %(messages)s"),
+                messages=reader_text.join("; ", created.mapped("message_source")),
             )
 
     def _oms_rule_messages(self, rule, batch):
@@ -1520,6 +1527,7 @@ class SaleOrder(models.Model):
         the customer accepts, has the stock of the order.
 
         :param OmsReviewBatch batch: the review call (ATP read for the batch)
+        :return: a stored text (``tools/reader_text.py``)
         :rtype: str
         """
         self.ensure_one()
@@ -1541,23 +1549,27 @@ class SaleOrder(models.Model):
             ]
             stock = ", ".join(f"{name} {qty}" for name, qty in available)
             lines.append(
-                self.env._(
-                    "%(product)s: ordered %(qty)s, available %(stock)s",
+                reader_text.store(
+                    _lt("%(product)s: ordered %(qty)s, available %(stock)s"),
                     product=product.display_name,
                     qty=float_round(needs[product.id], precision_rounding=rounding),
                     stock=stock,
                 )
             )
         if self._oms_accepts_split_shipment():
-            return self.env._(
-                "No warehouse, nor any combination of warehouses, has the stock: "
-                "%(lines)s",
-                lines="; ".join(lines),
+            return reader_text.store(
+                _lt(
+                    "No warehouse, nor any combination of warehouses, has the stock: "
+                    "%(lines)s"
+                ),
+                lines=reader_text.join("; ", lines),
             )
-        return self.env._(
-            "No single warehouse has the stock and the customer does not accept "
-            "split shipments: %(lines)s",
-            lines="; ".join(lines),
+        return reader_text.store(
+            _lt(
+                "No single warehouse has the stock and the customer does not accept "
+                "split shipments: %(lines)s"
+            ),
+            lines=reader_text.join("; ", lines),
         )
 
     def _oms_get_required_prepayment(self, payment_terms):

@@ -40,3 +40,6 @@ from . import test_customer_side
 from . import test_tour_customer_portal
 from . import test_fulfil_waves
 from . import test_reader_text
+from . import test_hold_queue_language
+from . import test_exception_context
+from . import test_tour_bulk_override

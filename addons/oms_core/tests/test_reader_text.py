@@ -93,3 +93,21 @@ class TestReaderText(TransactionCase):
         self.assertEqual(reader_text.render(missing_arg, "zh_CN"), "%(order)s：已确认")
         wrong_arg = reader_text.store("%(order)s: confirmed", other=1)
         self.assertEqual(reader_text.render(wrong_arg, "zh_CN"), "%(order)s: confirmed")
+
+    def test_joined_arguments_render_each_item(self):
+        """A list of texts given as one argument reads item by item, joined."""
+        stored = reader_text.store(
+            _lt("%(order)s: still on hold (%(reasons)s)"),
+            order="S1",
+            reasons=reader_text.join(
+                ", ",
+                [
+                    _lt("Overridden"),
+                    reader_text.store("%(order)s: confirmed", order="S2"),
+                ],
+            ),
+        )
+        self.assertEqual(
+            reader_text.render(stored, "zh_CN"),
+            "S1：仍被暂挂（已强制放行, S2：已确认）",
+        )

@@ -22,11 +22,11 @@ in his own language, the way Odoo renders ``env._()`` / ``_lt()``
 
 Arguments are JSON values (others are stored as ``str()``), other stored
 texts or lazy texts (rendered in the same language), :func:`selection`
-values (rendered as their label) and :func:`record` references (rendered as
-the record's display name). Rendering never fails: a text without a
-translation reads in English, a value that is not a stored text (a message
-written before texts were stored) reads as it is, a translation that does not
-format falls back to the source.
+values (rendered as their label), :func:`record` references (rendered as
+the record's display name) and :func:`join` lists. Rendering never fails: a
+text without a translation reads in English, a value that is not a stored text
+(a message written before texts were stored) reads as it is, a translation
+that does not format falls back to the source.
 """
 
 import json
@@ -75,6 +75,15 @@ def record(records):
     :rtype: dict
     """
     return {"record": [records._name, records.id, records.display_name or ""]}
+
+
+def join(separator, items):
+    """An argument rendered as ``items`` (stored texts, lazy texts or plain
+    values, each rendered in the reader's language) joined by ``separator``.
+
+    :rtype: dict
+    """
+    return {"join": [separator, [_as_arg(item) for item in items]]}
 
 
 def is_stored(value):
@@ -165,6 +174,9 @@ def _render_arg(value, lang, env):
             return _render_selection(value["selection"], lang, env)
         if "record" in value:
             return _render_record(value["record"], lang, env)
+        if "join" in value:
+            separator, items = value["join"]
+            return separator.join(str(_render_arg(i, lang, env)) for i in items)
     return value
 
 

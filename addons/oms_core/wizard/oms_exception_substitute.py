@@ -41,7 +41,7 @@ class OmsExceptionSubstitute(models.TransientModel):
         """Substitute the product on the line and re-review the order."""
         self.ensure_one()
         exception = self.exception_id
-        exception._check_can_act()
+        exception._check_can_substitute()
         line = self.line_id
         order = line.order_id
         if order != exception.order_id:
