@@ -25,3 +25,4 @@ from . import test_delivery_channel
 from . import test_channel_push
 from . import test_tour_channel_push
 from . import test_allocation
+from . import test_tour_channel_allocation
