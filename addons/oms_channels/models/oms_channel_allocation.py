@@ -20,8 +20,10 @@ class OmsChannelAllocation(models.Model):
     _order = "sequence, channel_id, id"
     _check_company_auto = True
 
+    # no company check: the allocation's company is the channel's, and the
+    # check would offer only channels without a company on a new row
     channel_id = fields.Many2one(
-        "oms.channel", required=True, ondelete="cascade", index=True, check_company=True
+        "oms.channel", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="channel_id.company_id", store=True)
     product_id = fields.Many2one(

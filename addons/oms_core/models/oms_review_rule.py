@@ -1,8 +1,9 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import float_compare, float_round, formatLang
+from odoo.tools import SQL, float_compare, float_round, formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import reader_text
@@ -671,11 +672,24 @@ class OmsReviewRule(models.Model):
         set_form = getattr(self, f"_what_if_{self.check_type}", None)
         if set_form:
             return set(Order.search(applicable + set_form(window)).ids)
-        candidates = Order.search(applicable)
-        batch = OmsWhatIfBatch(candidates)
+        narrow = getattr(self, f"_what_if_candidates_{self.check_type}", None)
+        if narrow:
+            applicable = applicable + narrow(window)
+        return self._what_if_evaluate(Order.search(applicable))
+
+    def _what_if_evaluate(self, orders):
+        """The review's own check run order by order over ``orders`` (in the
+        order the review serves them), without promise locks.
+
+        :param orders: sale.order recordset the rule applies to
+        :return: ids of the orders failing the check
+        :rtype: set
+        """
+        self.ensure_one()
+        batch = OmsWhatIfBatch(orders)
         return {
             order.id
-            for order in candidates.sorted(
+            for order in orders.sorted(
                 lambda o: (-int(o.oms_priority or 0), o.date_order, o.id)
             )
             if self._evaluate(order, batch)
@@ -752,3 +766,129 @@ class OmsReviewRule(models.Model):
             ("partner_id.phone", "=", False),
             ("partner_id.email", "=", False),
         ]
+
+    # Checks read per order, on the orders that may fail only: a
+    # ``_what_if_candidates_<check_type>(window)`` domain keeps the orders the
+    # check can fail on (a necessary condition, read in one query); the others
+    # pass whatever their details, so they are not evaluated one by one.
+    def _what_if_new_customer(self, window):
+        """Set form of ``_review_new_customer``: above the amount, and no
+        other confirmed order of the same customer (the replay promises
+        nothing, so only confirmed orders count)."""
+        Order = self.env["sale.order"].sudo()
+        confirmed = defaultdict(int)
+        for partner, count in Order._read_group(
+            [("state", "=", "sale")], ["partner_id"], ["__count"]
+        ):
+            confirmed[partner.commercial_partner_id.id] += count
+        with_any = [pid for pid, count in confirmed.items() if count]
+        with_one = [pid for pid, count in confirmed.items() if count == 1]
+        return [
+            *self._what_if_amount_threshold(window),
+            "|",
+            ("partner_id.commercial_partner_id", "not in", with_any),
+            "&",
+            ("state", "=", "sale"),
+            ("partner_id.commercial_partner_id", "in", with_one),
+        ]
+
+    def _what_if_candidates_credit_limit(self, window):
+        """The orders of companies checking credit limits, of customers
+        with a credit limit there."""
+        Order = self.env["sale.order"].sudo()
+        domain = []
+        for (company,) in Order._read_group(window, ["company_id"]):
+            if not company.account_use_credit_limit:
+                continue
+            # credit fields are for accountants; the review reads them for everybody
+            limited = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(company)
+                .search([("credit_limit", "!=", 0)])
+            )
+            domain = [
+                *(["|"] if domain else []),
+                *domain,
+                "&",
+                ("company_id", "=", company.id),
+                ("partner_id.commercial_partner_id", "in", limited.ids),
+            ]
+        return domain or [("id", "=", 0)]
+
+    def _what_if_candidates_payment(self, window):
+        """The orders with a prepaid payment term of the rule, and presales."""
+        return [
+            "|",
+            ("payment_term_id", "in", self.payment_term_ids.ids),
+            ("oms_order_type", "=", "presale"),
+        ]
+
+    def _what_if_candidates_stock(self, window):
+        """The orders that need stock: not accepting a backorder, of a type
+        that needs stock, with a storable product still to ship."""
+        allowed = (
+            self.env["oms.order.type"]
+            .sudo()
+            .search([("allow_without_stock", "=", True)])
+        )
+        return [
+            ("oms_backorder_accepted", "=", False),
+            ("oms_order_type", "not in", allowed.mapped("code")),
+            ("warehouse_id", "!=", False),
+            (
+                "order_line",
+                "any",
+                [
+                    ("display_type", "=", False),
+                    ("is_downpayment", "=", False),
+                    ("product_id.is_storable", "=", True),
+                ],
+            ),
+        ]
+
+    def _what_if_candidates_duplicate(self, window):
+        """The orders with an earlier order of the company (not cancelled)
+        with the same external reference, or, without one, of the same
+        customer and total within the rule's hours (one query; the lines
+        are compared order by order afterwards)."""
+        Order = self.env["sale.order"].sudo()
+        Order.flush_model(
+            [
+                "client_order_ref",
+                "company_id",
+                "state",
+                "partner_id",
+                "amount_total",
+                "create_date",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        window_query = Order._search(window)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT o.id
+              FROM sale_order o
+              JOIN res_partner p ON p.id = o.partner_id
+             WHERE o.id IN %(window)s
+               AND EXISTS (
+                   SELECT 1
+                     FROM sale_order e
+                     JOIN res_partner ep ON ep.id = e.partner_id
+                    WHERE e.id < o.id
+                      AND e.company_id = o.company_id
+                      AND e.state != 'cancel'
+                      AND CASE WHEN COALESCE(o.client_order_ref, '') != ''
+                          THEN e.client_order_ref = o.client_order_ref
+                          ELSE ep.commercial_partner_id = p.commercial_partner_id
+                               AND e.amount_total = o.amount_total
+                               AND e.create_date >= o.create_date
+                                   - %(hours)s * INTERVAL '1 hour'
+                          END)
+            """,
+                window=window_query.subselect(),
+                hours=self.hours_window,
+            )
+        )
+        return [("id", "in", [row[0] for row in self.env.cr.fetchall()])]

@@ -22,9 +22,9 @@ class OmsWarehouseRegion(models.Model):
         ondelete="cascade",
         index=True,
     )
-    warehouse_id = fields.Many2one(
-        "stock.warehouse", required=True, ondelete="cascade", check_company=True
-    )
+    # no company check: the region's company is the warehouse's, and the
+    # check would offer only warehouses without a company on a new row
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, ondelete="cascade")
     company_id = fields.Many2one(
         related="warehouse_id.company_id", store=True, index=True
     )

@@ -67,22 +67,32 @@ class StockWarehouse(models.Model):
         if not calendar:
             return WorkingCalendar(day_end={}, holidays=set(), tz=None)
         tz = ZoneInfo(calendar.tz or "UTC")
-        day_end = {}
-        for attendance in calendar.attendance_ids:
-            if attendance.display_type or attendance.day_period == "lunch":
-                continue
-            weekday = int(attendance.dayofweek)
-            day_end[weekday] = max(day_end.get(weekday, 0.0), attendance.hour_to)
+        # the end of each working weekday, in one query (promise hot path)
+        day_end = {
+            int(weekday): hour_to
+            for weekday, hour_to in self.env["resource.calendar.attendance"]
+            .sudo()
+            ._read_group(
+                [
+                    ("calendar_id", "=", calendar.id),
+                    ("display_type", "=", False),
+                    ("day_period", "!=", "lunch"),
+                ],
+                ["dayofweek"],
+                ["hour_to:max"],
+            )
+        }
         # public holidays: leaves without resource, of this calendar or of all
         leaves = (
             self.env["resource.calendar.leaves"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("resource_id", "=", False),
                     ("calendar_id", "in", [False, calendar.id]),
                     ("date_to", ">=", since),
-                ]
+                ],
+                ["date_from", "date_to"],
             )
         )
         holidays = set()

@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.oms_core.models.oms_review_rule import OMS_CHECK_TYPES
 from odoo.addons.oms_core.models.review_batch import OmsWhatIfBatch
 
 from .common import OmsCommon, OmsTourCase
@@ -149,6 +150,85 @@ class TestReviewWhatIf(WhatIfCommon):
         self.assertEqual(
             self.env["sale.order"].search(held["domain"]), self.discounted | self.both
         )
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestWhatIfFastPath(WhatIfCommon):
+    """The what-if reads each check over the window at once, or evaluates
+    only the orders that may fail it: it finds exactly the orders the
+    review's own check fails, order by order, for every check type."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        now = fields.Datetime.now()
+        cls.company.account_use_credit_limit = True
+        cls.customer.credit_limit = 1000.0
+        cls.prepaid = cls.env["account.payment.term"].create({"name": "Prepaid"})
+        fresh = cls._create_customer("Fresh Customer", email="fresh@example.com")
+        loyal = cls._create_customer(
+            "Loyal Customer", street="Rue 2", city="Ghent", email="loyal@example.com"
+        )
+        cls.extra = cls.env["sale.order"].concat(
+            # a repeat of the plain order (same customer, lines and total)
+            cls._create_order(qty=5, date_order=now),
+            # the same external reference twice
+            cls._create_order(qty=1, client_order_ref="EXT-1", date_order=now),
+            cls._create_order(qty=2, client_order_ref="EXT-1", date_order=now),
+            # sold far below the list price
+            cls._create_order(qty=2, date_order=now),
+            # prepaid term, not paid
+            cls._create_order(qty=1, payment_term_id=cls.prepaid.id, date_order=now),
+            # a service only, and a backorder accepted: no stock needed
+            cls._create_order(product=cls.service, qty=1, date_order=now),
+            cls._create_order(qty=30, oms_backorder_accepted=True, date_order=now),
+            # first orders: of a new customer, and of one with one confirmed order
+            cls._create_order(customer=fresh, qty=6, date_order=now),
+            cls._create_order(customer=loyal, qty=7, date_order=now),
+            cls._create_order(customer=loyal, qty=8, date_order=now),
+        )
+        cls.extra[3].order_line.price_unit = 50.0
+        cls.extra[8].action_confirm()
+        cls.rules = cls.env["oms.review.rule"].concat(
+            cls.big,
+            cls.discount,
+            cls._create_rule("credit_limit"),
+            cls._create_rule("stock"),
+            cls._create_rule("address"),
+            cls._create_rule("price_floor", percent_limit=20.0),
+            cls._create_rule("duplicate", hours_window=24),
+            cls._create_rule(
+                "payment", payment_term_ids=[Command.set(cls.prepaid.ids)]
+            ),
+            cls._create_rule("new_customer", amount_limit=550.0),
+            cls._create_rule("domain", domain="[('amount_total', '<', 600)]"),
+        )
+
+    def test_fast_path_equals_the_review_for_every_check(self):
+        """Per check type: some orders fail, some pass, and the what-if
+        finds the same ones as the review's check run order by order."""
+        self.assertEqual(
+            set(self.rules.mapped("check_type")), {key for key, _ in OMS_CHECK_TYPES}
+        )
+        Order = self.env["sale.order"]
+        window = self.big._get_what_if_domain(30)
+        for rule in self.rules:
+            orders = Order.search(window + rule._get_what_if_applicability_domain())
+            by_order = rule._what_if_evaluate(orders)
+            self.assertTrue(by_order, rule.check_type)
+            self.assertLess(len(by_order), len(orders), rule.check_type)
+            self.assertEqual(rule._what_if_failing(window), by_order, rule.check_type)
+
+    def test_fast_path_reads_only_the_orders_that_may_fail(self):
+        """The stock check is evaluated on the orders needing stock only:
+        the service order and the accepted backorder are not read."""
+        stock_rule = self.rules.filtered(lambda r: r.check_type == "stock")
+        window = stock_rule._get_what_if_domain(30)
+        candidates = self.env["sale.order"].search(
+            window + stock_rule._what_if_candidates_stock(window)
+        )
+        self.assertFalse(candidates & (self.extra[5] | self.extra[6]))
+        self.assertIn(self.large, candidates)
 
 
 @tagged("post_install", "-at_install", "oms")
