@@ -129,12 +129,14 @@ class OmsOrderFact(models.Model):
         res = super().init()
         digest = self._get_facts_hash()
         params = self.env["ir.config_parameter"].sudo()
-        if params.get_param(OMS_FACT_HASH_PARAM) != digest:
+        rebuild = params.get_param(OMS_FACT_HASH_PARAM) != digest
+        if rebuild:
             _logger.info("Order facts: SQL changed, rebuilding every row")
             self.env.cr.execute("TRUNCATE oms_order_fact")
             self._refresh()
-            self.env["oms.order.fact.daily"]._rebuild()
             params.set_param(OMS_FACT_HASH_PARAM, digest)
+        # the roll-up per day, once the facts' columns it reads exist
+        self.env["oms.order.fact.daily"]._rebuild_if_changed(force=rebuild)
         self._create_kpi_indexes()
         return res
 

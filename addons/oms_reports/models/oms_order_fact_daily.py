@@ -3,7 +3,6 @@ import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.sql import table_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -72,11 +71,12 @@ class OmsOrderFactDaily(models.Model):
     delivery_total = fields.Integer(readonly=True)
     touch_total = fields.Integer(readonly=True)
 
-    def init(self):
+    def _rebuild_if_changed(self, force=False):
         """Rebuild every row when the SQL of the roll-up changed (its hash is
-        kept in the system parameter ``OMS_FACT_DAILY_HASH_PARAM``). On
-        install, the facts' own init() builds the rows after the facts."""
-        res = super().init()
+        kept in the system parameter ``OMS_FACT_DAILY_HASH_PARAM``), or when
+        ``force``. Called by the facts' init(): the roll-up reads their columns,
+        which an update adds only when the facts' table is set up, after this
+        model's own."""
         digest = hashlib.sha256(
             repr(
                 (
@@ -90,13 +90,10 @@ class OmsOrderFactDaily(models.Model):
             ).encode()
         ).hexdigest()
         params = self.env["ir.config_parameter"].sudo()
-        if not table_exists(self.env.cr, "oms_order_fact"):
-            params.set_param(OMS_FACT_DAILY_HASH_PARAM, digest)
-        elif params.get_param(OMS_FACT_DAILY_HASH_PARAM) != digest:
+        if force or params.get_param(OMS_FACT_DAILY_HASH_PARAM) != digest:
             _logger.info("Order facts per day: SQL changed, rebuilding every row")
             self._rebuild()
             params.set_param(OMS_FACT_DAILY_HASH_PARAM, digest)
-        return res
 
     # ------------------------------------------------------------------
     # SQL
