@@ -408,10 +408,11 @@ class CnMarketplaceAdapter(ChannelAdapter):
             start = end
 
     def test_connection(self):
-        """The first page of the orders of the last minute: a signed call
-        with the shop's access token."""
+        """The first page of the orders of the last minute, read as the pull
+        reads them: a signed call with the shop's access token."""
         now = self._now()
-        self.list_orders(now - timedelta(minutes=1), now, self.first_page)
+        pull = self.list_changed if self.reverse_pages else self.list_orders
+        pull(now - timedelta(minutes=1), now, self.first_page)
         return ""
 
     #: number of the first page of the list API

@@ -375,7 +375,7 @@ class TestMarketplaceConnection(CnChannelsCommon):
         """Taobao: Test Connection lists the orders of the last minute with
         the shop's token; the platform's refusal is told with its message."""
         channel = self.cn_channels["taobao"]
-        empty = {"trades_sold_get_response": {"total_results": 0, "has_next": False}}
+        empty = {"trades_sold_increment_get_response": {"total_results": 0}}
         refused = {"error_response": {"code": 15, "msg": "Remote service error"}}
         with FakePlatform() as platform:
             platform.add("POST", "/", (200, {}, empty))
@@ -384,6 +384,7 @@ class TestMarketplaceConnection(CnChannelsCommon):
             self.assertEqual(action["params"]["type"], "success")
             self.assertEqual(len(platform.requests), 1)
             self.assertIn(b"taobao-token", platform.requests[0][3])
+            self.assertIn(b"taobao.trades.sold.increment.get", platform.requests[0][3])
             platform.add("POST", "/", (200, {}, refused))
             with mute_logger("odoo.addons.oms_channels.adapters.cn_base"):
                 action = channel.action_test_connection()
