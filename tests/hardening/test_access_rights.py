@@ -74,6 +74,7 @@ MATRIX = {
     "oms.order.report": _rights(NONE, "r---", "r---", "r---", "r---", NONE, NONE),
     "oms.order.fact": _rights(NONE, NONE, NONE, NONE, "r---", NONE, NONE),
     "oms.order.fact.queue": _rights(NONE, NONE, NONE, NONE, "r---", NONE, NONE),
+    "oms.order.fact.daily": _rights(NONE, NONE, NONE, NONE, "r---", NONE, NONE),
     "oms.kpi.alert": _rights(NONE, "r---", "r---", "r---", "rwcu", NONE, NONE),
     "oms.replenishment.suggest": _rights(NONE, NONE, NONE, NONE, "rwcu", NONE, NONE),
     "oms.replenishment.suggest.line": _rights(
