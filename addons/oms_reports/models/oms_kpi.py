@@ -662,8 +662,17 @@ class OmsKpi(models.AbstractModel):
         """
         Daily = self.env["oms.order.fact.daily"]
         dimensions = Daily._get_daily_dimensions()
+        breakdowns = Daily._get_daily_breakdowns()
         measures = Daily._get_daily_measures()
-        keys = SQL(", ").join(SQL.identifier("fact", column) for column in dimensions)
+        keys = SQL(", ").join(
+            [
+                *(SQL.identifier("fact", column) for column in dimensions),
+                *(
+                    SQL("%s AS %s", expression, SQL.identifier(column))
+                    for column, expression in breakdowns.items()
+                ),
+            ]
+        )
         where = self.env["oms.order.report"]._where_oms()
         return SQL(
             """
@@ -682,7 +691,7 @@ class OmsKpi(models.AbstractModel):
              WHERE %(where)s
             """,
             daily_keys=SQL(", ").join(
-                SQL.identifier("daily", column) for column in dimensions
+                SQL.identifier("daily", column) for column in [*dimensions, *breakdowns]
             ),
             daily=SQL(", ").join(
                 SQL.identifier("daily", column) for column in measures
@@ -794,8 +803,13 @@ class OmsKpi(models.AbstractModel):
                   FROM (%(rows)s) %(table)s
                  WHERE %(where)s
             ),
+            oms_kpi_day_rows AS (
+                SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s AS is_current
+                  FROM (%(daily_rows)s) %(table)s
+                 WHERE %(where)s
+            ),
             oms_kpi_daily AS (
-                SELECT %(table)s.date_ordered >= %(start)s AS is_current,
+                SELECT %(table)s.is_current,
                        %(sums)s,
                        COALESCE(SUM(%(table)s.orders
                                     * COALESCE(company.oms_cost_per_order, 0)
@@ -808,9 +822,8 @@ class OmsKpi(models.AbstractModel):
                                 + %(table)s.touch_total
                                     * COALESCE(company.oms_cost_per_touch, 0)), 0)
                            AS handling_cost
-                  FROM (%(daily_rows)s) %(table)s
+                  FROM oms_kpi_day_rows %(table)s
                   LEFT JOIN res_company company ON company.id = %(table)s.company_id
-                 WHERE %(where)s
                  GROUP BY 1
             ),
             oms_kpi_extra AS (
@@ -820,12 +833,17 @@ class OmsKpi(models.AbstractModel):
                        SUM(nps_answers) AS nps_answers,
                        SUM(promoters) AS promoters, SUM(detractors) AS detractors
                   FROM (
-                      SELECT is_current, COUNT(*) AS late_open, 0 AS wrong_item,
-                             0 AS rated, 0 AS rating_sum, 0 AS nps_answers,
-                             0 AS promoters, 0 AS detractors
+                      SELECT is_current, SUM(open_orders) AS late_open,
+                             0 AS wrong_item, 0 AS rated, 0 AS rating_sum,
+                             0 AS nps_answers, 0 AS promoters, 0 AS detractors
+                        FROM oms_kpi_day_rows
+                       WHERE open_promise_day < %(today)s
+                       GROUP BY is_current
+                      UNION ALL
+                      SELECT is_current, COUNT(*), 0, 0, 0, 0, 0, 0
                         FROM oms_kpi_facts fact
                        WHERE fact.state = 'sale' AND fact.date_completed IS NULL
-                         AND %(late)s
+                         AND fact.date_promised >= %(today)s AND %(late)s
                        GROUP BY is_current
                       UNION ALL
                       SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0
@@ -853,10 +871,11 @@ class OmsKpi(models.AbstractModel):
                           ON extra.is_current = daily.is_current),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n)
                                  ORDER BY n DESC, reason_id)
-                   FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n
-                           FROM oms_kpi_facts
-                          WHERE is_current AND cancelled_count = 1
-                          GROUP BY cancel_reason_id) r),
+                   FROM (SELECT cancel_reason_id AS reason_id, SUM(cancelled) AS n
+                           FROM oms_kpi_day_rows
+                          WHERE is_current
+                          GROUP BY cancel_reason_id
+                         HAVING SUM(cancelled) != 0) r),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
                    FROM (SELECT exc.code, COUNT(*) AS n
                            FROM oms_exception exc
@@ -883,6 +902,7 @@ class OmsKpi(models.AbstractModel):
             start=current_start,
             where=query.where_clause or SQL("TRUE"),
             late=late,
+            today=SQL("(NOW() AT TIME ZONE 'UTC')::date"),
             wrong_items=SQL(
                 """SELECT ret.order_id FROM oms_return ret
                      JOIN oms_return_line line ON line.return_id = ret.id

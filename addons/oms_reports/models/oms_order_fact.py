@@ -164,6 +164,10 @@ class OmsOrderFact(models.Model):
                 ["date_ordered", "date_promised"],
                 "state = 'sale' AND date_completed IS NULL",
             ),
+            "oms_order_fact_open_promise_idx": (
+                ["date_promised"],
+                "state = 'sale' AND date_completed IS NULL",
+            ),
             "oms_order_fact_cancelled_idx": (
                 ["date_ordered"],
                 "cancelled_count = 1",

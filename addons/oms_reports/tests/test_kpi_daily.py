@@ -40,6 +40,13 @@ class TestKpiDaily(OmsReportsCommon):
         cls.Daily._rebuild()
 
     @classmethod
+    def _around_now(cls, rng):
+        """A promise from yesterday to tomorrow (UTC, as the facts)."""
+        cls.env.cr.execute("SELECT NOW() AT TIME ZONE 'UTC'")
+        now = cls.env.cr.fetchone()[0]
+        return now + timedelta(hours=rng.uniform(-30, 30))
+
+    @classmethod
     def _random_facts(cls):
         """The facts of one order, random but consistent with each other."""
         rng = cls.rng
@@ -55,7 +62,11 @@ class TestKpiDaily(OmsReportsCommon):
         shipped = later(120) if sale and rng.random() < 0.8 else None
         completed = shipped and rng.random() < 0.8 and shipped + timedelta(hours=6)
         completed = completed or None
-        promised = rng.choice([None, later(96), later(200)])
+        # some promises around the time of reading: open orders late since
+        # yesterday, since today, late later today or tomorrow
+        promised = rng.choice(
+            [None, later(96), later(200), later(200), cls._around_now(rng)]
+        )
         reviewed = rng.choice([None, later(12)])
         lines = rng.randint(1, 4)
         filled = rng.randint(0, lines)
@@ -150,7 +161,10 @@ class TestKpiDaily(OmsReportsCommon):
                 " FROM oms_order_fact_daily",
                 SQL(", ").join(
                     SQL.identifier(column)
-                    for column in self.Daily._get_daily_measures()
+                    for column in [
+                        *self.Daily._get_daily_breakdowns(),
+                        *self.Daily._get_daily_measures(),
+                    ]
                 ),
             )
         )
@@ -223,6 +237,40 @@ class TestKpiDaily(OmsReportsCommon):
             self.Fact._refresh()
             self.assertDailyIsRebuilt()
             self.assertSameKpis(f"round {round_} refreshed")
+
+    def test_open_orders_late_at_read_time(self):
+        """Open orders promised before today are counted late from the roll-up
+        (their promise day), those promised today from their promise time:
+        late an hour ago, not yet late in an hour; cancelled orders count
+        per reason from the roll-up too."""
+        self.env.cr.execute("SELECT NOW() AT TIME ZONE 'UTC'")
+        now = self.env.cr.fetchone()[0]
+        today = datetime.combine(now.date(), datetime.min.time())
+        promises = [now - timedelta(hours=30), max(today, now - timedelta(hours=1))]
+        promises += [now + timedelta(hours=1)]
+        orders = self.orders[:3]
+        days = self._days(orders)
+        for order, promised in zip(orders, promises, strict=True):
+            self._write_random_facts(order)
+            self.env.cr.execute(
+                "UPDATE oms_order_fact SET state = 'sale', confirmed_count = 1,"
+                " cancelled_count = 0, date_completed = NULL,"
+                " date_fully_shipped = NULL, completed_count = 0,"
+                " on_time_count = 0, perfect_count = 0, returned_count = 0,"
+                " cycle_time_h = NULL, date_promised = %s WHERE order_id = %s",
+                [promised, order.id],
+            )
+        self.Daily._refresh_days(days | self._days(orders))
+        self.assertDailyIsRebuilt()
+        self.env.cr.execute(
+            "SELECT open_promise_day, SUM(open_orders) FROM oms_order_fact_daily"
+            " WHERE open_promise_day >= %s GROUP BY 1",
+            [promises[0].date()],
+        )
+        open_days = dict(self.env.cr.fetchall())
+        self.assertGreaterEqual(open_days.get(now.date(), 0), 1)
+        self.assertGreaterEqual(open_days.get(promises[0].date(), 0), 1)
+        self.assertSameKpis("open orders around now")
 
     def test_deleted_order_leaves_the_roll_up(self):
         """A deleted order sends the KPIs to the facts until the refresh
