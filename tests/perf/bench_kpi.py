@@ -434,7 +434,34 @@ def generate_facts(env, count):
         """,
         params,
     )
+    _store_exception_counts(cr)
     env["oms.order.fact.daily"]._rebuild()
+
+
+def _store_exception_counts(cr):
+    """Store the exception counts per code in the facts of the generated
+    orders, as the facts' refresh does."""
+    cr.execute(
+        """
+        UPDATE oms_order_fact fact
+           SET exception_credit_limit_count = exc.credit_limit,
+               exception_stock_count = exc.stock,
+               exception_address_count = exc.address,
+               exception_duplicate_count = exc.duplicate,
+               exception_overridden_count = exc.total,
+               exception_open_count = 0, exception_price_count = 0,
+               exception_amount_count = 0, exception_payment_count = 0,
+               exception_customer_count = 0, exception_other_count = 0
+          FROM (SELECT order_id, COUNT(*) AS total,
+                       COUNT(*) FILTER (WHERE code = 'credit_limit') AS credit_limit,
+                       COUNT(*) FILTER (WHERE code = 'stock') AS stock,
+                       COUNT(*) FILTER (WHERE code = 'address') AS address,
+                       COUNT(*) FILTER (WHERE code = 'duplicate') AS duplicate
+                  FROM oms_exception WHERE message = 'bench'
+                 GROUP BY order_id) exc
+         WHERE exc.order_id = fact.order_id
+        """
+    )
 
 
 def _vacuum(registry, tables):

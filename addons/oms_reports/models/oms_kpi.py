@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .oms_order_fact_daily import OMS_DSO_EPOCH
+from .oms_order_fact_daily import OMS_DAILY_EXCEPTION_CODES, OMS_DSO_EPOCH
 
 # the contract keys of get_kpis, in display order
 OMS_KPI_KEYS = [
@@ -365,6 +365,8 @@ class OmsKpi(models.AbstractModel):
                 "date_paid",
                 "date_completed",
                 "date_promised",
+                "exception_price_count",
+                "exception_other_count",
             )
         }
         Report = self.env["oms.order.report"]
@@ -785,9 +787,12 @@ class OmsKpi(models.AbstractModel):
         own few rows) for what a roll-up cannot hold (the 90th percentile of
         the cycle times: ``_get_kpi_daily_p90``, from the count of cycle
         times given here as ``cycle_count``): the confirmed orders still
-        open past their promise
-        (late at the time of reading), the sparse measures (wrong items,
-        ratings) and the breakdowns of the current period.
+        open and promised today before now (those promised before today are
+        counted per promise day in the roll-up), the sparse measures (wrong
+        items, ratings), the exceptions of the codes the facts do not count
+        one by one (``OMS_DAILY_EXCEPTION_CODES``) and the return reasons of
+        the current period. The cancellation reasons and the other exception
+        codes are summed from the roll-up's rows (``oms_kpi_day_rows``).
 
         :rtype: SQL
         """
@@ -877,12 +882,22 @@ class OmsKpi(models.AbstractModel):
                           GROUP BY cancel_reason_id
                          HAVING SUM(cancelled) != 0) r),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
-                   FROM (SELECT exc.code, COUNT(*) AS n
-                           FROM oms_exception exc
-                          WHERE exc.order_id IN (
-                                SELECT id FROM oms_kpi_facts
-                                 WHERE is_current AND exception_order_count = 1)
-                          GROUP BY exc.code) e),
+                   FROM (SELECT code, SUM(n) AS n FROM (
+                             SELECT codes.code, SUM(codes.n) AS n
+                               FROM oms_kpi_day_rows day_rows
+                              CROSS JOIN LATERAL (VALUES %(daily_codes)s) codes(code, n)
+                              WHERE day_rows.is_current
+                              GROUP BY codes.code
+                             UNION ALL
+                             SELECT exc.code, COUNT(*)
+                               FROM oms_exception exc
+                              WHERE exc.code NOT IN %(codes)s AND exc.order_id IN (
+                                    SELECT id FROM oms_kpi_facts
+                                     WHERE is_current AND exception_order_count = 1
+                                       AND (exception_price_count > 0
+                                            OR exception_other_count > 0))
+                              GROUP BY exc.code) parts
+                          GROUP BY code HAVING SUM(n) != 0) e),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty)
                                  ORDER BY n DESC, reason_id)
                    FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
@@ -894,6 +909,15 @@ class OmsKpi(models.AbstractModel):
                                        SELECT order_id FROM oms_return))
                           GROUP BY line.reason_id) rr)
             """,
+            daily_codes=SQL(", ").join(
+                SQL(
+                    "(%s, %s)",
+                    code,
+                    SQL.identifier("day_rows", f"exception_{code}"),
+                )
+                for code in OMS_DAILY_EXCEPTION_CODES
+            ),
+            codes=tuple(OMS_DAILY_EXCEPTION_CODES),
             live=rows[0],
             ratings=ratings,
             rows=rows[1],

@@ -144,8 +144,10 @@ class OmsOrderFact(models.Model):
         the roll-up per day: the completed orders by cycle time (the 90th
         percentile is read at its rank from the top; with the columns the
         filters read, so that the index alone answers), the confirmed orders
-        not completed (late at the time of reading), the cancelled ones and
-        those with exceptions (the breakdowns)."""
+        not completed (late at the time of reading; by their promise: those
+        promised today), the cancelled ones, those with exceptions (the
+        breakdowns) and those with exceptions of codes the facts do not
+        count one by one."""
         cr = self.env.cr
         indexes = {
             "oms_order_fact_cycle_idx": (
@@ -167,6 +169,10 @@ class OmsOrderFact(models.Model):
             "oms_order_fact_open_promise_idx": (
                 ["date_promised"],
                 "state = 'sale' AND date_completed IS NULL",
+            ),
+            "oms_order_fact_exception_other_idx": (
+                ["date_ordered"],
+                "exception_price_count > 0 OR exception_other_count > 0",
             ),
             "oms_order_fact_cancelled_idx": (
                 ["date_ordered"],

@@ -11,6 +11,18 @@ _logger = logging.getLogger(__name__)
 OMS_FACT_DAILY_HASH_PARAM = "oms_reports.order_fact_daily_sql_hash"
 # the day the open invoices' ages are counted from (any fixed day will do)
 OMS_DSO_EPOCH = "2000-01-01"
+# the exception codes the facts count one by one: {code: column of the facts};
+# the roll-up sums them (the exceptions Pareto), the other codes are read per
+# order
+OMS_DAILY_EXCEPTION_CODES = {
+    "credit_limit": "exception_credit_limit_count",
+    "stock": "exception_stock_count",
+    "address": "exception_address_count",
+    "amount_threshold": "exception_amount_count",
+    "duplicate": "exception_duplicate_count",
+    "payment": "exception_payment_count",
+    "new_customer": "exception_customer_count",
+}
 
 
 class OmsOrderFactDaily(models.Model):
@@ -75,6 +87,13 @@ class OmsOrderFactDaily(models.Model):
     delivery_total = fields.Integer(readonly=True)
     touch_total = fields.Integer(readonly=True)
     open_orders = fields.Integer(readonly=True)
+    exception_credit_limit = fields.Integer(readonly=True)
+    exception_stock = fields.Integer(readonly=True)
+    exception_address = fields.Integer(readonly=True)
+    exception_amount_threshold = fields.Integer(readonly=True)
+    exception_duplicate = fields.Integer(readonly=True)
+    exception_payment = fields.Integer(readonly=True)
+    exception_new_customer = fields.Integer(readonly=True)
 
     def init(self):
         """Rebuild every row when the SQL of the roll-up changed (its hash is
@@ -219,6 +238,13 @@ class OmsOrderFactDaily(models.Model):
             "open_orders": SQL(
                 "(fact.state = 'sale' AND fact.date_completed IS NULL)::int"
             ),
+            **{
+                f"exception_{code}": SQL(
+                    "CASE WHEN fact.exception_order_count = 1 THEN %s ELSE 0 END",
+                    SQL.identifier("fact", column),
+                )
+                for code, column in OMS_DAILY_EXCEPTION_CODES.items()
+            },
         }
 
     @api.model

@@ -34,10 +34,24 @@ class TestKpiDaily(OmsReportsCommon):
             )
         cls.Fact = cls.env["oms.order.fact"]
         cls.Daily = cls.env["oms.order.fact.daily"]
+        for order in cls.orders[::2]:
+            cls._add_random_exceptions(order)
         cls.Fact._refresh()
         for order in cls.orders:
             cls._write_random_facts(order)
         cls.Daily._rebuild()
+
+    @classmethod
+    def _add_random_exceptions(cls, order):
+        """One to three exceptions on ``order``: codes the facts count one by
+        one, the two price codes they count together, and a code of their
+        own (counted as other). The facts keep their counts per order."""
+        for _i in range(cls.rng.randint(1, 3)):
+            code = cls.rng.choice(
+                ["stock", "stock", "credit_limit", "address", "duplicate"]
+                + ["price_floor", "discount_limit", "daily_test_other"]
+            )
+            cls._add_exception(order, code, cls.rng.choice(["open", "overridden"]))
 
     @classmethod
     def _around_now(cls, rng):
@@ -71,7 +85,6 @@ class TestKpiDaily(OmsReportsCommon):
         lines = rng.randint(1, 4)
         filled = rng.randint(0, lines)
         touches = rng.choice([0, 0, 0, 1, 2])
-        exceptions = rng.choice([0, 0, 1, 2])
         invoiced = sale and rng.random() < 0.7 and (ordered + timedelta(days=2)).date()
         paid = (
             invoiced and rng.random() < 0.6 and invoiced + timedelta(rng.randint(0, 40))
@@ -103,7 +116,6 @@ class TestKpiDaily(OmsReportsCommon):
             "line_filled_count": filled,
             "delivery_count": int(bool(shipped)) + rng.choice([0, 0, 1]),
             "touch_count": touches,
-            "exception_count": exceptions,
             "date_invoiced": invoiced or None,
             "date_paid": paid or None,
             "amount_invoiced": invoiced and rng.choice([amount, amount / 2, 0]) or 0,
@@ -117,7 +129,6 @@ class TestKpiDaily(OmsReportsCommon):
             "perfect_count": int(bool(completed) and rng.random() < 0.5),
             "touchless_count": int(sale and touches == 0 and rng.random() < 0.7),
             "touched_count": int(touches > 0),
-            "exception_order_count": int(exceptions > 0),
             "backorder_count": int(bool(shipped) and filled < lines),
             "returned_count": returned,
             "review_time_h": hours(reviewed),
@@ -223,6 +234,11 @@ class TestKpiDaily(OmsReportsCommon):
         every measure) and some orders are queued: the roll-up kept up to
         date day by day equals a rebuild, and its KPIs equal the facts'."""
         self.assertSameKpis("initial")
+        pareto = self.env["oms.kpi"]._compute_periods(
+            date(2025, 10, 1), date(2026, 1, 1), date(2026, 3, 31), None, None
+        )[0]["exception_pareto"]
+        codes = {row["code"] for row in pareto}
+        self.assertLessEqual({"stock", "price_floor", "daily_test_other"}, codes)
         for round_ in range(4):
             changed = self.orders.browse(self.rng.sample(self.orders.ids, 8))
             days = self._days(changed)
@@ -230,8 +246,10 @@ class TestKpiDaily(OmsReportsCommon):
                 self._write_random_facts(order)
             self.Daily._refresh_days(days | self._days(changed))
             self.assertDailyIsRebuilt()
-            # queued orders: read live, their stored facts left out
+            # queued orders: read live, their stored facts left out (some
+            # with new exceptions since their facts were stored)
             queued = self.orders.browse(self.rng.sample(self.orders.ids, 3))
+            self._add_random_exceptions(queued[0])
             self.env["oms.order.fact.queue"]._enqueue(queued)
             self.assertSameKpis(f"round {round_}")
             self.Fact._refresh()
