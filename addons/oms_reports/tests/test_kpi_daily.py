@@ -290,6 +290,40 @@ class TestKpiDaily(OmsReportsCommon):
         self.assertGreaterEqual(open_days.get(promises[0].date(), 0), 1)
         self.assertSameKpis("open orders around now")
 
+    def test_orders_without_facts_counted_from_the_roll_up(self):
+        """Whole days count their stored facts from the roll-up: an order
+        without a fact row (e.g. inserted by SQL) is seen, and the KPIs
+        stay those of the facts; other bounds still count the facts."""
+        Fact = self.Fact
+        start, stop = datetime(2025, 12, 1), datetime(2026, 4, 1)
+        self.assertFalse(Fact._has_missing(start, stop))
+        # an order without a fact row, the roll-up summing the stored facts
+        order = self.orders[0]
+        days = self._days(order)
+        self.env.cr.execute(
+            "DELETE FROM oms_order_fact WHERE order_id = %s", [order.id]
+        )
+        self.Daily._refresh_days(days)
+        self.assertTrue(Fact._has_missing(start, stop))
+        with patch.object(OmsKpi, "_get_kpi_daily_sql", autospec=True) as daily_sql:
+            self.env["oms.kpi"]._compute_periods(
+                date(2025, 12, 1), date(2026, 1, 1), date(2026, 3, 31), None, None
+            )
+        self.assertFalse(daily_sql.called, "the facts answer meanwhile")
+        Fact._refresh()
+        self.assertFalse(Fact._has_missing(start, stop))
+        self.assertDailyIsRebuilt()
+        # the roll-up is what is counted for whole days
+        self.env.cr.execute(
+            "UPDATE oms_order_fact_daily SET orders = orders + 1"
+            " WHERE id = (SELECT MIN(id) FROM oms_order_fact_daily)"
+        )
+        self.assertTrue(Fact._has_missing(start, stop))
+        self.assertFalse(
+            Fact._has_missing(start + timedelta(hours=1), stop + timedelta(hours=1))
+        )
+        self.Daily._rebuild()
+
     def test_deleted_order_leaves_the_roll_up(self):
         """A deleted order sends the KPIs to the facts until the refresh
         takes it out of its day; then the roll-up answers again."""
