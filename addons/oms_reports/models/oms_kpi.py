@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .oms_order_fact_daily import OMS_DSO_EPOCH
+from .oms_order_fact_daily import OMS_DAILY_EXCEPTION_CODES, OMS_DSO_EPOCH
 
 # the contract keys of get_kpis, in display order
 OMS_KPI_KEYS = [
@@ -368,6 +368,8 @@ class OmsKpi(models.AbstractModel):
                 "date_paid",
                 "date_completed",
                 "date_promised",
+                "exception_price_count",
+                "exception_other_count",
             )
         }
         Report = self.env["oms.order.report"]
@@ -665,8 +667,17 @@ class OmsKpi(models.AbstractModel):
         """
         Daily = self.env["oms.order.fact.daily"]
         dimensions = Daily._get_daily_dimensions()
+        breakdowns = Daily._get_daily_breakdowns()
         measures = Daily._get_daily_measures()
-        keys = SQL(", ").join(SQL.identifier("fact", column) for column in dimensions)
+        keys = SQL(", ").join(
+            [
+                *(SQL.identifier("fact", column) for column in dimensions),
+                *(
+                    SQL("%s AS %s", expression, SQL.identifier(column))
+                    for column, expression in breakdowns.items()
+                ),
+            ]
+        )
         where = self.env["oms.order.report"]._where_oms()
         return SQL(
             """
@@ -685,7 +696,7 @@ class OmsKpi(models.AbstractModel):
              WHERE %(where)s
             """,
             daily_keys=SQL(", ").join(
-                SQL.identifier("daily", column) for column in dimensions
+                SQL.identifier("daily", column) for column in [*dimensions, *breakdowns]
             ),
             daily=SQL(", ").join(
                 SQL.identifier("daily", column) for column in measures
@@ -779,9 +790,12 @@ class OmsKpi(models.AbstractModel):
         own few rows) for what a roll-up cannot hold (the 90th percentile of
         the cycle times: ``_get_kpi_daily_p90``, from the count of cycle
         times given here as ``cycle_count``): the confirmed orders still
-        open past their promise
-        (late at the time of reading), the sparse measures (wrong items,
-        ratings) and the breakdowns of the current period.
+        open and promised today before now (those promised before today are
+        counted per promise day in the roll-up), the sparse measures (wrong
+        items, ratings), the exceptions of the codes the facts do not count
+        one by one (``OMS_DAILY_EXCEPTION_CODES``) and the return reasons of
+        the current period. The cancellation reasons and the other exception
+        codes are summed from the roll-up's rows (``oms_kpi_day_rows``).
 
         :rtype: SQL
         """
@@ -797,8 +811,13 @@ class OmsKpi(models.AbstractModel):
                   FROM (%(rows)s) %(table)s
                  WHERE %(where)s
             ),
+            oms_kpi_day_rows AS (
+                SELECT %(table)s.*, %(table)s.date_ordered >= %(start)s AS is_current
+                  FROM (%(daily_rows)s) %(table)s
+                 WHERE %(where)s
+            ),
             oms_kpi_daily AS (
-                SELECT %(table)s.date_ordered >= %(start)s AS is_current,
+                SELECT %(table)s.is_current,
                        %(sums)s,
                        COALESCE(SUM(%(table)s.orders
                                     * COALESCE(company.oms_cost_per_order, 0)
@@ -811,9 +830,8 @@ class OmsKpi(models.AbstractModel):
                                 + %(table)s.touch_total
                                     * COALESCE(company.oms_cost_per_touch, 0)), 0)
                            AS handling_cost
-                  FROM (%(daily_rows)s) %(table)s
+                  FROM oms_kpi_day_rows %(table)s
                   LEFT JOIN res_company company ON company.id = %(table)s.company_id
-                 WHERE %(where)s
                  GROUP BY 1
             ),
             oms_kpi_extra AS (
@@ -823,12 +841,17 @@ class OmsKpi(models.AbstractModel):
                        SUM(nps_answers) AS nps_answers,
                        SUM(promoters) AS promoters, SUM(detractors) AS detractors
                   FROM (
-                      SELECT is_current, COUNT(*) AS late_open, 0 AS wrong_item,
-                             0 AS rated, 0 AS rating_sum, 0 AS nps_answers,
-                             0 AS promoters, 0 AS detractors
+                      SELECT is_current, SUM(open_orders) AS late_open,
+                             0 AS wrong_item, 0 AS rated, 0 AS rating_sum,
+                             0 AS nps_answers, 0 AS promoters, 0 AS detractors
+                        FROM oms_kpi_day_rows
+                       WHERE open_promise_day < %(today)s
+                       GROUP BY is_current
+                      UNION ALL
+                      SELECT is_current, COUNT(*), 0, 0, 0, 0, 0, 0
                         FROM oms_kpi_facts fact
                        WHERE fact.state = 'sale' AND fact.date_completed IS NULL
-                         AND %(late)s
+                         AND fact.date_promised >= %(today)s AND %(late)s
                        GROUP BY is_current
                       UNION ALL
                       SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0
@@ -856,17 +879,28 @@ class OmsKpi(models.AbstractModel):
                           ON extra.is_current = daily.is_current),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n)
                                  ORDER BY n DESC, reason_id)
-                   FROM (SELECT cancel_reason_id AS reason_id, COUNT(*) AS n
-                           FROM oms_kpi_facts
-                          WHERE is_current AND cancelled_count = 1
-                          GROUP BY cancel_reason_id) r),
+                   FROM (SELECT cancel_reason_id AS reason_id, SUM(cancelled) AS n
+                           FROM oms_kpi_day_rows
+                          WHERE is_current
+                          GROUP BY cancel_reason_id
+                         HAVING SUM(cancelled) != 0) r),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(code, n) ORDER BY n DESC, code)
-                   FROM (SELECT exc.code, COUNT(*) AS n
-                           FROM oms_exception exc
-                          WHERE exc.order_id IN (
-                                SELECT id FROM oms_kpi_facts
-                                 WHERE is_current AND exception_order_count = 1)
-                          GROUP BY exc.code) e),
+                   FROM (SELECT code, SUM(n) AS n FROM (
+                             SELECT codes.code, SUM(codes.n) AS n
+                               FROM oms_kpi_day_rows day_rows
+                              CROSS JOIN LATERAL (VALUES %(daily_codes)s) codes(code, n)
+                              WHERE day_rows.is_current
+                              GROUP BY codes.code
+                             UNION ALL
+                             SELECT exc.code, COUNT(*)
+                               FROM oms_exception exc
+                              WHERE exc.code NOT IN %(codes)s AND exc.order_id IN (
+                                    SELECT id FROM oms_kpi_facts
+                                     WHERE is_current AND exception_order_count = 1
+                                       AND (exception_price_count > 0
+                                            OR exception_other_count > 0))
+                              GROUP BY exc.code) parts
+                          GROUP BY code HAVING SUM(n) != 0) e),
                 (SELECT JSON_AGG(JSON_BUILD_ARRAY(reason_id, n, qty)
                                  ORDER BY n DESC, reason_id)
                    FROM (SELECT line.reason_id, COUNT(*) AS n, SUM(line.quantity) AS qty
@@ -878,6 +912,15 @@ class OmsKpi(models.AbstractModel):
                                        SELECT order_id FROM oms_return))
                           GROUP BY line.reason_id) rr)
             """,
+            daily_codes=SQL(", ").join(
+                SQL(
+                    "(%s, %s)",
+                    code,
+                    SQL.identifier("day_rows", f"exception_{code}"),
+                )
+                for code in OMS_DAILY_EXCEPTION_CODES
+            ),
+            codes=tuple(OMS_DAILY_EXCEPTION_CODES),
             live=rows[0],
             ratings=ratings,
             rows=rows[1],
@@ -886,6 +929,7 @@ class OmsKpi(models.AbstractModel):
             start=current_start,
             where=query.where_clause or SQL("TRUE"),
             late=late,
+            today=SQL("(NOW() AT TIME ZONE 'UTC')::date"),
             wrong_items=SQL(
                 """SELECT ret.order_id FROM oms_return ret
                      JOIN oms_return_line line ON line.return_id = ret.id

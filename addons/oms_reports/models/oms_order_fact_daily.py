@@ -10,6 +10,18 @@ _logger = logging.getLogger(__name__)
 OMS_FACT_DAILY_HASH_PARAM = "oms_reports.order_fact_daily_sql_hash"
 # the day the open invoices' ages are counted from (any fixed day will do)
 OMS_DSO_EPOCH = "2000-01-01"
+# the exception codes the facts count one by one: {code: column of the facts};
+# the roll-up sums them (the exceptions Pareto), the other codes are read per
+# order
+OMS_DAILY_EXCEPTION_CODES = {
+    "credit_limit": "exception_credit_limit_count",
+    "stock": "exception_stock_count",
+    "address": "exception_address_count",
+    "amount_threshold": "exception_amount_count",
+    "duplicate": "exception_duplicate_count",
+    "payment": "exception_payment_count",
+    "new_customer": "exception_customer_count",
+}
 
 
 class OmsOrderFactDaily(models.Model):
@@ -41,6 +53,9 @@ class OmsOrderFactDaily(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     channel_id = fields.Many2one("oms.channel", readonly=True)
     user_id = fields.Many2one("res.users", readonly=True)
+    # breakdowns: a row per value among the cancelled / open orders of its day
+    cancel_reason_id = fields.Many2one("oms.cancel.reason", readonly=True)
+    open_promise_day = fields.Date("Promise Day of the Open Orders", readonly=True)
     orders = fields.Integer(readonly=True)
     confirmed = fields.Integer(readonly=True)
     cancelled = fields.Integer(readonly=True)
@@ -70,6 +85,14 @@ class OmsOrderFactDaily(models.Model):
     exception_total = fields.Integer(readonly=True)
     delivery_total = fields.Integer(readonly=True)
     touch_total = fields.Integer(readonly=True)
+    open_orders = fields.Integer(readonly=True)
+    exception_credit_limit = fields.Integer(readonly=True)
+    exception_stock = fields.Integer(readonly=True)
+    exception_address = fields.Integer(readonly=True)
+    exception_amount_threshold = fields.Integer(readonly=True)
+    exception_duplicate = fields.Integer(readonly=True)
+    exception_payment = fields.Integer(readonly=True)
+    exception_new_customer = fields.Integer(readonly=True)
 
     def _rebuild_if_changed(self, force=False):
         """Rebuild every row when the SQL of the roll-up changed (its hash is
@@ -81,6 +104,10 @@ class OmsOrderFactDaily(models.Model):
             repr(
                 (
                     self._get_daily_dimensions(),
+                    [
+                        (k, v.code, v.params)
+                        for k, v in self._get_daily_breakdowns().items()
+                    ],
                     [
                         (k, v.code, v.params)
                         for k, v in self._get_daily_measures().items()
@@ -106,6 +133,29 @@ class OmsOrderFactDaily(models.Model):
         :rtype: list
         """
         return ["company_id", "channel_id", "user_id"]
+
+    @api.model
+    def _get_daily_breakdowns(self):
+        """Hook: the keys a row is also kept per, as the SQL of one order's
+        value over a fact row (alias ``fact``, stored or live), ``NULL`` for
+        the orders they do not break down (so that most days keep one row
+        per dimensions): the reason of the cancelled orders (the
+        cancellation reasons) and the promise day of the confirmed orders
+        not completed (late at the time of reading: those promised before
+        today, the ones promised today are read per order).
+
+        :return: {column: SQL}
+        :rtype: dict
+        """
+        return {
+            "cancel_reason_id": SQL(
+                "CASE WHEN fact.cancelled_count = 1 THEN fact.cancel_reason_id END"
+            ),
+            "open_promise_day": SQL(
+                "CASE WHEN fact.state = 'sale' AND fact.date_completed IS NULL"
+                " THEN fact.date_promised::date END"
+            ),
+        }
 
     @api.model
     def _get_daily_measures(self):
@@ -182,6 +232,16 @@ class OmsOrderFactDaily(models.Model):
             "exception_total": SQL("fact.exception_count"),
             "delivery_total": SQL("fact.delivery_count"),
             "touch_total": SQL("fact.touch_count"),
+            "open_orders": SQL(
+                "(fact.state = 'sale' AND fact.date_completed IS NULL)::int"
+            ),
+            **{
+                f"exception_{code}": SQL(
+                    "CASE WHEN fact.exception_order_count = 1 THEN %s ELSE 0 END",
+                    SQL.identifier("fact", column),
+                )
+                for code, column in OMS_DAILY_EXCEPTION_CODES.items()
+            },
         }
 
     @api.model
@@ -201,8 +261,14 @@ class OmsOrderFactDaily(models.Model):
         """(Re)insert the rows of ``days`` (all days: ``None``) from the stored
         facts; their old rows must be gone."""
         dimensions = self._get_daily_dimensions()
-        columns = ["day", *dimensions, *self._get_daily_measures()]
-        keys = SQL(", ").join(SQL.identifier("fact", column) for column in dimensions)
+        breakdowns = self._get_daily_breakdowns()
+        columns = ["day", *dimensions, *breakdowns, *self._get_daily_measures()]
+        keys = SQL(", ").join(
+            [
+                *(SQL.identifier("fact", column) for column in dimensions),
+                *breakdowns.values(),
+            ]
+        )
         if days is None:
             scope = SQL("fact.date_ordered IS NOT NULL")
         else:

@@ -34,10 +34,31 @@ class TestKpiDaily(OmsReportsCommon):
             )
         cls.Fact = cls.env["oms.order.fact"]
         cls.Daily = cls.env["oms.order.fact.daily"]
+        for order in cls.orders[::2]:
+            cls._add_random_exceptions(order)
         cls.Fact._refresh()
         for order in cls.orders:
             cls._write_random_facts(order)
         cls.Daily._rebuild()
+
+    @classmethod
+    def _add_random_exceptions(cls, order):
+        """One to three exceptions on ``order``: codes the facts count one by
+        one, the two price codes they count together, and a code of their
+        own (counted as other). The facts keep their counts per order."""
+        for _i in range(cls.rng.randint(1, 3)):
+            code = cls.rng.choice(
+                ["stock", "stock", "credit_limit", "address", "duplicate"]
+                + ["price_floor", "discount_limit", "daily_test_other"]
+            )
+            cls._add_exception(order, code, cls.rng.choice(["open", "overridden"]))
+
+    @classmethod
+    def _around_now(cls, rng):
+        """A promise from yesterday to tomorrow (UTC, as the facts)."""
+        cls.env.cr.execute("SELECT NOW() AT TIME ZONE 'UTC'")
+        now = cls.env.cr.fetchone()[0]
+        return now + timedelta(hours=rng.uniform(-30, 30))
 
     @classmethod
     def _random_facts(cls):
@@ -55,12 +76,15 @@ class TestKpiDaily(OmsReportsCommon):
         shipped = later(120) if sale and rng.random() < 0.8 else None
         completed = shipped and rng.random() < 0.8 and shipped + timedelta(hours=6)
         completed = completed or None
-        promised = rng.choice([None, later(96), later(200)])
+        # some promises around the time of reading: open orders late since
+        # yesterday, since today, late later today or tomorrow
+        promised = rng.choice(
+            [None, later(96), later(200), later(200), cls._around_now(rng)]
+        )
         reviewed = rng.choice([None, later(12)])
         lines = rng.randint(1, 4)
         filled = rng.randint(0, lines)
         touches = rng.choice([0, 0, 0, 1, 2])
-        exceptions = rng.choice([0, 0, 1, 2])
         invoiced = sale and rng.random() < 0.7 and (ordered + timedelta(days=2)).date()
         paid = (
             invoiced and rng.random() < 0.6 and invoiced + timedelta(rng.randint(0, 40))
@@ -92,7 +116,6 @@ class TestKpiDaily(OmsReportsCommon):
             "line_filled_count": filled,
             "delivery_count": int(bool(shipped)) + rng.choice([0, 0, 1]),
             "touch_count": touches,
-            "exception_count": exceptions,
             "date_invoiced": invoiced or None,
             "date_paid": paid or None,
             "amount_invoiced": invoiced and rng.choice([amount, amount / 2, 0]) or 0,
@@ -106,7 +129,6 @@ class TestKpiDaily(OmsReportsCommon):
             "perfect_count": int(bool(completed) and rng.random() < 0.5),
             "touchless_count": int(sale and touches == 0 and rng.random() < 0.7),
             "touched_count": int(touches > 0),
-            "exception_order_count": int(exceptions > 0),
             "backorder_count": int(bool(shipped) and filled < lines),
             "returned_count": returned,
             "review_time_h": hours(reviewed),
@@ -150,7 +172,10 @@ class TestKpiDaily(OmsReportsCommon):
                 " FROM oms_order_fact_daily",
                 SQL(", ").join(
                     SQL.identifier(column)
-                    for column in self.Daily._get_daily_measures()
+                    for column in [
+                        *self.Daily._get_daily_breakdowns(),
+                        *self.Daily._get_daily_measures(),
+                    ]
                 ),
             )
         )
@@ -209,6 +234,11 @@ class TestKpiDaily(OmsReportsCommon):
         every measure) and some orders are queued: the roll-up kept up to
         date day by day equals a rebuild, and its KPIs equal the facts'."""
         self.assertSameKpis("initial")
+        pareto = self.env["oms.kpi"]._compute_periods(
+            date(2025, 10, 1), date(2026, 1, 1), date(2026, 3, 31), None, None
+        )[0]["exception_pareto"]
+        codes = {row["code"] for row in pareto}
+        self.assertLessEqual({"stock", "price_floor", "daily_test_other"}, codes)
         for round_ in range(4):
             changed = self.orders.browse(self.rng.sample(self.orders.ids, 8))
             days = self._days(changed)
@@ -216,13 +246,83 @@ class TestKpiDaily(OmsReportsCommon):
                 self._write_random_facts(order)
             self.Daily._refresh_days(days | self._days(changed))
             self.assertDailyIsRebuilt()
-            # queued orders: read live, their stored facts left out
+            # queued orders: read live, their stored facts left out (some
+            # with new exceptions since their facts were stored)
             queued = self.orders.browse(self.rng.sample(self.orders.ids, 3))
+            self._add_random_exceptions(queued[0])
             self.env["oms.order.fact.queue"]._enqueue(queued)
             self.assertSameKpis(f"round {round_}")
             self.Fact._refresh()
             self.assertDailyIsRebuilt()
             self.assertSameKpis(f"round {round_} refreshed")
+
+    def test_open_orders_late_at_read_time(self):
+        """Open orders promised before today are counted late from the roll-up
+        (their promise day), those promised today from their promise time:
+        late an hour ago, not yet late in an hour; cancelled orders count
+        per reason from the roll-up too."""
+        self.env.cr.execute("SELECT NOW() AT TIME ZONE 'UTC'")
+        now = self.env.cr.fetchone()[0]
+        today = datetime.combine(now.date(), datetime.min.time())
+        promises = [now - timedelta(hours=30), max(today, now - timedelta(hours=1))]
+        promises += [now + timedelta(hours=1)]
+        orders = self.orders[:3]
+        days = self._days(orders)
+        for order, promised in zip(orders, promises, strict=True):
+            self._write_random_facts(order)
+            self.env.cr.execute(
+                "UPDATE oms_order_fact SET state = 'sale', confirmed_count = 1,"
+                " cancelled_count = 0, date_completed = NULL,"
+                " date_fully_shipped = NULL, completed_count = 0,"
+                " on_time_count = 0, perfect_count = 0, returned_count = 0,"
+                " cycle_time_h = NULL, date_promised = %s WHERE order_id = %s",
+                [promised, order.id],
+            )
+        self.Daily._refresh_days(days | self._days(orders))
+        self.assertDailyIsRebuilt()
+        self.env.cr.execute(
+            "SELECT open_promise_day, SUM(open_orders) FROM oms_order_fact_daily"
+            " WHERE open_promise_day >= %s GROUP BY 1",
+            [promises[0].date()],
+        )
+        open_days = dict(self.env.cr.fetchall())
+        self.assertGreaterEqual(open_days.get(now.date(), 0), 1)
+        self.assertGreaterEqual(open_days.get(promises[0].date(), 0), 1)
+        self.assertSameKpis("open orders around now")
+
+    def test_orders_without_facts_counted_from_the_roll_up(self):
+        """Whole days count their stored facts from the roll-up: an order
+        without a fact row (e.g. inserted by SQL) is seen, and the KPIs
+        stay those of the facts; other bounds still count the facts."""
+        Fact = self.Fact
+        start, stop = datetime(2025, 12, 1), datetime(2026, 4, 1)
+        self.assertFalse(Fact._has_missing(start, stop))
+        # an order without a fact row, the roll-up summing the stored facts
+        order = self.orders[0]
+        days = self._days(order)
+        self.env.cr.execute(
+            "DELETE FROM oms_order_fact WHERE order_id = %s", [order.id]
+        )
+        self.Daily._refresh_days(days)
+        self.assertTrue(Fact._has_missing(start, stop))
+        with patch.object(OmsKpi, "_get_kpi_daily_sql", autospec=True) as daily_sql:
+            self.env["oms.kpi"]._compute_periods(
+                date(2025, 12, 1), date(2026, 1, 1), date(2026, 3, 31), None, None
+            )
+        self.assertFalse(daily_sql.called, "the facts answer meanwhile")
+        Fact._refresh()
+        self.assertFalse(Fact._has_missing(start, stop))
+        self.assertDailyIsRebuilt()
+        # the roll-up is what is counted for whole days
+        self.env.cr.execute(
+            "UPDATE oms_order_fact_daily SET orders = orders + 1"
+            " WHERE id = (SELECT MIN(id) FROM oms_order_fact_daily)"
+        )
+        self.assertTrue(Fact._has_missing(start, stop))
+        self.assertFalse(
+            Fact._has_missing(start + timedelta(hours=1), stop + timedelta(hours=1))
+        )
+        self.Daily._rebuild()
 
     def test_deleted_order_leaves_the_roll_up(self):
         """A deleted order sends the KPIs to the facts until the refresh
