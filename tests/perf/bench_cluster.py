@@ -536,8 +536,18 @@ def main(argv=None):
     results["load_avg_1m_at_start"] = os.getloadavg()[0]
 
     cluster("stop-server", "2")
+    # the manager refreshes the dashboard during both runs
+    dashboard = Dashboard(args.servers[0], args.db, login, password)
     results["one"] = run(
-        registry, args, args.servers[:1], f"A{tag}", token, channel_id, skus, 1
+        registry,
+        args,
+        args.servers[:1],
+        f"A{tag}",
+        token,
+        channel_id,
+        skus,
+        1,
+        dashboard,
     )
     cluster("start-server", "2")
     dashboard = Dashboard(args.servers[1], args.db, login, password)
@@ -568,8 +578,10 @@ def main(argv=None):
         ("exactly-once, no oversell", "yes", "yes"),
         (
             "dashboard refreshes (p50 ms)",
-            "-",
-            "{dashboard_refreshes} ({dashboard_p50_ms:.0f})".format(**results["two"]),
+            *(
+                "{dashboard_refreshes} ({dashboard_p50_ms:.0f})".format(**results[k])
+                for k in ("one", "two")
+            ),
         ),
         (
             "replica: transactions / samples running a KPI query",
