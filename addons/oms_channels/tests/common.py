@@ -677,19 +677,10 @@ class CommittedChannelCase(CommittedCase):
                 | orders.partner_invoice_id
                 | orders.partner_shipping_id
             )
-            pickings = orders.picking_ids
-            groups = env["procurement.group"].search([("sale_id", "in", orders.ids)])
-            moves = pickings.move_ids | orders.order_line.move_ids
-            moves.move_line_ids.unlink()
-            moves._action_cancel()
-            moves.unlink()
-            pickings.unlink()
-            orders.with_context(disable_cancel_warning=True)._action_cancel()
+            self.remove_orders(env, orders)
             env["oms.channel.order"].search(
                 [("channel_id", "=", self.channel_id)]
             ).unlink()
-            orders.unlink()
-            groups.unlink()
             env["oms.channel.customer"].search(
                 [("channel_id", "=", self.channel_id)]
             ).unlink()
@@ -698,14 +689,7 @@ class CommittedChannelCase(CommittedCase):
             ).unlink()
             env["oms.review.rule"].browse(self.rule_id).unlink()
             env["oms.channel"].browse(self.channel_id).unlink()
-            env["stock.quant"].search([("product_id", "=", self.product_id)]).unlink()
-            env["oms.stock.promise"].search(
-                [("product_id", "=", self.product_id)]
-            ).unlink()
-            product = env["product.product"].browse(self.product_id)
-            template = product.product_tmpl_id
-            product.unlink()
-            template.unlink()
+            self.remove_products(env, [self.product_id])
             (partners | partners.child_ids).exists().unlink()
             env["product.pricelist"].browse(self.pricelist_id).unlink()
             env.ref("base.USD").active = self.usd_was_active

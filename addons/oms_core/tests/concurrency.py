@@ -110,3 +110,29 @@ class CommittedCase(TransactionCase):
         """``search_count`` on a new cursor: what the other workers committed."""
         with self.committed_env() as env:
             return env[model].search_count(domain)
+
+    @staticmethod
+    def remove_orders(env, orders, pickings=None):
+        """Remove committed ``orders`` with their deliveries, stock moves,
+        exceptions and procurement groups (and ``pickings``, e.g. receipts)."""
+        pickings = orders.picking_ids | (pickings or env["stock.picking"])
+        groups = env["procurement.group"].search([("sale_id", "in", orders.ids)])
+        moves = pickings.move_ids | orders.order_line.move_ids
+        moves.move_line_ids.unlink()
+        moves._action_cancel()
+        moves.unlink()
+        pickings.unlink()
+        orders.with_context(disable_cancel_warning=True)._action_cancel()
+        orders.oms_exception_ids.sudo().unlink()
+        orders.unlink()
+        groups.unlink()
+
+    @staticmethod
+    def remove_products(env, product_ids):
+        """Remove committed products with their quants and stock promises."""
+        env["stock.quant"].search([("product_id", "in", product_ids)]).unlink()
+        env["oms.stock.promise"].search([("product_id", "in", product_ids)]).unlink()
+        products = env["product.product"].browse(product_ids)
+        templates = products.product_tmpl_id
+        products.unlink()
+        templates.unlink()

@@ -77,27 +77,12 @@ class TestPromiseRace(CommittedCase):
 
     def _cleanup_committed(self):
         with mute_logger("odoo.models.unlink", *QUIET), self.committed_env() as env:
-            orders = env["sale.order"].browse(self.order_ids)
-            pickings = orders.picking_ids | env["stock.picking"].browse(
-                self.receipt_ids
+            self.remove_orders(
+                env,
+                env["sale.order"].browse(self.order_ids),
+                env["stock.picking"].browse(self.receipt_ids),
             )
-            groups = env["procurement.group"].search([("sale_id", "in", orders.ids)])
-            moves = pickings.move_ids | orders.order_line.move_ids
-            moves.move_line_ids.unlink()
-            moves._action_cancel()
-            moves.unlink()
-            pickings.unlink()
-            orders.with_context(disable_cancel_warning=True)._action_cancel()
-            orders.oms_exception_ids.sudo().unlink()
-            orders.unlink()
-            groups.unlink()
-            env["oms.stock.promise"].search(
-                [("product_id", "=", self.product_id)]
-            ).unlink()
-            product = env["product.product"].browse(self.product_id)
-            template = product.product_tmpl_id
-            product.unlink()
-            template.unlink()
+            self.remove_products(env, [self.product_id])
             env["res.partner"].browse(self.customer_id).unlink()
 
     def _confirm_in_worker(self, order_id):

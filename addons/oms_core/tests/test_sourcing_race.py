@@ -123,26 +123,9 @@ class TestSourcingRace(CommittedCase):
             mute_logger("odoo.models.unlink", "odoo.sql_db"),
             self.committed_env() as env,
         ):
-            orders = env["sale.order"].browse(self.order_ids).exists()
-            pickings = orders.picking_ids
-            groups = env["procurement.group"].search([("sale_id", "in", orders.ids)])
-            moves = pickings.move_ids | orders.order_line.move_ids
-            moves.move_line_ids.unlink()
-            moves._action_cancel()
-            moves.unlink()
-            pickings.unlink()
-            orders.with_context(disable_cancel_warning=True)._action_cancel()
-            orders.unlink()
-            groups.unlink()
+            self.remove_orders(env, env["sale.order"].browse(self.order_ids).exists())
             env["oms.review.rule"].browse(self.rule_id).unlink()
-            env["stock.quant"].search([("product_id", "in", self.product_ids)]).unlink()
-            env["oms.stock.promise"].search(
-                [("product_id", "in", self.product_ids)]
-            ).unlink()
-            products = env["product.product"].browse(self.product_ids)
-            templates = products.product_tmpl_id
-            products.unlink()
-            templates.unlink()
+            self.remove_products(env, self.product_ids)
             env["res.partner"].browse(self.customer_id).unlink()
             env.company.oms_source_warehouse_ids = [Command.set(self.sources_were)]
             env["stock.warehouse"].browse(self.other_id).active = False
