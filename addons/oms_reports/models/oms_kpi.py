@@ -456,9 +456,22 @@ class OmsKpi(models.AbstractModel):
         if with_missing is None:
             with_missing = Fact._has_missing(*period)
         stale = Fact._get_stale_orders_sql(orders, with_missing=with_missing)
+        kpi_columns = self._get_kpi_columns()
         columns = SQL(", ").join(
             SQL("%s AS %s", expression, SQL.identifier(column))
-            for column, expression in self._get_kpi_columns().items()
+            for column, expression in kpi_columns.items()
+        )
+        # the live columns in the types of the stored ones (their counts are
+        # bigint, their amounts numeric): PostgreSQL pushes a filter into both
+        # sides of the UNION ALL only on columns of one type, and the sparse
+        # parts' filters must reach the facts' partial indexes
+        live_columns = SQL(", ").join(
+            SQL(
+                "%s AS %s",
+                self._cast_to_stored_fact(column, expression),
+                SQL.identifier(column),
+            )
+            for column, expression in kpi_columns.items()
         )
         where = self.env["oms.order.report"]._where_oms()
         return Fact._with_live_facts(stale), SQL(
@@ -468,12 +481,25 @@ class OmsKpi(models.AbstractModel):
                    SELECT FROM oms_order_fact_queue queue
                     WHERE queue.order_id = fact.order_id)
             UNION ALL
-            SELECT %(columns)s FROM oms_live fact %(joins)s WHERE %(where)s
+            SELECT %(live_columns)s FROM oms_live fact %(joins)s WHERE %(where)s
             """,
             columns=columns,
+            live_columns=live_columns,
             joins=self._get_kpi_joins(),
             where=where,
         )
+
+    @api.model
+    def _cast_to_stored_fact(self, column, expression):
+        """``expression`` (a column of ``_get_kpi_columns``) cast to the type
+        of the stored fact of that name, if there is one.
+
+        :rtype: SQL
+        """
+        field = self.env["oms.order.fact"]._fields.get(column)
+        if not (field and field.store and field.column_type):
+            return expression
+        return SQL("CAST(%s AS %s)", expression, SQL(field.column_type[1]))
 
     @api.model
     def _get_kpi_sql(self, query, current_start, rows, ratings):
@@ -724,7 +750,8 @@ class OmsKpi(models.AbstractModel):
         interpolates are read at their rank from the top, walking the
         facts' index on the cycle time (stored facts of the orders not
         queued, and the live facts of ``live``, the CTE ``oms_live``, merged
-        in order) with the report's domain and record rules.
+        in order) with the report's domain and record rules
+        (``_get_kpi_daily_p90_sql``).
 
         :rtype: float
         """
@@ -732,6 +759,26 @@ class OmsKpi(models.AbstractModel):
             return 0.0
         position = percentile * (count - 1)
         low, high = math.floor(position), math.ceil(position)
+        self.env.cr.execute(
+            self._get_kpi_daily_p90_sql(query, bounds, count, low, high, live)
+        )
+        values = [row[0] for row in self.env.cr.fetchall()]
+        if not values:
+            return 0.0
+        first, second = values[-1], values[0]
+        return first + (second - first) * (position - low)
+
+    @api.model
+    def _get_kpi_daily_p90_sql(self, query, bounds, count, low, high, live):
+        """The cycle times of ranks ``low`` to ``high`` (from the bottom, of
+        ``count``) of the completed orders received in ``bounds``, highest
+        first (see ``_get_kpi_daily_p90``). The stored side is limited to its
+        top values down to that rank on its own, so that the planner walks
+        the index from the top: merged with the live side first, it would
+        read and sort every cycle time of the period.
+
+        :rtype: SQL
+        """
         where = self.env["oms.order.report"]._where_oms()
         table = SQL.identifier(query.table)
         columns = SQL(", ").join(
@@ -742,19 +789,24 @@ class OmsKpi(models.AbstractModel):
                 *self.env["oms.order.fact.daily"]._get_daily_dimensions(),
             ]
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH %(live)s
+        return SQL(
+            """
+            WITH %(live)s
+            SELECT cycle.cycle_time_h FROM (
+                (SELECT %(table)s.cycle_time_h FROM (
+                     SELECT %(columns)s FROM oms_order_fact fact
+                      WHERE fact.completed_count = 1 AND %(where)s
+                        AND fact.cycle_time_h IS NOT NULL
+                        AND fact.order_id NOT IN (
+                            SELECT order_id FROM oms_order_fact_queue)
+                        AND fact.date_ordered >= %(start)s
+                        AND fact.date_ordered < %(stop)s
+                 ) %(table)s
+                  WHERE %(report_where)s
+                  ORDER BY %(table)s.cycle_time_h DESC
+                  LIMIT %(top)s)
+                UNION ALL
                 SELECT %(table)s.cycle_time_h FROM (
-                    SELECT %(columns)s FROM oms_order_fact fact
-                     WHERE fact.completed_count = 1 AND %(where)s
-                       AND fact.cycle_time_h IS NOT NULL
-                       AND fact.order_id NOT IN (
-                           SELECT order_id FROM oms_order_fact_queue)
-                       AND fact.date_ordered >= %(start)s
-                       AND fact.date_ordered < %(stop)s
-                    UNION ALL
                     SELECT %(columns)s FROM oms_live fact
                      WHERE fact.completed_count = 1 AND %(where)s
                        AND fact.cycle_time_h IS NOT NULL
@@ -762,25 +814,21 @@ class OmsKpi(models.AbstractModel):
                        AND fact.date_ordered < %(stop)s
                 ) %(table)s
                  WHERE %(report_where)s
-                 ORDER BY %(table)s.cycle_time_h DESC
-                OFFSET %(offset)s LIMIT %(limit)s
-                """,
-                live=live,
-                table=table,
-                columns=columns,
-                where=where,
-                start=bounds[0],
-                stop=bounds[1],
-                report_where=query.where_clause or SQL("TRUE"),
-                offset=count - 1 - high,
-                limit=high - low + 1,
-            )
+            ) cycle
+             ORDER BY cycle.cycle_time_h DESC
+            OFFSET %(offset)s LIMIT %(limit)s
+            """,
+            live=live,
+            table=table,
+            columns=columns,
+            where=where,
+            start=bounds[0],
+            stop=bounds[1],
+            report_where=query.where_clause or SQL("TRUE"),
+            top=count - low,
+            offset=count - 1 - high,
+            limit=high - low + 1,
         )
-        values = [row[0] for row in self.env.cr.fetchall()]
-        if not values:
-            return 0.0
-        first, second = values[-1], values[0]
-        return first + (second - first) * (position - low)
 
     @api.model
     def _get_kpi_daily_sql(self, query, current_start, period, rows, ratings):
@@ -794,7 +842,10 @@ class OmsKpi(models.AbstractModel):
         counted per promise day in the roll-up), the sparse measures (wrong
         items, ratings), the exceptions of the codes the facts do not count
         one by one (``OMS_DAILY_EXCEPTION_CODES``) and the return reasons of
-        the current period. The cancellation reasons and the other exception
+        the current period. The sparse parts start from their few orders
+        (the returned ones, the rated ones: ``id = ANY(ARRAY(...))``, looked
+        up by order in the facts' unique index) rather than from every fact
+        of the period. The cancellation reasons and the other exception
         codes are summed from the roll-up's rows (``oms_kpi_day_rows``).
 
         :rtype: SQL
@@ -856,7 +907,8 @@ class OmsKpi(models.AbstractModel):
                       UNION ALL
                       SELECT is_current, 0, COUNT(*), 0, 0, 0, 0, 0
                         FROM oms_kpi_facts
-                       WHERE completed_count = 1 AND id IN (%(wrong_items)s)
+                       WHERE completed_count = 1
+                         AND id = ANY(ARRAY(%(wrong_items)s))
                        GROUP BY is_current
                       UNION ALL
                       SELECT is_current, 0, 0, SUM(rating.rating_count),
@@ -866,6 +918,8 @@ class OmsKpi(models.AbstractModel):
                         FROM oms_kpi_facts
                         JOIN oms_kpi_rating rating
                           ON rating.order_id = oms_kpi_facts.id
+                       WHERE oms_kpi_facts.id = ANY(ARRAY(
+                             SELECT order_id FROM oms_kpi_rating))
                        GROUP BY is_current
                   ) parts
                  GROUP BY is_current
@@ -908,8 +962,9 @@ class OmsKpi(models.AbstractModel):
                            JOIN oms_return ret ON ret.id = line.return_id
                           WHERE ret.state != 'cancel' AND ret.order_id IN (
                                 SELECT id FROM oms_kpi_facts
-                                 WHERE is_current AND id IN (
-                                       SELECT order_id FROM oms_return))
+                                 WHERE is_current AND id = ANY(ARRAY(
+                                       SELECT order_id FROM oms_return
+                                        WHERE state != 'cancel')))
                           GROUP BY line.reason_id) rr)
             """,
             daily_codes=SQL(", ").join(

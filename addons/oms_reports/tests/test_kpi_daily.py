@@ -338,6 +338,63 @@ class TestKpiDaily(OmsReportsCommon):
         self.assertDailyIsRebuilt()
         self.assertSameKpis("deleted")
 
+    def _plan_nodes(self, sql):
+        """The nodes of the plan of ``sql`` when the planner may not read a
+        whole table (its indexes only), as on a big database."""
+        cr = self.env.cr
+        cr.execute("SET LOCAL enable_seqscan = off")
+        cr.execute("SET LOCAL enable_bitmapscan = off")
+        try:
+            cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", sql))
+            nodes, stack = [], [cr.fetchone()[0][0]["Plan"]]
+        finally:
+            cr.execute("RESET enable_seqscan")
+            cr.execute("RESET enable_bitmapscan")
+        while stack:
+            nodes.append(stack.pop())
+            stack.extend(nodes[-1].get("Plans", []))
+        return nodes
+
+    def _kpi_query(self):
+        """The report's rows of the first quarter, and the period's bounds."""
+        kpi = self.env["oms.kpi"]
+        start, stop = date(2026, 1, 1), date(2026, 3, 31)
+        query = self.env["oms.order.report"]._search(
+            kpi._get_report_domain(start, stop)
+        )
+        return kpi, query, (datetime(2026, 1, 1), datetime(2026, 4, 1))
+
+    def test_cycle_p90_walks_the_index_from_the_top(self):
+        """The 90th percentile of the cycle times reads the stored ones from
+        the top of the facts' index down to its rank, not every cycle time
+        of the period sorted (a million orders: 730,000 of them)."""
+        kpi, query, period = self._kpi_query()
+        live = kpi._get_kpi_rows(period)[0]
+        sql = kpi._get_kpi_daily_p90_sql(query, period, 20, 17, 18, live)
+        walks = [
+            node
+            for node in self._plan_nodes(sql)
+            if node.get("Index Name") == "oms_order_fact_cycle_idx"
+        ]
+        self.assertTrue(walks)
+        self.assertEqual({node["Scan Direction"] for node in walks}, {"Backward"})
+
+    def test_sparse_parts_read_their_few_facts(self):
+        """The parts of the KPIs read per order (the exception codes the
+        facts lump together) filter the facts where their partial index
+        serves: the live facts have the stored facts' column types, so the
+        filter reaches both sides of the rows' UNION ALL."""
+        kpi, query, period = self._kpi_query()
+        live, rows = kpi._get_kpi_rows(period)
+        sql = SQL(
+            "WITH %s SELECT rows.id FROM (%s) rows"
+            " WHERE rows.exception_price_count > 0 OR rows.exception_other_count > 0",
+            live,
+            rows,
+        )
+        indexes = {node.get("Index Name") for node in self._plan_nodes(sql)}
+        self.assertIn("oms_order_fact_exception_other_idx", indexes)
+
     def test_roll_up_is_read_only(self):
         """Managers may read the roll-up and nobody writes it through the ORM;
         an OMS user or a salesperson cannot read other people's sums there."""
