@@ -28,3 +28,4 @@ from . import test_tour_channel_push
 from . import test_allocation
 from . import test_cn_updates
 from . import test_tour_channel_allocation
+from . import test_channel_sourcing

@@ -43,3 +43,4 @@ from . import test_reader_text
 from . import test_hold_queue_language
 from . import test_exception_context
 from . import test_tour_bulk_override
+from . import test_tour_warehouse_region

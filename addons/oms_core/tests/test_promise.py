@@ -210,6 +210,24 @@ class TestPromiseDate(PromiseCommon):
         self.assertIn(b"Promised Ship Date", html)
         self.assertIn(b"02/04/2027", html)
 
+    def test_quotation_and_confirmation_emails_carry_the_date(self):
+        """The quotation e-mail, then the confirmation e-mail, reach the
+        customer with the order document showing the promised ship date."""
+        with freeze_time(WEDNESDAY_10H):
+            order = self._create_order(product=self.goods, qty=2)
+            order.message_post_with_source(
+                order._find_mail_template(), subtype_xmlid="mail.mt_comment"
+            )
+            order.action_confirm()
+            order._send_order_confirmation_mail()
+        emails = order.message_ids.filtered("attachment_ids").sorted("id")
+        self.assertEqual(len(emails), 2, "the quotation, then the confirmation")
+        for email in emails:
+            self.assertIn(self.customer, email.partner_ids)
+            document = email.attachment_ids.raw
+            self.assertIn(b"Promised Ship Date", document)
+            self.assertIn(b"02/04/2027", document)
+
     def test_confirmed_orders_come_first(self):
         """5 on hand promised to a confirmed order: the next quotation waits
         for the receipt."""
