@@ -460,7 +460,7 @@ class TestHostileInput(OmsChannelsCommon):
 
     # -- translated errors ------------------------------------------------------------
     def test_failure_messages_are_translated(self):
-        """The error of a failed record is in the processing user's language."""
+        """The error of a failed record reads in the reader's language (Chinese)."""
         self.env["res.lang"]._activate_lang("zh_CN")
         env = self.env(context=dict(self.env.context, lang="zh_CN"))
         bad = dict(self.rest_document, id="T-1", currency="XXX")
@@ -478,7 +478,7 @@ class TestHostileInput(OmsChannelsCommon):
             Staged._cron_process()
         for record in staged:
             self.assertEqual(record.state, "failed")
-            self.assertRegex(record.error, "[\u4e00-\u9fff]", record.error)
+            self.assertRegex(record.error_display, "[\u4e00-\u9fff]", record.error)
 
 
 @tagged("post_install", "-at_install", "oms", "oms_hardening")

@@ -8,11 +8,15 @@ from markupsafe import Markup
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
 
 from ..adapters import ChannelError, NotAnOrder
 from ..adapters.base import loads, version_label
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 #: errors of a transaction that met a concurrent one: retried in a new transaction
 CONCURRENCY_ERRORS = (
@@ -130,15 +134,11 @@ class OrderImporter:
         if record.state != "imported":
             record._mark_failed(exc)
             return
-        if isinstance(exc, (UserError, ChannelError)):
-            message = exc.args[0] if exc.args else str(exc)
-        else:
-            _logger.warning(
-                "update of channel order %s failed", record.id, exc_info=exc
-            )
-            message = self.env._("Unexpected error: %(error)s", error=repr(exc))
-        self.skip_update(record, message, state="failed")
-        record.error = message
+        stored = record._get_error_stored(exc)
+        self.skip_update(
+            record, reader_text.render(stored, self.env.lang, self.env), state="failed"
+        )
+        record.error = stored
 
     def import_batch(self, records):
         """Build, create, review and confirm the orders of ``records`` together:
@@ -159,6 +159,7 @@ class OrderImporter:
             "error": False,
             "error_kind": False,
             "missing_skus": False,
+            "missing_product_refs": False,
             "next_retry_date": False,
         }
         parsed = self.parse(records)
@@ -505,9 +506,11 @@ class OrderImporter:
         except UserError as exc:
             order._oms_add_exception(
                 "channel_cancelled_after_shipment",
-                self.env._(
-                    "The channel cancelled this order but it has already shipped: "
-                    "%(error)s",
+                reader_text.store(
+                    _lt(
+                        "The channel cancelled this order but it has already "
+                        "shipped: %(error)s"
+                    ),
                     error=exc.args[0],
                 ),
                 severity="block",

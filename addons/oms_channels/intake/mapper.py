@@ -13,6 +13,11 @@ from datetime import UTC, datetime
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, html2plaintext
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
+
+_lt = LazyTranslate(__name__)
 
 #: channel kinds whose orders must carry a delivery address
 OMS_ADDRESS_REQUIRED_KINDS = ("web_shop", "marketplace", "api", "email")
@@ -20,24 +25,43 @@ OMS_ADDRESS_REQUIRED_KINDS = ("web_shop", "marketplace", "api", "email")
 ADDRESS_KEYS = ("name", "street", "street2", "city", "zip", "country_id", "state_id")
 
 
-class MissingTaxError(UserError):
+class MappingError(UserError):
+    """A payload the mapping cannot use (invalid data, an unknown product, a
+    missing tax): its message is kept on the staged order for people who read
+    it later, so it is stored in English with its figures (``stored``, see
+    ``oms_core.tools.reader_text``) and read in each reader's language. The
+    exception's own message reads in the language of ``env`` (who imports).
+
+    :param str stored: a stored text (``reader_text.store``)
+    :param env: the environment whose language the message reads in
+    """
+
+    def __init__(self, stored, env=None):
+        lang = (env and env.lang) or "en_US"
+        super().__init__(reader_text.render(stored, lang, env))
+        self.stored = stored
+
+
+class MissingTaxError(MappingError):
     """No tax of the company (nor of the channel's tax mapping) matches a
     platform's rate: the staged order offers to create or map it."""
 
-    def __init__(self, message, rate, included, title=""):
-        super().__init__(message)
+    def __init__(self, stored, rate, included, title="", env=None):
+        super().__init__(stored, env)
         self.rate = rate
         self.included = included
         self.title = title
 
 
-class UnknownSkuError(UserError):
-    """Lines whose SKU is bound to no product of the channel: the staged order
-    offers to map them (``skus``: the platform's SKUs, in line order)."""
+class UnknownSkuError(MappingError):
+    """Lines bound to no product of the channel: the staged order offers to
+    map them (``skus``: the platform's SKUs, in line order; ``product_refs``:
+    the platform's product ids of the lines without SKU)."""
 
-    def __init__(self, message, skus):
-        super().__init__(message)
+    def __init__(self, stored, skus, env=None, product_refs=()):
+        super().__init__(stored, env)
         self.skus = skus
+        self.product_refs = list(product_refs)
 
 
 class OrderMapper:
@@ -54,6 +78,14 @@ class OrderMapper:
         self.channel = channel
         self.env = channel.env
         self._cache = {}
+
+    def error(self, source, /, **args):
+        """The :class:`MappingError` of ``source`` (an ``_lt()`` text) with
+        its arguments, to raise: read in each reader's language.
+
+        :rtype: MappingError
+        """
+        return MappingError(reader_text.store(source, **args), self.env)
 
     # -- cache ------------------------------------------------------------------
     def cached(self, key, compute):
@@ -129,9 +161,7 @@ class OrderMapper:
         try:
             date = datetime.fromisoformat(value.replace(" ", "T", 1))
         except ValueError as exc:
-            raise UserError(
-                self.env._("Invalid order date: %(date)s", date=value)
-            ) from exc
+            raise self.error(_lt("Invalid order date: %(date)s"), date=value) from exc
         if date.tzinfo:
             date = date.astimezone(UTC).replace(tzinfo=None)
         return date
@@ -150,9 +180,11 @@ class OrderMapper:
             difference = format(order.amount_total - total, ".2f")
             order._oms_add_exception(
                 "channel_total_mismatch",
-                self.env._(
-                    "The channel's total is %(channel)s but the order totals %(odoo)s "
-                    "(difference %(diff)s).",
+                reader_text.store(
+                    _lt(
+                        "The channel's total is %(channel)s but the order totals "
+                        "%(odoo)s (difference %(diff)s)."
+                    ),
                     channel=channel_total,
                     odoo=odoo_total,
                     diff=difference,
@@ -171,11 +203,9 @@ class OrderMapper:
             .search([("name", "=", code.upper())], limit=1)
         )
         if not currency:
-            raise UserError(self.env._("Unknown currency %(code)s.", code=code))
+            raise self.error(_lt("Unknown currency %(code)s."), code=code)
         if not currency.active:
-            raise UserError(
-                self.env._("The currency %(code)s is not active.", code=code)
-            )
+            raise self.error(_lt("The currency %(code)s is not active."), code=code)
         return currency
 
     def get_pricelist(self, currency):
@@ -195,50 +225,50 @@ class OrderMapper:
         if not pricelist and currency == channel.company_id.currency_id:
             return pricelist  # no pricelist: the order is in the company currency
         if not pricelist:
-            raise UserError(
-                self.env._(
-                    "No pricelist in %(currency)s for the channel %(name)s.",
-                    currency=currency.name,
-                    name=channel.display_name,
-                )
+            raise self.error(
+                _lt("No pricelist in %(currency)s for the channel %(name)s."),
+                currency=currency.name,
+                name=reader_text.record(channel),
             )
         return pricelist
 
     # -- lines --------------------------------------------------------------------
     def prepare_order_lines(self, normalized, pricelist):
         if not normalized.lines:
-            raise UserError(self.env._("The order has no lines."))
-        commands, errors, unknown = [], [], []
+            raise self.error(_lt("The order has no lines."))
+        commands, errors, unknown, unknown_refs = [], [], [], []
         for line in normalized.lines:
             if line.quantity <= 0:
                 errors.append(
-                    self.env._(
-                        "Line %(name)s: the quantity must be positive.",
+                    reader_text.store(
+                        _lt("Line %(name)s: the quantity must be positive."),
                         name=line.name or line.sku,
                     )
                 )
                 continue
             product = self.get_product(line)
             if not product:
-                errors.append(
-                    self.env._(
-                        "Unknown product: SKU %(sku)s (%(name)s). "
-                        "Map it under the channel's "
-                        "products.",
-                        sku=line.sku or "-",
-                        name=line.name or "-",
-                    )
-                )
+                errors.append(self.unknown_product_text(line))
                 if line.sku and line.sku not in unknown:
                     unknown.append(line.sku)
+                elif (
+                    not line.sku
+                    and line.external_product_id
+                    and line.external_product_id not in unknown_refs
+                ):
+                    unknown_refs.append(line.external_product_id)
                 continue
             commands.append(
                 Command.create(self.prepare_order_line_vals(product, line, normalized))
             )
-        if unknown:
-            raise UnknownSkuError("\n".join(errors), unknown)
+        # no words of their own: nothing to translate
+        stored = errors and reader_text.store(
+            "%(lines)s", lines=reader_text.join("\n", errors)
+        )
+        if unknown or unknown_refs:
+            raise UnknownSkuError(stored, unknown, self.env, product_refs=unknown_refs)
         if errors:
-            raise UserError("\n".join(errors))
+            raise MappingError(stored, self.env)
         for title, amount, rates in normalized.shipping_lines:
             commands.append(
                 Command.create(
@@ -252,6 +282,30 @@ class OrderMapper:
                 Command.create(self.prepare_platform_discount_line_vals(normalized))
             )
         return commands
+
+    def unknown_product_text(self, line):
+        """The stored text saying that ``line`` is bound to no product: by its
+        SKU, else by the platform's product id.
+
+        :rtype: str
+        """
+        if not line.sku and line.external_product_id:
+            return reader_text.store(
+                _lt(
+                    "Unknown product: product id %(ref)s (%(name)s), no SKU. "
+                    "Map it from the staged order (Map this SKU)."
+                ),
+                ref=line.external_product_id,
+                name=line.name or "-",
+            )
+        return reader_text.store(
+            _lt(
+                "Unknown product: SKU %(sku)s (%(name)s). "
+                "Map it under the channel's products."
+            ),
+            sku=line.sku or "-",
+            name=line.name or "-",
+        )
 
     def prepare_platform_discount_line_vals(self, normalized):
         """Hook: the note line of the discounts the platform pays for. They do
@@ -379,29 +433,30 @@ class OrderMapper:
             )[:1]
             if not match:
                 included = normalized.taxes_included
-                mode = (
-                    self.env._("tax included")
-                    if included
-                    else self.env._("tax excluded")
-                )
+                mode = _lt("tax included") if included else _lt("tax excluded")
                 rate_text = format(rate, "g")
-                raise MissingTaxError(
-                    self.env._(
-                        "No sales tax of %(rate)s%% (%(mode)s) in %(company)s.",
-                        rate=rate_text,
-                        company=company.name,
-                        mode=mode,
-                    )
-                    + "\n"
-                    + self.env._(
+                missing = reader_text.store(
+                    _lt("No sales tax of %(rate)s%% (%(mode)s) in %(company)s."),
+                    rate=rate_text,
+                    company=company.name,
+                    mode=mode,
+                )
+                fix = reader_text.store(
+                    _lt(
                         "Fix Missing Tax (on this staged order) creates the tax or "
                         "maps the platform's tax %(title)s to an existing one, "
-                        "then retries.",
-                        title=title or rate_text + "%",
+                        "then retries."
+                    ),
+                    title=title or rate_text + "%",
+                )
+                raise MissingTaxError(
+                    reader_text.store(
+                        "%(lines)s", lines=reader_text.join("\n", [missing, fix])
                     ),
                     float(rate),
                     bool(included),
                     title,
+                    env=self.env,
                 )
             taxes |= match
         return taxes
@@ -421,7 +476,7 @@ class OrderMapper:
             and normalized.shipping.is_empty()
             and normalized.billing.is_empty()
         ):
-            raise UserError(self.env._("The order has no delivery address."))
+            raise self.error(_lt("The order has no delivery address."))
         binding = normalized.customer_ref and self.get_customer_binding(
             normalized.customer_ref
         )
@@ -429,8 +484,8 @@ class OrderMapper:
         if not partner:
             name = normalized.customer_name or normalized.email or normalized.phone
             if not name:
-                raise UserError(
-                    self.env._("The order has no customer name, e-mail or phone.")
+                raise self.error(
+                    _lt("The order has no customer name, e-mail or phone.")
                 )
             partner = self.env["res.partner"].create(
                 {
@@ -586,14 +641,7 @@ class OrderMapper:
         for line in normalized.lines:
             product = self.get_product(line)
             if not product:
-                errors.append(
-                    _(
-                        "Unknown product: SKU %(sku)s (%(name)s). Map it under the "
-                        "channel's products.",
-                        sku=line.sku or "-",
-                        name=line.name or "-",
-                    )
-                )
+                errors.append(self.unknown_product_text(line))
                 continue
             mine = next((ol for ol in unmatched if ol.product_id == product), None)
             if mine is None:
@@ -627,7 +675,11 @@ class OrderMapper:
                     )
                 )
         if errors:
-            raise UserError("\n".join(errors))
+            # no words of their own: nothing to translate
+            raise MappingError(
+                reader_text.store("%(lines)s", lines=reader_text.join("\n", errors)),
+                self.env,
+            )
         for line in unmatched:
             result["lines"].append((line, None, line.product_id))
             changes.append(

@@ -907,10 +907,12 @@ class OmsChannel(models.Model):
             Staged._stage_invalid(
                 self,
                 text,
-                self.env._(
-                    "The delivery is %(size).1f MB, more than the %(limit)s MB a "
-                    "webhook accepts: it is not processed. Import the order from a "
-                    "file or let the scheduled pull fetch it.",
+                reader_text.store(
+                    _lt(
+                        "The delivery is %(size).1f MB, more than the %(limit)s MB a "
+                        "webhook accepts: it is not processed. Import the order from "
+                        "a file or let the scheduled pull fetch it."
+                    ),
                     size=len(raw_body) / 1024 / 1024,
                     limit=WEBHOOK_MAX_BYTES // 1024 // 1024,
                 ),
@@ -949,8 +951,9 @@ class OmsChannel(models.Model):
             Staged._stage_invalid(
                 self,
                 text,
-                self.env._(
-                    "The channel's payload cannot be used: %(error)s", error=str(exc)
+                reader_text.store(
+                    _lt("The channel's payload cannot be used: %(error)s"),
+                    error=str(exc),
                 ),
             )
             return 400, "not an order", []
@@ -1652,11 +1655,15 @@ class OmsChannel(models.Model):
         if state == REFUND_REQUESTED:
             order._oms_add_exception(
                 self.OMS_REFUND_EXCEPTION,
-                self.env._(
-                    "The buyer asked %(platform)s for a refund: do not ship the "
-                    "order until the refund is refused (the hold then ends) or "
-                    "agreed (the order is cancelled).",
-                    platform=self._oms_platform_name(),
+                reader_text.store(
+                    _lt(
+                        "The buyer asked %(platform)s for a refund: do not ship the "
+                        "order until the refund is refused (the hold then ends) or "
+                        "agreed (the order is cancelled)."
+                    ),
+                    platform=reader_text.selection(
+                        self._name, "connector", self.connector
+                    ),
                 ),
                 severity="block",
             )
@@ -1667,10 +1674,14 @@ class OmsChannel(models.Model):
             except UserError as exc:
                 order._oms_add_exception(
                     self.OMS_REFUND_EXCEPTION,
-                    self.env._(
-                        "The buyer was refunded on %(platform)s but the order "
-                        "could not be cancelled: %(error)s",
-                        platform=self._oms_platform_name(),
+                    reader_text.store(
+                        _lt(
+                            "The buyer was refunded on %(platform)s but the order "
+                            "could not be cancelled: %(error)s"
+                        ),
+                        platform=reader_text.selection(
+                            self._name, "connector", self.connector
+                        ),
                         error=exc.args[0],
                     ),
                     severity="block",

@@ -95,6 +95,13 @@ class OmsChannelOrder(models.Model):
         copy=False,
         help="The platform's SKUs of the order bound to no product (one a line).",
     )
+    missing_product_refs = fields.Text(
+        "Unknown Product IDs",
+        readonly=True,
+        copy=False,
+        help="The platform's product ids of the order's lines that carry no "
+        "SKU and are bound to no product (one a line).",
+    )
     attempts = fields.Integer(readonly=True)
     next_retry_date = fields.Datetime(readonly=True)
     sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
@@ -207,10 +214,19 @@ class OmsChannelOrder(models.Model):
 
     def action_open_sku_map(self):
         """Open the wizard that binds the unknown SKU of this failed order to a
-        product, then processes the orders waiting on it."""
+        product (or, for a line without SKU, the platform's product id of the
+        line), then processes the orders waiting on it."""
         self.ensure_one()
-        if self.state != "failed" or not self.missing_skus:
+        if self.state != "failed" or not (
+            self.missing_skus or self.missing_product_refs
+        ):
             raise UserError(self.env._("This order does not wait on an unknown SKU."))
+        if self.missing_skus:
+            key = {"default_external_sku": self.missing_skus.split("\n")[0]}
+        else:
+            key = {
+                "default_external_product_ref": self.missing_product_refs.split("\n")[0]
+            }
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Map this SKU"),
@@ -219,8 +235,8 @@ class OmsChannelOrder(models.Model):
             "target": "new",
             "context": {
                 "default_channel_id": self.channel_id.id,
-                "default_external_sku": self.missing_skus.split("\n")[0],
                 "default_staged_order_id": self.id,
+                **key,
             },
         }
 

@@ -10,14 +10,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
 
 from ..adapters import ChannelError, NotAnOrder
 from ..adapters.base import ChannelHTTPError, loads, version_label
 from ..intake.errors import TRANSIENT, classify_error
 from ..intake.importer import OrderImporter
-from ..intake.mapper import MissingTaxError, UnknownSkuError
+from ..intake.mapper import MappingError, MissingTaxError, UnknownSkuError
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 BATCH_SIZE = 50
 RETRY_BASE_MINUTES = 5
@@ -499,25 +503,40 @@ class OmsChannelOrderQueue(models.AbstractModel):
         )
 
     # -- retry schedule -------------------------------------------------------------
+    def _get_error_stored(self, exc):
+        """What failed in ``exc``, stored to be read in each reader's language
+        (``oms_core.tools.reader_text``): the mapping's own text, the
+        platform's answer in words, or the exception's message.
+
+        :param exc: the exception an import of this record raised
+        :return: a stored text
+        :rtype: str
+        """
+        self.ensure_one()
+        if isinstance(exc, MappingError):
+            return exc.stored
+        if isinstance(exc, ChannelHTTPError):
+            return self.channel_id._oms_channel_error_stored(exc)
+        if isinstance(exc, (UserError, ChannelError)):
+            message = exc.args[0] if exc.args else str(exc)
+        else:
+            _logger.warning("channel order %s failed", self.id, exc_info=exc)
+            return reader_text.store(
+                _lt("Unexpected error: %(error)s"), error=repr(exc)
+            )
+        if isinstance(exc, ChannelError) and not isinstance(exc, UserError):
+            return reader_text.store(
+                _lt("The channel's payload cannot be used: %(error)s"), error=message
+            )
+        return message
+
     def _mark_failed(self, exc):
         """Keep the error on the record and schedule its retry: 5, 10, 20...
         minutes, up to the channel's ``process_limit``, for a transient error
         only (``intake.errors``); a permanent one (unknown SKU, invalid data)
         waits for a person."""
         self.ensure_one()
-        if isinstance(exc, ChannelHTTPError):
-            message = self.channel_id._oms_channel_error_stored(exc)
-        elif isinstance(exc, (UserError, ChannelError)):
-            message = exc.args[0] if exc.args else str(exc)
-        else:
-            _logger.warning("channel order %s failed", self.id, exc_info=exc)
-            message = self.env._("Unexpected error: %(error)s", error=repr(exc))
-        if isinstance(exc, ChannelError) and not isinstance(
-            exc, (UserError, ChannelHTTPError)
-        ):
-            message = self.env._(
-                "The channel's payload cannot be used: %(error)s", error=message
-            )
+        message = self._get_error_stored(exc)
         attempts = self.attempts + 1
         kind = classify_error(exc)
         retry = (
@@ -532,7 +551,11 @@ class OmsChannelOrderQueue(models.AbstractModel):
                 "error": message,
                 "error_kind": kind,
                 "missing_skus": isinstance(exc, UnknownSkuError)
-                and "\n".join(exc.skus),
+                and "\n".join(exc.skus)
+                or False,
+                "missing_product_refs": isinstance(exc, UnknownSkuError)
+                and "\n".join(exc.product_refs)
+                or False,
                 "missing_tax_rate": missing_tax and exc.rate,
                 "missing_tax_included": missing_tax and exc.included,
                 "missing_tax_title": missing_tax and exc.title,

@@ -1,9 +1,14 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
 
 from ..adapters.base import PushDocument
 from .oms_channel import OMS_CN_CONNECTORS
+
+_lt = LazyTranslate(__name__)
 
 #: what the intake recorded on the order from its channel: written by the
 #: intake only (superuser mode), never by a plain write (see ``write``)
@@ -212,11 +217,13 @@ class SaleOrder(models.Model):
         if open_deliveries and not_shipped:
             self._oms_add_exception(
                 "channel_refund_before_shipment",
-                self.env._(
-                    "The customer was refunded on %(channel)s before shipment "
-                    "(%(lines)s): stop the delivery, adjust the order, then "
-                    "release it.",
-                    channel=self.oms_channel_id.display_name,
+                reader_text.store(
+                    _lt(
+                        "The customer was refunded on %(channel)s before shipment "
+                        "(%(lines)s): stop the delivery, adjust the order, then "
+                        "release it."
+                    ),
+                    channel=reader_text.record(self.oms_channel_id),
                     lines=", ".join(
                         f"{quantity:g} × {line.product_id.display_name}"
                         for line, quantity in not_shipped.items()

@@ -2,11 +2,15 @@ import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
 
 from ..adapters.base import PushDocument
 from ..tracking import TrackingError
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 OMS_TRACKING_STATUS = [
     ("in_transit", "In Transit"),
@@ -326,9 +330,11 @@ class StockPicking(models.Model):
             return
         self.sale_id._oms_add_exception(
             "tracking_exception",
-            self.env._(
-                "The carrier reports a problem with delivery %(picking)s "
-                "(tracking number %(number)s): %(event)s",
+            reader_text.store(
+                _lt(
+                    "The carrier reports a problem with delivery %(picking)s "
+                    "(tracking number %(number)s): %(event)s"
+                ),
                 picking=self.name,
                 number=self.carrier_tracking_ref,
                 event=text,

@@ -115,7 +115,7 @@ class TestBatchImport(OmsChannelsCommon):
         with self._no_single_path():
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
-        self.assertIn("Unknown product", batch[1].error)
+        self.assertIn("Unknown product", batch[1].error_display)
         self.assertFalse(batch[1].sale_order_id)
         # an unknown SKU waits for a person, not for the cron's retry
         self.assertFalse(batch[1].next_retry_date)
@@ -149,7 +149,7 @@ class TestBatchImport(OmsChannelsCommon):
         ):
             batch._process()
         self.assertEqual(batch.mapped("state"), ["imported", "failed", "imported"])
-        self.assertIn("payment provider is down", batch[1].error)
+        self.assertIn("payment provider is down", batch[1].error_display)
         self.assertEqual(
             self.env["sale.order"]
             .search([("oms_channel_id", "=", self.rest.id)])

@@ -88,8 +88,8 @@ class TestChannelAccounting(OmsChannelsCommon):
         self.tax_6.active = False
         staged = self._import(self.shopify, read_data("order_rest_single_legacy.json"))
         self.assertEqual(staged.state, "failed")
-        self.assertIn("No sales tax of 6.00%", staged.error)
-        self.assertIn("Fix Missing Tax", staged.error)
+        self.assertIn("No sales tax of 6.00%", staged.error_display)
+        self.assertIn("Fix Missing Tax", staged.error_display)
         self.assertRecordValues(
             staged,
             [

@@ -325,6 +325,77 @@ class TestChannelFeedback(OmsChannelsCommon):
                 {"external_sku": "TEA-9", "product_id": self.products["SKU-A"].id}
             ).action_apply()
 
+    def test_map_a_line_without_sku_by_its_product_id(self):
+        """A Shopify line comes without SKU: the staged order waits on the
+        line's product id; mapped from the staged order by that id, the order
+        imports, and the next order with that line imports on its own."""
+        payload = json.loads(read_data("orders_create_webhook.sample.json"))
+        payload["line_items"][0]["sku"] = ""
+        product_id = str(payload["line_items"][0]["product_id"])
+        staged = self._import(self.shopify, json.dumps(payload))
+        self.assertRecordValues(
+            staged,
+            [
+                {
+                    "state": "failed",
+                    "error_kind": "permanent",
+                    "missing_skus": False,
+                    "missing_product_refs": product_id,
+                }
+            ],
+        )
+        self.assertIn(f"product id {product_id}", staged.error_display)
+        action = staged.action_open_sku_map()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.reviewer)
+            .with_context(**action["context"])
+            .create({"product_id": self.products["SKU2006-001"].id})
+        )
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "external_sku": False,
+                    "external_product_ref": product_id,
+                    "waiting_count": 1,
+                }
+            ],
+        )
+        result = wizard.action_apply()
+        self.assertEqual(result["params"]["type"], "success", result["params"])
+        self.assertEqual(staged.state, "imported")
+        self.assertIn(
+            self.products["SKU2006-001"], staged.sale_order_id.order_line.product_id
+        )
+        payload.update(id=payload["id"] + 1, name="#10000")
+        again = self._import(self.shopify, json.dumps(payload))
+        self.assertEqual(again.state, "imported", again.error_display)
+
+    def test_mapping_error_reads_in_the_readers_language(self):
+        """An order imported by an English user fails on an unknown SKU: a
+        Chinese reader reads the error in Chinese, an English one in English,
+        the SKU in both."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "oms_channels")]
+        )._update_translations("zh_CN")
+        staged = self._stage(self.rest, self._rest("MINI-ZH", sku="TEA-ZH"))
+        staged.with_context(lang="en_US").action_process()
+        self.assertEqual(
+            staged.with_context(lang="zh_CN").error_display,
+            "未知产品：SKU TEA-ZH（-）。请在渠道的产品映射中进行映射。",
+        )
+        self.assertEqual(
+            staged.with_context(lang="en_US").error_display,
+            "Unknown product: SKU TEA-ZH (-). Map it under the channel's products.",
+        )
+        foreign = self._stage(self.rest, self._rest("MINI-ZH2", currency="XXX"))
+        foreign.with_context(lang="en_US").action_process()
+        self.assertEqual(
+            foreign.with_context(lang="zh_CN").error_display, "未知币种 XXX。"
+        )
+
     def test_only_reviewers_map_skus(self):
         """A plain OMS user sees the unmatched SKUs but cannot map one, nor
         write the binding behind the wizard's back."""

@@ -133,7 +133,7 @@ class TestImport(OmsChannelsCommon):
         ) as pay:
             staged = self._import(self.woo, payload)
             self.assertEqual(staged.state, "failed")
-            self.assertIn("Unknown product", staged.error)
+            self.assertIn("Unknown product", staged.error_display)
             self.assertFalse(staged.sale_order_id)
             self.assertFalse(
                 self.env["sale.order"].search([("oms_channel_id", "=", self.woo.id)]),
@@ -278,7 +278,7 @@ class TestImport(OmsChannelsCommon):
         }
         staged = self._import(self.rest, json.dumps(body))
         self.assertEqual(staged.state, "failed")
-        self.assertIn("no delivery address", staged.error)
+        self.assertIn("no delivery address", staged.error_display)
         self.assertEqual(json.loads(staged.payload), body)
         staged.action_ignore()
         self.assertEqual(staged.state, "ignored")
@@ -393,7 +393,7 @@ class TestImport(OmsChannelsCommon):
         self.env.ref("base.CNY").active = True
         staged = self._import(self.shopify, json.dumps(data))
         self.assertEqual(staged.state, "failed")
-        self.assertIn("No pricelist in CNY", staged.error)
+        self.assertIn("No pricelist in CNY", staged.error_display)
 
     def test_same_reference_on_two_channels_is_no_duplicate(self):
         """The review's duplicate check compares channel references per channel."""

@@ -4,14 +4,21 @@ from odoo.exceptions import UserError
 
 class OmsChannelSkuMap(models.TransientModel):
     """Bind a platform SKU that failed orders wait on to a product of ours
-    (``oms.channel.product``), then process those orders again."""
+    (``oms.channel.product``), then process those orders again. A line that
+    carries no SKU is bound by the platform's product id of the line
+    (``external_product_ref``): the mapper finds it by that id."""
 
     _name = "oms.channel.sku.map"
     _description = "Map a Channel SKU to a Product"
 
     channel_id = fields.Many2one("oms.channel", required=True, readonly=True)
     company_id = fields.Many2one(related="channel_id.company_id")
-    external_sku = fields.Char("Channel SKU", required=True)
+    external_sku = fields.Char("Channel SKU")
+    external_product_ref = fields.Char(
+        "Channel Product ID",
+        help="The platform's product id of a line without SKU: the line is "
+        "bound to the product by this id.",
+    )
     staged_order_id = fields.Many2one(
         "oms.channel.order", readonly=True, ondelete="cascade"
     )
@@ -27,33 +34,49 @@ class OmsChannelSkuMap(models.TransientModel):
         "oms.channel.order", compute="_compute_waiting_order_ids"
     )
 
-    @api.depends("channel_id", "external_sku")
+    @api.depends("channel_id", "external_sku", "external_product_ref")
     def _compute_waiting_order_ids(self):
         for wizard in self:
             wizard.waiting_order_ids = wizard._get_waiting_orders()
             wizard.waiting_count = len(wizard.waiting_order_ids)
 
     def _get_waiting_orders(self):
-        """The failed orders of the channel whose unknown SKUs include this one."""
+        """The failed orders of the channel whose unknown SKUs (or product ids
+        of lines without SKU) include this one."""
         self.ensure_one()
-        if not self.channel_id or not self.external_sku:
+        key, fname = self._get_key()
+        if not self.channel_id or not key:
             return self.env["oms.channel.order"]
-        sku = self.external_sku.strip()
         orders = self.env["oms.channel.order"].search(
             [
                 ("channel_id", "=", self.channel_id.id),
                 ("state", "=", "failed"),
-                ("missing_skus", "ilike", sku),
+                (fname, "ilike", key),
             ]
         )
-        return orders.filtered(lambda o: sku in o.missing_skus.split("\n"))
+        return orders.filtered(lambda o: key in o[fname].split("\n"))
+
+    def _get_key(self):
+        """The identifier the wizard binds and the staged order field listing
+        the unknown ones: the SKU, else the platform's product id.
+
+        :return: (identifier or "", field name)
+        :rtype: tuple
+        """
+        sku = (self.external_sku or "").strip()
+        if sku or not (self.external_product_ref or "").strip():
+            return sku, "missing_skus"
+        return self.external_product_ref.strip(), "missing_product_refs"
 
     def _prepare_binding_vals(self):
-        """Hook: values of the SKU binding the wizard creates."""
+        """Hook: values of the SKU binding the wizard creates (for a line
+        without SKU, its SKU is the platform's product id, which it is found by)."""
         self.ensure_one()
+        key, _fname = self._get_key()
         return {
             "channel_id": self.channel_id.id,
-            "external_sku": self.external_sku.strip(),
+            "external_sku": key,
+            "external_product_ref": (self.external_product_ref or "").strip() or False,
             "product_id": self.product_id.id,
         }
 
@@ -62,8 +85,17 @@ class OmsChannelSkuMap(models.TransientModel):
         notification tells the outcome."""
         self.ensure_one()
         Binding = self.env["oms.channel.product"]
-        sku = self.external_sku.strip()
+        sku, fname = self._get_key()
+        if not sku:
+            raise UserError(
+                self.env._("Give the channel's SKU or the platform's product id.")
+            )
         existing = Binding._to_internal(self.channel_id, [sku])
+        if fname == "missing_product_refs":
+            existing |= Binding._to_internal(
+                self.channel_id, [sku], key="external_product_ref"
+            )
+        existing = existing[:1]
         if existing:
             raise UserError(
                 self.env._(

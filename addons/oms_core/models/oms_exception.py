@@ -920,7 +920,37 @@ class OmsException(models.Model):
             "res_model": "oms.exception.override",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_exception_ids": self.ids},
+            "context": {
+                "default_exception_ids": self.ids,
+                # from an exception's form: go on with the next one
+                "default_is_open_next": bool(self.env.context.get("oms_open_next")),
+            },
+        }
+
+    def _get_next_in_queue(self):
+        """Where a reviewer goes on after acting on these exceptions: the
+        first open exception of the hold queue (in its order: deadline) that
+        is not one of these.
+
+        :rtype: oms.exception
+        """
+        return self.search(
+            [("state", "=", "open"), ("id", "not in", self.ids)], limit=1
+        )
+
+    def _get_form_action(self):
+        """The action opening the form of this exception.
+
+        :rtype: dict
+        """
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "target": "current",
         }
 
     def action_assign_to_me(self):
@@ -954,7 +984,10 @@ class OmsException(models.Model):
                     self.env._(
                         "%(order)s: still on hold (%(reasons)s)",
                         order=order.name,
-                        reasons=", ".join(blocking.mapped("message")),
+                        reasons=", ".join(
+                            f"{e.rule_id.name}: {e.message}" if e.rule_id else e.message
+                            for e in blocking
+                        ),
                     )
                 )
             elif order.state == "sale":

@@ -547,7 +547,12 @@ class OmsReviewRule(models.Model):
         # managers' conditions are evaluated whoever triggers the review
         if not order.sudo().filtered_domain(self._get_domain()):
             return False
-        return self.message or self.name
+        # the manager's words, read in each reader's language (no words of
+        # its own: nothing to translate)
+        return reader_text.store(
+            "%(message)s",
+            message=reader_text.field(self, "message" if self.message else "name"),
+        )
 
     def _oms_amount_in(self, order):
         """The rule's amount in the order's currency."""

@@ -121,6 +121,81 @@ class TestHoldQueue(OmsCommon):
         for order in orders:
             self.assertIn(f"{order.name}: confirmed", outcome["params"]["message"])
 
+    def _override_from_form(self, exception, note):
+        """Override ``exception`` as the reviewer does from its form."""
+        action = (
+            exception.with_user(self.reviewer)
+            .with_context(oms_open_next=True)
+            .action_open_override()
+        )
+        wizard = (
+            self.env["oms.exception.override"]
+            .with_user(self.reviewer)
+            .with_context(**action["context"])
+            .create({"note": note})
+        )
+        return wizard.action_confirm()
+
+    def test_override_from_the_form_says_the_outcome_and_goes_on(self):
+        """Overridden from its form, an exception says what became of its
+        order (still held by another rule, named; then confirmed) and opens
+        the next open exception of the queue, by deadline."""
+        self._create_rule("amount_threshold", amount_limit=1.0, name="Big order")
+        self._create_rule(
+            "domain",
+            domain="[('amount_untaxed', '>', 1)]",
+            message="Check the margin",
+            name="Margin check",
+            deadline_hours=48,
+        )
+        order = self._create_order(user=self.salesman)
+        other = self._create_order(qty=2, user=self.salesman)
+        (order | other).action_oms_review()
+        Exception = self.env["oms.exception"]
+        first = Exception.search(
+            [("order_id", "=", order.id), ("check_type", "=", "amount_threshold")]
+        )
+        second = Exception.search(
+            [("order_id", "=", order.id), ("check_type", "=", "domain")]
+        )
+        queue = Exception.search([("state", "=", "open")])
+        outcome = self._override_from_form(first, "Known customer")
+        self.assertEqual(first.state, "overridden")
+        params = outcome["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn(
+            f"{order.name}: still on hold (Margin check: Check the margin)",
+            params["message"],
+        )
+        following = (queue - first)[:1]
+        self.assertEqual(
+            (params["next"]["res_model"], params["next"]["res_id"]),
+            ("oms.exception", following.id),
+        )
+        self.assertEqual(following.deadline, min((queue - first).mapped("deadline")))
+        outcome = self._override_from_form(second, "Margin agreed")
+        self.assertEqual(order.state, "sale")
+        self.assertIn(f"{order.name}: confirmed", outcome["params"]["message"])
+        self.assertEqual(outcome["params"]["type"], "success")
+        self.assertEqual(
+            Exception.browse(outcome["params"]["next"]["res_id"]).order_id, other
+        )
+        # from the queue's list (no form): the list stays, nothing opens
+        listed = Exception.search(
+            [("order_id", "=", other.id), ("state", "=", "open")], limit=1
+        )
+        action = listed.with_user(self.reviewer).action_open_override()
+        wizard = (
+            self.env["oms.exception.override"]
+            .with_user(self.reviewer)
+            .with_context(**action["context"])
+            .create({"note": "Fine"})
+        )
+        self.assertEqual(
+            wizard.action_confirm()["params"]["next"]["type"],
+            "ir.actions.act_window_close",
+        )
+
     def test_review_again_says_who_is_still_held(self):
         exception = self._held_exception()
         outcome = exception.with_user(self.reviewer).action_review_orders()

@@ -113,6 +113,28 @@ class TestHoldQueueLanguage(OmsCommon):
         )
         self.assertEqual(found.mapped("code"), ["credit_limit"])
 
+    def test_condition_rule_message_reads_in_the_reader_language(self):
+        """A manager's condition rule has its message in both languages: the
+        exception an English salesperson's order raised reads in Chinese for
+        the Chinese reviewer and in English for the English one."""
+        rule = self._create_rule(
+            "domain",
+            domain="[('amount_untaxed', '>', 500)]",
+            message="Large order: check the margin",
+        )
+        rule.with_context(lang="zh_CN").message = "大额订单：请核对毛利"
+        order = self._create_order(qty=10, user=self.salesman)
+        order.with_user(self.salesman).with_context(lang="en_US").action_oms_review()
+        exception = order.oms_exception_ids.filtered(lambda e: e.rule_id == rule)
+        self.assertEqual(
+            exception.with_user(self.reviewer_zh).with_context(lang="zh_CN").message,
+            "大额订单：请核对毛利",
+        )
+        self.assertEqual(
+            exception.with_user(self.reviewer).with_context(lang="en_US").message,
+            "Large order: check the margin",
+        )
+
     def _read_chatter(self, user):
         """The order's chatter lines as ``user``'s web client gets them."""
         messages = (

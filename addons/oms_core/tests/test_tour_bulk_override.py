@@ -39,13 +39,21 @@ class TestTourBulkOverride(OmsTourCase):
         cls.credit_order = cls._create_order(
             [(mug, 2)], customer=careful, user=cls.salesman, name="BULK-C"
         )
-        (cls.short_orders | cls.credit_order).with_user(
+        cls.last_order = cls._create_order(
+            [(kettle, 4)],
+            customer=cls._create_tour_customer("Delta Supplies"),
+            user=cls.salesman,
+            name="BULK-D",
+        )
+        (cls.short_orders | cls.credit_order | cls.last_order).with_user(
             cls.salesman
         ).action_oms_review()
 
     def test_reviewer_bulk_overrides_and_reaches_the_next_exception(self):
         """Two stock holds overridden with one reason: both orders confirmed,
-        the credit hold is next, with the customer's credit next to it."""
+        the credit hold is next, with the customer's credit next to it;
+        overridden from its form, its order is confirmed and the last
+        exception of the queue opens."""
         self.assertEqual(
             self.short_orders.oms_exception_ids.mapped("check_type"),
             ["stock", "stock"],
@@ -66,4 +74,6 @@ class TestTourBulkOverride(OmsTourCase):
             * 2,
         )
         self.assertEqual(self.short_orders.mapped("state"), ["sale", "sale"])
-        self.assertEqual(self.credit_order.oms_exception_ids.state, "open")
+        self.assertEqual(self.credit_order.oms_exception_ids.state, "overridden")
+        self.assertEqual(self.credit_order.state, "sale")
+        self.assertEqual(self.last_order.oms_exception_ids.state, "open")

@@ -23,10 +23,12 @@ in his own language, the way Odoo renders ``env._()`` / ``_lt()``
 Arguments are JSON values (others are stored as ``str()``), other stored
 texts or lazy texts (rendered in the same language), :func:`selection`
 values (rendered as their label), :func:`record` references (rendered as
-the record's display name) and :func:`join` lists. Rendering never fails: a
-text without a translation reads in English, a value that is not a stored text
-(a message written before texts were stored) reads as it is, a translation
-that does not format falls back to the source.
+the record's display name), :func:`field` references (rendered as a
+translatable field of a record, e.g. a rule's message) and :func:`join`
+lists. Rendering never fails: a text without a translation reads in
+English, a value that is not a stored text (a message written before texts
+were stored) reads as it is, a translation that does not format falls back
+to the source.
 """
 
 import json
@@ -75,6 +77,18 @@ def record(records):
     :rtype: dict
     """
     return {"record": [records._name, records.id, records.display_name or ""]}
+
+
+def field(records, fname):
+    """An argument rendered as the value of the field ``fname`` of
+    ``records`` (one record) in the reader's language: a translatable field
+    (``translate=True``) reads as its translation (needs ``env`` when rendered;
+    its English value when stored otherwise, also when the record is gone).
+
+    :rtype: dict
+    """
+    english = records.with_context(lang="en_US")[fname]
+    return {"field": [records._name, records.id, fname, english or ""]}
 
 
 def join(separator, items):
@@ -174,6 +188,8 @@ def _render_arg(value, lang, env):
             return _render_selection(value["selection"], lang, env)
         if "record" in value:
             return _render_record(value["record"], lang, env)
+        if "field" in value:
+            return _render_field(value["field"], lang, env)
         if "join" in value:
             separator, items = value["join"]
             return separator.join(str(_render_arg(i, lang, env)) for i in items)
@@ -197,3 +213,12 @@ def _render_record(ref, lang, env):
         return name
     found = env[model].with_context(lang=lang).browse(res_id).exists()
     return found.display_name if found else name
+
+
+def _render_field(ref, lang, env):
+    model, res_id, fname, value = ref
+    if env is None or model not in env or fname not in env[model]._fields:
+        return value
+    # sudo: the text was made for its readers; it shows what it showed then
+    found = env[model].sudo().with_context(lang=lang).browse(res_id).exists()
+    return (found[fname] or value) if found else value

@@ -2,6 +2,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.oms_core.tools import reader_text
+
+_lt = LazyTranslate(__name__)
 
 OMS_ALERT_KPIS = [
     ("on_time_rate", "On-time Delivery Rate"),
@@ -144,10 +149,10 @@ class OmsKpiAlert(models.Model):
                 breached |= alert
             elif not is_breach and alert.is_breached:
                 values.update(is_breached=False, breach_date=False)
-                alert.message_post(
-                    body=self.env._(
-                        "Back to normal: %(kpi)s is %(value)s.",
-                        kpi=alert._get_kpi_label(),
+                alert._post_for_readers(
+                    reader_text.store(
+                        _lt("Back to normal: %(kpi)s is %(value)s."),
+                        kpi=reader_text.selection(alert._name, "kpi", alert.kpi),
                         value=alert._format_value(value),
                     )
                 )
@@ -164,7 +169,9 @@ class OmsKpiAlert(models.Model):
         return f"{value:.2f}"
 
     def _notify_breach(self):
-        """An activity for each member of the group and one e-mail to all."""
+        """An activity for each member of the group, in the member's language
+        (whoever runs the check: the cron's user, a manager), and one e-mail
+        to all; the alert's chatter line reads in each reader's language."""
         todo = self.env.ref("mail.mail_activity_data_todo")
         for alert in self:
             users = alert.group_id.users.filtered(
@@ -172,31 +179,50 @@ class OmsKpiAlert(models.Model):
                     u.active and not u.share and company in u.company_ids
                 )
             ) - self.env.ref("base.user_root")
-            message = self.env._(
-                "%(alert)s: %(kpi)s is %(value)s,"
-                " threshold %(operator)s %(threshold)s.",
-                alert=alert.name,
-                kpi=alert._get_kpi_label(),
+            name = reader_text.field(alert, "name")
+            message = reader_text.store(
+                _lt(
+                    "%(alert)s: %(kpi)s is %(value)s,"
+                    " threshold %(operator)s %(threshold)s."
+                ),
+                alert=name,
+                kpi=reader_text.selection(alert._name, "kpi", alert.kpi),
                 value=alert._format_value(alert.last_value),
-                operator=dict(
-                    self._fields["operator"]._description_selection(self.env)
-                )[alert.operator],
+                operator=reader_text.selection(alert._name, "operator", alert.operator),
                 threshold=alert._format_value(alert.threshold),
             )
+            summary = reader_text.store(_lt("KPI alert: %(alert)s"), alert=name)
             for user in users:
+                lang = user.lang or self.env.lang
                 alert.activity_schedule(
                     activity_type_id=todo.id,
-                    summary=self.env._("KPI alert: %(alert)s", alert=alert.name),
-                    note=message,
+                    summary=reader_text.render(summary, lang, self.env),
+                    note=reader_text.render(message, lang, self.env),
                     user_id=user.id,
                 )
-            alert.message_post(
-                body=message,
-                subject=self.env._("KPI alert: %(alert)s", alert=alert.name),
+            alert._post_for_readers(
+                message,
+                subject=reader_text.render(summary, self.env.lang, self.env),
                 partner_ids=users.partner_id.ids,
                 message_type="notification",
                 subtype_xmlid="mail.mt_comment",
             )
+
+    def _post_for_readers(self, stored, **values):
+        """Post ``stored`` (a stored text) on the alert's chatter: it reads in
+        each reader's language (``mail.message.oms_body_source``), its body
+        (e-mails, search) in the poster's.
+
+        :param values: more ``message_post`` arguments
+        :rtype: mail.message
+        """
+        self.ensure_one()
+        message = self.message_post(
+            body=reader_text.render(stored, self.env.lang, self.env), **values
+        )
+        # sudo: the OMS writes the line's stored text once, right after posting
+        message.sudo().oms_body_source = stored
+        return message
 
     @api.model
     def _cron_check_alerts(self):

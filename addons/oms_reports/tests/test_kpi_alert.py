@@ -60,6 +60,40 @@ class TestKpiAlert(OmsReportsCommon):
         self.assertTrue(self.alert.is_breached)
         self.assertEqual(len(self._activities()), 2)
 
+    def test_alert_reads_in_each_member_language(self):
+        """The cron (OdooBot, in English) finds a breach: the Chinese member's
+        to-do reads in Chinese, the English member's in English, the figures
+        in both; the alert's chatter line follows its reader."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "oms_reports")]
+        )._update_translations("zh_CN")
+        self.alert.with_context(lang="zh_CN").name = "取消过多"
+        self.watcher.lang = "en_US"
+        watcher_zh = new_test_user(
+            self.env, login="rep_kpi_watcher_zh", groups="base.group_user", lang="zh_CN"
+        )
+        self.group.users = [(4, watcher_zh.id)]
+        self.order._action_cancel()
+        self.env["oms.kpi.alert"].with_user(
+            self.env.ref("base.user_root")
+        ).with_context(lang="en_US")._cron_check_alerts()
+        by_user = {a.user_id: a for a in self._activities()}
+        self.assertEqual(by_user[watcher_zh].summary, "KPI 预警：取消过多")
+        self.assertIn(
+            "取消过多：取消率 为 100.0 %，阈值 高于 50.0 %", by_user[watcher_zh].note
+        )
+        self.assertEqual(
+            by_user[self.watcher].summary, "KPI alert: Too many cancellations"
+        )
+        self.assertIn(
+            "Too many cancellations: Cancellation Rate is 100.0 %, threshold Above",
+            by_user[self.watcher].note,
+        )
+        post = self.alert.message_ids.filtered("oms_body_source")[:1]
+        body = post.with_context(lang="zh_CN").read(["body"])
+        self.assertIn("取消率", body[0]["body"])
+
     def test_hold_age_and_low_stock_values(self):
         """Hold-queue age in hours and products short for open orders."""
         self.env.cr.execute(

@@ -3,14 +3,17 @@
  * Reviewer: in the hold queue, select two exceptions, override both with one
  * reason, read the outcome and go on with the next exception, whose form
  * shows what its type needs (a credit hold: the customer's credit, no
- * substitute product). Data: oms_core/tests/test_tour_bulk_override.py
+ * substitute product); override that one from its form: the outcome is told
+ * and the next exception of the queue opens.
+ * Data: oms_core/tests/test_tour_bulk_override.py
  */
 import {registry} from "@web/core/registry";
-import {omsScreenshot, openMenu, omsSteps} from "./oms_tour_utils";
+import {omsScreenshot, openMenu, omsSteps, stageIs} from "./oms_tour_utils";
 
 const FIRST = "BULK-A";
 const SECOND = "BULK-B";
 const NEXT = "BULK-C";
+const LAST = "BULK-D";
 
 registry.category("web_tour.tours").add("oms_bulk_override_tour", {
   steps: () =>
@@ -69,5 +72,29 @@ registry.category("web_tour.tours").add("oms_bulk_override_tour", {
           ".o_form_view:not(:has(button[name=action_open_substitute])) button[name=action_open_invoices]",
       },
       omsScreenshot("reviewer-credit-context", ".o_form_view"),
+      {
+        content: "override the credit hold from its form",
+        trigger: ".o_form_view button[name=action_open_override]",
+        run: "click",
+      },
+      {
+        content: "give the reason",
+        trigger: ".modal .o_field_widget[name=note] textarea",
+        run: "edit Prepayment received",
+      },
+      {
+        content: "confirm the override",
+        trigger: ".modal button[name=action_confirm]",
+        run: "click",
+      },
+      {
+        content: "the outcome says the order is confirmed",
+        trigger: `.o_notification:contains(${NEXT})`,
+      },
+      {
+        content: "the next exception of the queue opens",
+        trigger: `.o_form_view .o_field_widget[name=order_id]:contains(${LAST})`,
+      },
+      stageIs("state", "open"),
     ]),
 });

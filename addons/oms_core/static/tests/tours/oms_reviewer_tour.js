@@ -1,7 +1,9 @@
 /** @odoo-module **/
 /**
  * Reviewer (runs in zh_CN): hold queue -> order held for credit -> override
- * with a reason -> the order is confirmed. Data: oms_core/tests/test_tour_reviewer.py
+ * with a reason -> the outcome is told and the next exception of the queue
+ * opens -> back to the overridden one: the order is confirmed.
+ * Data: oms_core/tests/test_tour_reviewer.py
  */
 import {registry} from "@web/core/registry";
 import {omsScreenshot, openMenu, stageIs, omsSteps} from "./oms_tour_utils";
@@ -44,8 +46,22 @@ registry.category("web_tour.tours").add("oms_reviewer_tour", {
         run: "click",
       },
       {
-        content: "the wizard is closed",
-        trigger: "body:not(:has(.modal))",
+        content: "the wizard is closed and the outcome is told",
+        trigger: "body:not(:has(.modal)) .o_notification",
+      },
+      {
+        content: "the next exception of the queue opens",
+        trigger: `.o_form_view .o_field_widget[name=partner_id]:not(:contains(${CUSTOMER}))`,
+      },
+      stageIs("state", "open"),
+      {
+        content: "back to the overridden exception",
+        trigger: ".o_breadcrumb li.o_back_button",
+        run: "click",
+      },
+      {
+        content: "the overridden exception is shown again",
+        trigger: `.o_form_view .o_field_widget[name=partner_id]:contains(${CUSTOMER})`,
       },
       stageIs("state", "overridden"),
       {
