@@ -1,5 +1,5 @@
 # The OMS project. `make run` and `make test` are all a newcomer needs (see README.md).
-.PHONY: run test test-odoo stop db-reset bench cluster cluster-stop bench-cluster lint screenshots help
+.PHONY: run test test-odoo stop db-reset bench cluster cluster-stop bench-cluster lint screenshots screenshots-demo help
 SHELL := /bin/bash
 
 help:
@@ -16,6 +16,8 @@ help:
 	@echo "make bench-cluster  signed webhooks against 1 then 2 servers of make cluster"
 	@echo "make lint      run pre-commit on every file"
 	@echo "make screenshots  run the browser tours and save their screenshots into docs/images"
+	@echo "make screenshots-demo  the README's screens of the demo's story (demo database),"
+	@echo "               in Chinese and English, into docs/images"
 
 run:
 	@bash setup/run.sh
@@ -47,6 +49,9 @@ bench-cluster:
 
 screenshots:
 	@bash setup/screenshots.sh $(ARGS)
+
+screenshots-demo:
+	@bash setup/screenshots.sh --demo $(ARGS)
 
 lint:
 	@test -x .venv/bin/pre-commit || .venv/bin/pip install -q pre-commit==4.3.0

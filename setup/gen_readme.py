@@ -31,6 +31,11 @@ def md_to_rst(text):
         if in_code:
             out.append("    " + line)
             continue
+        image = re.match(r"^(\s*)!\[([^\]]*)\]\(([^)]+)\)\s*$", line)
+        if image:
+            indent, alt, src = image.groups()
+            out.extend([f"{indent}.. image:: {src}", f"{indent}   :alt: {alt}"])
+            continue
         heading = re.match(r"^(#{1,6})\s+(.*)$", line)
         if heading:
             title = heading.group(2)

@@ -372,8 +372,10 @@ class OmsAccountingCommon(OmsCommon, AccountTestInvoicingCommon):
         )
 
 
-class OmsTourCase(HttpCase, OmsCommon):
-    """Base of the tour tests: one user per role, screenshots on demand."""
+class OmsBrowserCase(HttpCase):
+    """Tours in the test browser, screenshots on demand, the zh_CN terms: the
+    base of the tour tests, and of the demo's screenshots (which read the demo
+    database as it is, without the fixture's data)."""
 
     browser_size = "1280x800"
 
@@ -386,6 +388,46 @@ class OmsTourCase(HttpCase, OmsCommon):
         # mismatch"), which the first requests of a tour would otherwise do.
         for module in get_modules():
             get_manifest(module)
+
+    @classmethod
+    def _activate_zh_cn(cls):
+        """Activate zh_CN and load the Chinese terms the journeys show."""
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"].search(
+            [("name", "in", OMS_ADDONS + ZH_CN_ODOO_MODULES)]
+        )._update_translations("zh_CN")
+
+    def call_kw(self, login, model, method, args, context=None):
+        """Call ``model.method(*args)`` over JSON-RPC as ``login``, as an RPC
+        client does (``/web/dataset/call_kw``, the context it chooses)."""
+        self.authenticate(login, login)
+        result = self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {
+                "model": model,
+                "method": method,
+                "args": args,
+                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
+            },
+        )
+        self.env.invalidate_all()
+        return result
+
+    def start_oms_tour(self, url_path, tour_name, login, timeout=120):
+        """Run ``tour_name`` as ``login`` in the test browser (screenshots on
+        demand, see the module docstring)."""
+        werkzeug_logger = logging.getLogger("werkzeug")
+        preconnect_filter = _DropPreconnectTimeouts()
+        werkzeug_logger.addFilter(preconnect_filter)
+        try:
+            with patch("odoo.tests.common.ChromeBrowser", OmsChromeBrowser):
+                self.start_tour(url_path, tour_name, login=login, timeout=timeout)
+        finally:
+            werkzeug_logger.removeFilter(preconnect_filter)
+
+
+class OmsTourCase(OmsBrowserCase, OmsCommon):
+    """Base of the tour tests: one user per role, screenshots on demand."""
 
     @classmethod
     def _create_tour_user(cls, login, groups, name, lang="en_US"):
@@ -434,42 +476,6 @@ class OmsTourCase(HttpCase, OmsCommon):
                 {"invoice_policy": "order", "taxes_id": [Command.clear()]}, **values
             ),
         )
-
-    @classmethod
-    def _activate_zh_cn(cls):
-        """Activate zh_CN and load the Chinese terms the journeys show."""
-        cls.env["res.lang"]._activate_lang("zh_CN")
-        cls.env["ir.module.module"].search(
-            [("name", "in", OMS_ADDONS + ZH_CN_ODOO_MODULES)]
-        )._update_translations("zh_CN")
-
-    def call_kw(self, login, model, method, args, context=None):
-        """Call ``model.method(*args)`` over JSON-RPC as ``login``, as an RPC
-        client does (``/web/dataset/call_kw``, the context it chooses)."""
-        self.authenticate(login, login)
-        result = self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": {"context": dict({"lang": "en_US"}, **(context or {}))},
-            },
-        )
-        self.env.invalidate_all()
-        return result
-
-    def start_oms_tour(self, url_path, tour_name, login, timeout=120):
-        """Run ``tour_name`` as ``login`` in the test browser (screenshots on
-        demand, see the module docstring)."""
-        werkzeug_logger = logging.getLogger("werkzeug")
-        preconnect_filter = _DropPreconnectTimeouts()
-        werkzeug_logger.addFilter(preconnect_filter)
-        try:
-            with patch("odoo.tests.common.ChromeBrowser", OmsChromeBrowser):
-                self.start_tour(url_path, tour_name, login=login, timeout=timeout)
-        finally:
-            werkzeug_logger.removeFilter(preconnect_filter)
 
 
 class OmsTiersCommon(OmsCommon):

@@ -170,6 +170,24 @@ class TestCustomerSide(OmsCommon):
         delivered = order._oms_portal_timeline()[-1]
         self.assertEqual((delivered["key"], delivered["done"]), ("delivered", True))
 
+    def test_timeline_reads_in_the_customers_language(self):
+        """A Chinese customer reads every step of the timeline in Chinese,
+        the shipment and the delivery too."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "oms_core")]
+        )._update_translations("zh_CN")
+        order = self._confirmed_order()
+        self._ship(order.picking_ids)
+        order.picking_ids._oms_set_delivered()
+        labels = {
+            step["key"]: step["label"]
+            for step in order.with_context(lang="zh_CN")._oms_portal_timeline()
+        }
+        self.assertEqual(labels["received"], "已收到订单")
+        self.assertEqual(labels["shipped"], "已发货")
+        self.assertEqual(labels["delivered"], "已签收")
+
     def test_nobody_forges_the_notice_log(self):
         """The log is written by the notices only: a salesperson cannot mark a
         notice sent (so that the real one would never go out)."""

@@ -179,9 +179,12 @@ class OmsKpiDemo(models.AbstractModel):
     One story over the last 90 days: a tea house selling on its web shops, the
     Chinese marketplaces, in its store, by phone, e-mail, field sales and CSV
     files. Volume grows and the team gets better (fewer holds, fewer late
-    shipments, fewer cancellations), so the KPI dashboard shows trends. Every
-    step is taken by the person who would take it (salesperson, reviewer,
-    warehouse) and dated when it happened. Deterministic (fixed seed).
+    shipments, fewer cancellations), so the KPI dashboard shows trends: the
+    last 30 days hold or beat the 30 before, today's hold queue of the other
+    demo files included (tests/test_demo_story.py checks it on the demo
+    database). Every step is taken by the person who would take it
+    (salesperson, reviewer, warehouse) and dated when it happened.
+    Deterministic (fixed seed).
     """
 
     _name = "oms.kpi.demo"
@@ -213,10 +216,10 @@ class OmsKpiDemo(models.AbstractModel):
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         weights = [OMS_DEMO_CHANNELS[c.code][0] for c in ctx["channels"]]
         counters = {}
-        # volume grows: later days get more orders (square root spread)
+        # volume grows as channels join: later days get more orders
         for index in range(count):
             progress = (index + 1) / count
-            age = days * (1 - progress**0.8)
+            age = days * (1 - progress**0.6)
             created = (now - timedelta(days=age, hours=rng.randint(1, 9))).replace(
                 microsecond=0
             )
@@ -224,12 +227,16 @@ class OmsKpiDemo(models.AbstractModel):
             counters[channel.code] = counters.get(channel.code, 0) + 1
             self._demo_story(ctx, rng, channel, counters[channel.code], created, now)
         self._demo_assign_salespeople(ctx)
+        self._demo_date_before_oms(rng, now, days)
         for xmlid, zh_name in OMS_DEMO_NAMES_ZH.items():
             product = self.env.ref(xmlid, False)
             if product:
                 self._demo_translate(product.product_tmpl_id, "name", zh_name)
+        self._demo_create_allocations(ctx)
         orders = self.env["sale.order"].search([])
         self.env["oms.order.fact.queue"]._enqueue(orders)
+        # stored as the cron would have: the dashboard reads them at once
+        self.env["oms.order.fact"]._refresh()
 
     @api.model
     def _demo_context(self):
@@ -264,6 +271,7 @@ class OmsKpiDemo(models.AbstractModel):
             "carriers": self._demo_create_carriers(),
             "cancel_reasons": self._demo_weighted_refs(OMS_DEMO_CANCEL_REASONS),
             "return_reasons": self._demo_weighted_refs(OMS_DEMO_RETURN_REASONS),
+            "tallies": {},
         }
 
     @api.model
@@ -422,11 +430,11 @@ class OmsKpiDemo(models.AbstractModel):
                 )
             )
         self._demo_set(order, create_date=created, date_order=created)
-        roll = rng.random()
-        if roll < 0.09 - 0.05 * learned:
+        if self._demo_chance(ctx, rng, "cancel", 0.09 - 0.05 * learned):
             self._demo_cancel(ctx, rng, order, created + timedelta(hours=3))
             return
-        held = rng.random() < 0.40 - 0.30 * learned
+        # the review rules were tuned in the first weeks: fewer holds since
+        held = self._demo_chance(ctx, rng, "held", 0.62 - 0.56 * learned)
         if held and age_h < 60:
             # still in the hold queue: the reviewers work on it now
             self._demo_hold(ctx, rng, order, created + timedelta(minutes=5))
@@ -444,6 +452,17 @@ class OmsKpiDemo(models.AbstractModel):
             oms_touch_count=int(held),
         )
         self._demo_fulfil(ctx, rng, order, reviewed, promise_days, learned, now)
+
+    @api.model
+    def _demo_chance(self, ctx, rng, event, rate):
+        """Whether this order meets ``event`` (cancelled, held, shipped
+        late), at ``rate`` on its day: a running tally with some noise, so
+        that every month of the story meets the event about as often as its
+        rate says (a dice roll per order swings more, over the fifty orders of
+        a month, than the team's progress)."""
+        tally = ctx["tallies"].get(event, rng.random()) + rate * rng.uniform(0.6, 1.4)
+        ctx["tallies"][event] = tally % 1
+        return tally >= 1
 
     @api.model
     def _demo_cancel(self, ctx, rng, order, when):
@@ -485,7 +504,7 @@ class OmsKpiDemo(models.AbstractModel):
     @api.model
     def _demo_fulfil(self, ctx, rng, order, reviewed, promise_days, learned, now):
         """Ship, deliver, invoice, return and rate ``order`` as it happened."""
-        late = rng.random() < 0.26 - 0.2 * learned
+        late = self._demo_chance(ctx, rng, "late", 0.30 - 0.26 * learned)
         hours = (
             promise_days
             * 24
@@ -509,7 +528,8 @@ class OmsKpiDemo(models.AbstractModel):
             return
         self._demo_set(order, oms_delivered_date=delivered)
         self._demo_set(order.picking_ids, oms_delivered_date=delivered)
-        if rng.random() < 0.07:
+        # better packing and picking: fewer returns
+        if self._demo_chance(ctx, rng, "return", 0.10 - 0.06 * learned):
             self._demo_return(ctx, rng, order, picking, delivered + timedelta(days=2))
         elif rng.random() < 0.8 and order.partner_id.is_company:
             self._demo_invoice(order, shipped, now, rng)
@@ -633,6 +653,60 @@ class OmsKpiDemo(models.AbstractModel):
                 self.env.ref("base.partner_root").id,
             )
         )
+
+    @api.model
+    def _demo_create_allocations(self, ctx):
+        """The marketplaces share the teas: Tmall first, JD capped, Douyin
+        keeping some for the others (the allocation table)."""
+        if "oms.channel.allocation" not in self.env:
+            return
+        channels = {channel.code: channel for channel in ctx["channels"]}
+        rows = (
+            ("TMALL", 40.0, 0.0, 0.0, 10),
+            ("JD", 30.0, 300.0, 0.0, 20),
+            ("DOUYIN", 20.0, 0.0, 100.0, 30),
+        )
+        self.env["oms.channel.allocation"].create(
+            [
+                {
+                    "channel_id": channels[code].id,
+                    "product_id": product.id,
+                    "share_percent": share,
+                    "max_qty": max_qty,
+                    "floor_qty": floor_qty,
+                    "sequence": sequence,
+                }
+                for product in ctx["products"][:2]
+                for code, share, max_qty, floor_qty, sequence in rows
+                if code in channels
+            ]
+        )
+
+    @api.model
+    def _demo_date_before_oms(self, rng, now, days):
+        """Odoo's own demo orders (sale, sale_stock) were confirmed by hand,
+        before the OMS: they are dated in the story's first weeks, in their
+        order, received when they were dated, so that today's figures are
+        those of the team with the OMS."""
+        data = self.env["ir.model.data"].search(
+            [("model", "=", "sale.order"), ("module", "not like", "oms_%")]
+        )
+        orders = self.env["sale.order"].browse(data.mapped("res_id")).exists()
+        orders = orders.filtered(lambda o: not o.oms_channel_id).sorted("id")
+        for position, order in enumerate(orders):
+            dated = now - timedelta(
+                days=days - 1 - 25 * position / max(len(orders), 1),
+                hours=rng.randint(1, 9),
+            )
+            self._demo_set(order, create_date=dated, date_order=dated)
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mail_message SET date = %s"
+                    " WHERE model = 'sale.order' AND res_id = %s",
+                    dated,
+                    order.id,
+                )
+            )
 
     # ------------------------------------------------------------------ history
     @contextmanager

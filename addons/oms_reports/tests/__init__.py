@@ -8,3 +8,4 @@ from . import test_order_fact
 from . import test_tour_manager
 from . import test_demo_history
 from . import test_kpi_daily
+from . import test_demo_screenshots
