@@ -1,5 +1,6 @@
 """Every user-facing string of the OMS addons has a zh_CN translation Odoo loads."""
 
+from collections import Counter
 from pathlib import Path
 
 import polib
@@ -27,6 +28,19 @@ class TestTranslations(TransactionCase):
                 self.assertFalse(
                     missing, f"{addon}: untranslated in zh_CN.po: {missing[:20]}"
                 )
+
+    def test_po_files_hold_each_term_once(self):
+        """A term appears once per file, with all its references: gettext tools
+        refuse a file that repeats one, and two copies may translate it twice."""
+        for addon in OMS_ADDONS:
+            for name in (f"{addon}.pot", "zh_CN.po"):
+                with self.subTest(addon=addon, file=name):
+                    po = polib.pofile(str(ADDONS_DIR / addon / "i18n" / name))
+                    counts = Counter((e.msgctxt, e.msgid) for e in po if not e.obsolete)
+                    repeated = sorted(key[1] for key, n in counts.items() if n > 1)
+                    self.assertFalse(
+                        repeated, f"{addon}/{name}: repeated terms {repeated[:20]}"
+                    )
 
     def test_po_files_translate_every_installed_term(self):
         """Every term of each installed addon (what the i18n export gives:
