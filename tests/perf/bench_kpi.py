@@ -164,7 +164,8 @@ def generate(env, count, tag):
           JOIN stock_picking sp ON sp.origin = 'BENCH' || %(tag)s || '-' || bs.n
          WHERE bs.shipped;
 
-        INSERT INTO oms_exception (order_id, company_id, code, severity, state, message)
+        INSERT INTO oms_exception (order_id, company_id, code, severity, state,
+                                   message_source)
         SELECT order_id, %(company)s,
                (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[1 + n %% 4],
                'block',
@@ -424,7 +425,8 @@ def generate_facts(env, count):
     )
     cr.execute(
         """
-        INSERT INTO oms_exception (order_id, company_id, code, severity, state, message)
+        INSERT INTO oms_exception (order_id, company_id, code, severity, state,
+                                   message_source)
         SELECT order_id, company_id,
                (ARRAY['stock', 'credit_limit', 'address', 'duplicate'])[
                    1 + order_id %% 4],
@@ -457,7 +459,7 @@ def _store_exception_counts(cr):
                        COUNT(*) FILTER (WHERE code = 'stock') AS stock,
                        COUNT(*) FILTER (WHERE code = 'address') AS address,
                        COUNT(*) FILTER (WHERE code = 'duplicate') AS duplicate
-                  FROM oms_exception WHERE message = 'bench'
+                  FROM oms_exception WHERE message_source = 'bench'
                  GROUP BY order_id) exc
          WHERE exc.order_id = fact.order_id
         """

@@ -285,7 +285,9 @@ def main(argv=None):
         help="interleave the native and OMS intake in this many rounds",
     )
     parser.add_argument("--review-orders", type=int, default=200)
-    parser.add_argument("--skus", type=int, default=10000)
+    parser.add_argument(
+        "--skus", type=int, default=int(os.environ.get("BENCH_SKUS") or 10000)
+    )
     parser.add_argument(
         "--kpi-sizes",
         type=int,
@@ -301,10 +303,6 @@ def main(argv=None):
         default=int(os.environ.get("BENCH_KPI_SCALE") or 0),
         help="also time the KPIs at this many orders' stored facts (0: not)",
     )
-    parser.add_argument(
-        "--skus", type=int, default=int(os.environ.get("BENCH_SKUS") or 10000)
-    )
-    parser.add_argument("--kpi-sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument(
         "--promise-receipts",
         type=int,
