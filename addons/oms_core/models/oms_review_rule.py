@@ -875,22 +875,32 @@ class OmsReviewRule(models.Model):
                 """
             SELECT o.id
               FROM sale_order o
+             WHERE o.id IN %(window)s
+               AND COALESCE(o.client_order_ref, '') != ''
+               AND EXISTS (
+                   SELECT 1
+                     FROM sale_order e
+                    WHERE e.client_order_ref = o.client_order_ref
+                      AND e.company_id = o.company_id
+                      AND e.state != 'cancel'
+                      AND e.id < o.id)
+             UNION
+            SELECT o.id
+              FROM sale_order o
               JOIN res_partner p ON p.id = o.partner_id
              WHERE o.id IN %(window)s
+               AND COALESCE(o.client_order_ref, '') = ''
                AND EXISTS (
                    SELECT 1
                      FROM sale_order e
                      JOIN res_partner ep ON ep.id = e.partner_id
-                    WHERE e.id < o.id
+                    WHERE ep.commercial_partner_id = p.commercial_partner_id
+                      AND e.amount_total = o.amount_total
                       AND e.company_id = o.company_id
                       AND e.state != 'cancel'
-                      AND CASE WHEN COALESCE(o.client_order_ref, '') != ''
-                          THEN e.client_order_ref = o.client_order_ref
-                          ELSE ep.commercial_partner_id = p.commercial_partner_id
-                               AND e.amount_total = o.amount_total
-                               AND e.create_date >= o.create_date
-                                   - %(hours)s * INTERVAL '1 hour'
-                          END)
+                      AND e.id < o.id
+                      AND e.create_date >= o.create_date
+                          - %(hours)s * INTERVAL '1 hour')
             """,
                 window=window_query.subselect(),
                 hours=self.hours_window,
@@ -929,19 +939,9 @@ class OmsReviewRule(models.Model):
                 "is_downpayment",
             ]
         )
-        orders.flush_recordset(
+        self.env["sale.order"].flush_model(
             ["currency_id", "company_id", "date_order", "pricelist_id"]
         )
-        # pricelists with rules, archived ones included (as the rules are found)
-        ruled = {
-            pricelist.id
-            for (pricelist,) in self.env["product.pricelist.item"]
-            .sudo()
-            .with_context(active_test=False)
-            ._read_group(
-                [("pricelist_id", "in", orders.pricelist_id.ids)], ["pricelist_id"]
-            )
-        }
         self.env.cr.execute(
             SQL(
                 """
@@ -959,6 +959,17 @@ class OmsReviewRule(models.Model):
             )
         )
         rows = self.env.cr.fetchall()
+        # pricelists with rules, archived ones included (as the rules are found)
+        ruled = {
+            pricelist.id
+            for (pricelist,) in self.env["product.pricelist.item"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("pricelist_id", "in", list({row[7] for row in rows if row[7]}))],
+                ["pricelist_id"],
+            )
+        }
         # lines priced by a pricelist rule: the price also depends on the
         # attribute values without variant
         priced = Line.browse([row[0] for row in rows if row[7] in ruled])
@@ -1004,22 +1015,32 @@ class OmsReviewRule(models.Model):
         """
         self.ensure_one()
         batch = OmsWhatIfBatch(orders)
+        # the state and warehouse of each order, without reading whole orders
+        orders.flush_model(["state", "warehouse_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, state, warehouse_id FROM sale_order WHERE id = ANY(%s)",
+                orders.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        quoting = orders.browse([row[0] for row in rows if row[1] in ("draft", "sent")])
 
         def may_source(order):
             # as ``OmsReviewBatch._make_plan``
-            if order.state not in ("draft", "sent"):
-                return False
             ranked = order._oms_rank_source_warehouses()
             return bool(ranked) and ranked != order.warehouse_id
 
-        sourced = orders.filtered(may_source)
+        sourced = quoting.filtered(may_source)
         failing = {order.id for order in sourced if self._evaluate(order, batch)}
-        orders -= sourced
-        if not orders:
+        rows = [row for row in rows if row[0] not in sourced._ids]
+        if not rows:
             return failing
-        needs, sources = self._what_if_stock_needs(orders)
-        confirmed = {o.id for o in orders if o.state not in ("draft", "sent")}
-        warehouse_of = {o.id: o.warehouse_id.id for o in orders}
+        confirmed = {row[0] for row in rows if row[1] not in ("draft", "sent")}
+        needs, sources = self._what_if_stock_needs(
+            [row[0] for row in rows], {row[0] for row in rows if row[1] == "sale"}
+        )
+        warehouse_of = {row[0]: row[2] for row in rows}
 
         def source(order_id, product_id):
             return sources[order_id].get(product_id) or warehouse_of[order_id]
@@ -1070,9 +1091,13 @@ class OmsReviewRule(models.Model):
                     break
         return failing
 
-    def _what_if_stock_needs(self, orders):
+    def _what_if_stock_needs(self, order_ids, sold_ids):
         """``sale.order._oms_get_stock_needs`` and the warehouse each product
-        ships from (``_oms_split_stock_needs``) of ``orders``, read at once.
+        ships from (``_oms_split_stock_needs``) of orders, read at once.
+
+        :param list order_ids: the orders
+        :param set sold_ids: those of them confirmed (their deliveries'
+            reservations are not needed any more)
 
         :return: ({order id: {product id: qty}},
             {order id: {product id: source warehouse id}})
@@ -1107,7 +1132,7 @@ class OmsReviewRule(models.Model):
                AND l.is_downpayment IS NOT TRUE
           ORDER BY l.order_id, l.sequence, l.id
             """,
-                orders=orders.ids,
+                orders=order_ids,
             )
         )
         Uom = self.env["uom.uom"].sudo()
@@ -1129,7 +1154,7 @@ class OmsReviewRule(models.Model):
                 )
             order_needs = needs[order_id]
             order_needs[product_id] = order_needs.get(product_id, 0.0) + converted[key]
-        confirmed = [o.id for o in orders if o.state == "sale"]
+        confirmed = sorted(sold_ids)
         if confirmed:
             self.env["stock.move.line"].flush_model(
                 ["move_id", "product_id", "quantity_product_uom", "location_dest_id"]
