@@ -141,9 +141,18 @@ def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7, profile=N
         # a fresh recordset: prefetching does not go through the invalidated order
         lines_rs = env["sale.order.line"].browse(order.order_line.ids)
 
+        field = lines_rs._fields["oms_promised_date"]
+
         # each run starts from an empty cache, as a request does; emptying
-        # the cache of the 10,000 products created above is not timed
+        # the cache of the 10,000 products created above is not timed. The
+        # promised dates are computed as the order form and the save compute
+        # them: into the cache, written with the order (not one write each)
         def quotation():
+            with env.protecting([field], lines_rs):
+                lines_rs._compute_oms_promised_date()
+
+        # the same lines set with a write (the promise called outside its compute)
+        def quotation_written():
             lines_rs._oms_promise_quotation(warehouse)
 
         def confirmed():
@@ -153,6 +162,9 @@ def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7, profile=N
 
         quote_best, quote_median = _best_median(
             quotation, runs, profile and f"{profile}.quotation", env.invalidate_all
+        )
+        written_best, _written_median = _best_median(
+            quotation_written, runs, setup=env.invalidate_all
         )
         confirm_best, confirm_median = _best_median(
             confirmed, runs, setup=env.invalidate_all
@@ -166,14 +178,71 @@ def run_promise(registry, skus=10000, receipts=1000, lines=20, runs=7, profile=N
         "promised": str(promised),
         "quotation_ms_best": quote_best * 1000,
         "quotation_ms_median": quote_median * 1000,
+        "quotation_written_ms_best": written_best * 1000,
         "confirmed_ms_best": confirm_best * 1000,
         "confirmed_ms_median": confirm_median * 1000,
     }
 
 
+def _demo_rules(env):
+    """The live rules of the demo data (``oms_core/demo/oms_core_demo.xml``):
+    credit limit, stock (standard and bulk orders), address, price floor
+    (warning), discount, amount, duplicate, prepayment, new customer
+    (warning) and the condition on test references."""
+    prepaid = env["account.payment.term"].create({"name": "Bench prepayment"})
+    types = env.ref("oms_core.oms_order_type_standard") | env.ref(
+        "oms_core.oms_order_type_bulk"
+    )
+    return env["oms.review.rule"].create(
+        [
+            {"name": "Credit limit", "check_type": "credit_limit"},
+            {
+                "name": "Stock available to promise",
+                "check_type": "stock",
+                "order_type_ids": [Command.set(types.ids)],
+            },
+            {"name": "Complete delivery address", "check_type": "address"},
+            {
+                "name": "Price floor 20%",
+                "check_type": "price_floor",
+                "severity": "warn",
+                "percent_limit": 20,
+            },
+            {
+                "name": "Discount above 15%",
+                "check_type": "discount_limit",
+                "percent_limit": 15,
+            },
+            {
+                "name": "Large order",
+                "check_type": "amount_threshold",
+                "amount_limit": 20000,
+            },
+            {"name": "Duplicate", "check_type": "duplicate", "hours_window": 24},
+            {
+                "name": "Prepayment",
+                "check_type": "payment",
+                "payment_term_ids": [Command.set(prepaid.ids)],
+            },
+            {
+                "name": "New customer above 3,000",
+                "check_type": "new_customer",
+                "severity": "warn",
+                "amount_limit": 3000,
+                "domain": "[('partner_id.oms_tier', '=', 'normal')]",
+            },
+            {
+                "name": "Test orders",
+                "check_type": "domain",
+                "domain": "[('client_order_ref', '=ilike', 'TEST%')]",
+            },
+        ]
+    )
+
+
 def run_what_if(registry, orders=10000, runs=3, profile=None):
     """``action_what_if`` of a new rule over ``orders`` generated orders, with
-    three other live rules (amount threshold, discount limit, address).
+    the ten live rules of the demo data (price floor and stock included).
 
     :return: dict of the figures
     """
@@ -197,21 +266,7 @@ def run_what_if(registry, orders=10000, runs=3, profile=None):
         )
         # the generated orders are of 2025: the window reaches back to them
         days = (date.today() - date(2025, 1, 1)).days + 1
-        Rule.create(
-            [
-                {
-                    "name": "Bench amount",
-                    "check_type": "amount_threshold",
-                    "amount_limit": 250,
-                },
-                {
-                    "name": "Bench discount",
-                    "check_type": "discount_limit",
-                    "percent_limit": 30,
-                },
-                {"name": "Bench address", "check_type": "address"},
-            ]
-        )
+        live = sorted(_demo_rules(env).mapped("check_type"))
         rule = Rule.create(
             {
                 "name": "Bench new rule",
@@ -233,6 +288,7 @@ def run_what_if(registry, orders=10000, runs=3, profile=None):
     return {
         "generated": orders,
         "orders": result["orders"],
+        "rules": live,
         "would_hold": result["would_hold"],
         "touchless_rate_before": result["touchless_rate_before"],
         "touchless_rate_after": result["touchless_rate_after"],
@@ -270,14 +326,21 @@ def main(argv=None):
         f"promise, 20-line order, {promise['skus']} SKUs, {promise['receipts']} "
         f"open receipts (target < 50 ms): quotation "
         f"{promise['quotation_ms_best']:.1f} ms best / "
-        f"{promise['quotation_ms_median']:.1f} median, confirmed "
-        f"{promise['confirmed_ms_best']:.1f} ms best"
+        f"{promise['quotation_ms_median']:.1f} median "
+        f"({promise['quotation_written_ms_best']:.1f} ms written), confirmed "
+        f"{promise['confirmed_ms_best']:.1f} ms best: "
+        + ("met" if promise["quotation_ms_best"] < 50 else "NOT MET")
     )
     what_if = run_what_if(registry, orders=args.what_if_orders, profile=args.profile)
+    if what_if["generated"] >= 100000:
+        verdict = "met" if what_if["seconds_best"] < 10 else "NOT MET"
+    else:
+        verdict = "not judged below 100,000 orders"
     print(
-        f"what-if of a rule, {what_if['orders']} orders (target < 10 s at "
-        f"100,000): {what_if['seconds_best']:.2f} s best, "
-        f"{what_if['seconds_median']:.2f} s median"
+        f"what-if of a rule with the {len(what_if['rules'])} demo rules, "
+        f"{what_if['orders']} orders (target < 10 s at 100,000): "
+        f"{what_if['seconds_best']:.2f} s best, "
+        f"{what_if['seconds_median']:.2f} s median: {verdict}"
     )
     return 0
 

@@ -26,6 +26,9 @@ from . import oms_priority_rule
 
 # fulfilment
 from . import stock_warehouse
+from . import resource_calendar
+from . import resource_calendar_attendance
+from . import resource_calendar_leaves
 from . import oms_warehouse_region
 from . import stock_location
 from . import stock_move

@@ -680,7 +680,12 @@ class OmsReviewRule(models.Model):
         narrow = getattr(self, f"_what_if_candidates_{self.check_type}", None)
         if narrow:
             applicable = applicable + narrow(window)
-        return self._what_if_evaluate(Order.search(applicable))
+        # a check evaluated over rows read for all the orders at once, or the
+        # review's own check order by order
+        evaluate = getattr(
+            self, f"_what_if_evaluate_{self.check_type}", self._what_if_evaluate
+        )
+        return evaluate(Order.search(applicable))
 
     def _what_if_evaluate(self, orders):
         """The review's own check run order by order over ``orders`` (in the
@@ -875,25 +880,391 @@ class OmsReviewRule(models.Model):
                 """
             SELECT o.id
               FROM sale_order o
+             WHERE o.id IN %(window)s
+               AND COALESCE(o.client_order_ref, '') != ''
+               AND EXISTS (
+                   SELECT 1
+                     FROM sale_order e
+                    WHERE e.client_order_ref = o.client_order_ref
+                      AND e.company_id = o.company_id
+                      AND e.state != 'cancel'
+                      AND e.id < o.id)
+             UNION
+            SELECT o.id
+              FROM sale_order o
               JOIN res_partner p ON p.id = o.partner_id
              WHERE o.id IN %(window)s
+               AND COALESCE(o.client_order_ref, '') = ''
                AND EXISTS (
                    SELECT 1
                      FROM sale_order e
                      JOIN res_partner ep ON ep.id = e.partner_id
-                    WHERE e.id < o.id
+                    WHERE ep.commercial_partner_id = p.commercial_partner_id
+                      AND e.amount_total = o.amount_total
                       AND e.company_id = o.company_id
                       AND e.state != 'cancel'
-                      AND CASE WHEN COALESCE(o.client_order_ref, '') != ''
-                          THEN e.client_order_ref = o.client_order_ref
-                          ELSE ep.commercial_partner_id = p.commercial_partner_id
-                               AND e.amount_total = o.amount_total
-                               AND e.create_date >= o.create_date
-                                   - %(hours)s * INTERVAL '1 hour'
-                          END)
+                      AND e.id < o.id
+                      AND e.create_date >= o.create_date
+                          - %(hours)s * INTERVAL '1 hour')
             """,
                 window=window_query.subselect(),
                 hours=self.hours_window,
             )
         )
         return [("id", "in", [row[0] for row in self.env.cr.fetchall()])]
+
+    # Checks evaluated over rows: ``_what_if_evaluate_<check_type>(orders)``
+    # reads what the review's check reads, for all the orders in a few
+    # queries, and decides each order in plain Python exactly as the check
+    # does (``TestWhatIfFastPath`` compares them).
+    def _what_if_evaluate_price_floor(self, orders):
+        """Set form of ``_review_price_floor``: the product lines of the
+        orders read in one query, the pricelist price computed once per set
+        of the values it depends on (by the line's own
+        ``_oms_get_pricelist_price``, for one line of each set): the product,
+        units, currency and company; for the orders of a pricelist that has
+        rules, also the pricelist, quantity, attributes and order date (the
+        rule that applies depends on them).
+
+        :return: ids of the orders failing the check
+        :rtype: set
+        """
+        self.ensure_one()
+        if not orders:
+            return set()
+        Line = self.env["sale.order.line"].sudo()
+        Line.flush_model(
+            [
+                "order_id",
+                "product_id",
+                "product_uom",
+                "product_uom_qty",
+                "price_unit",
+                "display_type",
+                "is_downpayment",
+            ]
+        )
+        self.env["sale.order"].flush_model(
+            ["currency_id", "company_id", "date_order", "pricelist_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.id, l.order_id, l.product_id, l.product_uom, l.price_unit,
+                   o.currency_id, o.company_id, o.pricelist_id, l.product_uom_qty,
+                   o.date_order
+              FROM sale_order_line l
+              JOIN sale_order o ON o.id = l.order_id
+             WHERE l.order_id = ANY(%(orders)s)
+               AND l.display_type IS NULL
+               AND l.product_id IS NOT NULL
+               AND l.is_downpayment IS NOT TRUE
+            """,
+                orders=orders.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        # pricelists with rules, archived ones included (as the rules are found)
+        ruled = {
+            pricelist.id
+            for (pricelist,) in self.env["product.pricelist.item"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("pricelist_id", "in", list({row[7] for row in rows if row[7]}))],
+                ["pricelist_id"],
+            )
+        }
+        # lines priced by a pricelist rule: the price also depends on the
+        # attribute values without variant
+        priced = Line.browse([row[0] for row in rows if row[7] in ruled])
+        attributes = {
+            line.id: tuple(sorted(line.product_no_variant_attribute_value_ids.ids))
+            for line in priced
+        }
+        prices = {}  # values the price depends on -> pricelist price
+        failing = set()
+        for line_id, order_id, product_id, uom_id, price, *rest in rows:
+            currency_id, company_id, pricelist_id, qty, date_order = rest
+            if order_id in failing:
+                continue
+            key = (product_id, uom_id, currency_id, company_id)
+            if pricelist_id in ruled:
+                key += (pricelist_id, attributes[line_id], qty, date_order)
+            if key not in prices:
+                prices[key] = Line.browse(line_id)._oms_get_pricelist_price()
+            list_price = prices[key]
+            if not list_price or list_price <= 0:
+                continue
+            below = (list_price - float(price or 0.0)) / list_price * 100.0
+            if float_compare(below, self.percent_limit, precision_digits=2) > 0:
+                failing.add(order_id)
+        return failing
+
+    def _what_if_evaluate_stock(self, orders):
+        """Set form of ``_review_stock`` over the orders needing stock
+        (``_what_if_candidates_stock``), replaying what the review would
+        decide for each of them on its own, as ``_what_if_evaluate`` does (the
+        replay promises nothing: no order counts the ones replayed before it).
+
+        A quotation is compared with the ATP of its warehouse; a confirmed
+        order with the ATP without its own demand, and needs what its
+        deliveries have not reserved yet. The lines, the reservations of the
+        orders and the demand and reservations of every confirmed order per
+        warehouse and product are read in four queries, the free quantity in
+        one per warehouse. Quotations that may ship from several warehouses
+        (sourcing) run the review's own check.
+
+        :return: ids of the orders failing the check
+        :rtype: set
+        """
+        self.ensure_one()
+        batch = OmsWhatIfBatch(orders)
+        # the state and warehouse of each order, without reading whole orders
+        orders.flush_model(["state", "warehouse_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, state, warehouse_id FROM sale_order WHERE id = ANY(%s)",
+                orders.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        quoting = orders.browse([row[0] for row in rows if row[1] in ("draft", "sent")])
+
+        def may_source(order):
+            # as ``OmsReviewBatch._make_plan``
+            ranked = order._oms_rank_source_warehouses()
+            return bool(ranked) and ranked != order.warehouse_id
+
+        sourced = quoting.filtered(may_source)
+        failing = {order.id for order in sourced if self._evaluate(order, batch)}
+        rows = [row for row in rows if row[0] not in sourced._ids]
+        if not rows:
+            return failing
+        confirmed = {row[0] for row in rows if row[1] not in ("draft", "sent")}
+        needs, sources = self._what_if_stock_needs(
+            [row[0] for row in rows], {row[0] for row in rows if row[1] == "sale"}
+        )
+        warehouse_of = {row[0]: row[2] for row in rows}
+
+        def source(order_id, product_id):
+            return sources[order_id].get(product_id) or warehouse_of[order_id]
+
+        by_warehouse = defaultdict(set)  # warehouse id -> product ids
+        for order_id, order_needs in needs.items():
+            for product_id in order_needs:
+                by_warehouse[source(order_id, product_id)].add(product_id)
+        Product = self.env["product.product"].sudo()
+        Warehouse = self.env["stock.warehouse"].sudo()
+        # the ATP of the quotations, as the review reads it
+        batch.load_atp_pairs(
+            {
+                Warehouse.browse(warehouse_id): Product.browse(sorted(product_ids))
+                for warehouse_id, product_ids in by_warehouse.items()
+            }
+        )
+        parts = self._what_if_stock_demand(by_warehouse) if confirmed else {}
+        free = {}
+        for warehouse_id, product_ids in by_warehouse.items():
+            if confirmed:
+                products = Product.browse(sorted(product_ids))
+                for product_id, qty in products._oms_get_free_qty(
+                    Warehouse.browse(warehouse_id)
+                ).items():
+                    free[warehouse_id, product_id] = qty
+        products = Product.browse(
+            sorted({p for ids in by_warehouse.values() for p in ids})
+        )
+        rounding = {product.id: product.uom_id.rounding for product in products}
+        for order_id, order_needs in needs.items():
+            for product_id, qty in sorted(order_needs.items()):
+                warehouse_id = source(order_id, product_id)
+                key = (warehouse_id, product_id)
+                if order_id in confirmed:
+                    demand, reserved, own = parts.get(key, (0.0, 0.0, {}))
+                    own_demand, own_reserved = own.get(order_id, (0.0, 0.0))
+                    atp = free[key]
+                    if demand or own_demand:
+                        atp -= demand - own_demand
+                    if reserved or own_reserved:
+                        atp += reserved - own_reserved
+                    atp = float_round(atp, precision_rounding=rounding[product_id])
+                else:
+                    atp = batch.atp[key]
+                if float_compare(qty, atp, precision_rounding=rounding[product_id]) > 0:
+                    failing.add(order_id)
+                    break
+        return failing
+
+    def _what_if_stock_needs(self, order_ids, sold_ids):
+        """``sale.order._oms_get_stock_needs`` and the warehouse each product
+        ships from (``_oms_split_stock_needs``) of orders, read at once.
+
+        :param list order_ids: the orders
+        :param set sold_ids: those of them confirmed (their deliveries'
+            reservations are not needed any more)
+
+        :return: ({order id: {product id: qty}},
+            {order id: {product id: source warehouse id}})
+        :rtype: tuple
+        """
+        Line = self.env["sale.order.line"].sudo()
+        Line.flush_model(
+            [
+                "order_id",
+                "sequence",
+                "product_id",
+                "product_uom",
+                "product_uom_qty",
+                "qty_delivered",
+                "oms_source_warehouse_id",
+                "display_type",
+                "is_downpayment",
+            ]
+        )
+        self.env["product.product"].flush_model(["product_tmpl_id"])
+        self.env["product.template"].flush_model(["is_storable", "uom_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.order_id, l.product_id, l.product_uom, t.uom_id, t.is_storable,
+                   l.product_uom_qty, l.qty_delivered, l.oms_source_warehouse_id
+              FROM sale_order_line l
+              JOIN product_product p ON p.id = l.product_id
+              JOIN product_template t ON t.id = p.product_tmpl_id
+             WHERE l.order_id = ANY(%(orders)s)
+               AND l.display_type IS NULL
+               AND l.is_downpayment IS NOT TRUE
+          ORDER BY l.order_id, l.sequence, l.id
+            """,
+                orders=order_ids,
+            )
+        )
+        Uom = self.env["uom.uom"].sudo()
+        converted = {}
+        needs = defaultdict(dict)
+        sources = defaultdict(dict)
+        for row in self.env.cr.fetchall():
+            order_id, product_id, uom_id, product_uom_id, storable, *rest = row
+            ordered, delivered, source_id = rest
+            if source_id:
+                sources[order_id][product_id] = source_id
+            if not storable:
+                continue
+            qty = float(ordered or 0.0) - float(delivered or 0.0)
+            key = (uom_id, product_uom_id, qty)
+            if key not in converted:
+                converted[key] = Uom.browse(uom_id)._compute_quantity(
+                    qty, Uom.browse(product_uom_id)
+                )
+            order_needs = needs[order_id]
+            order_needs[product_id] = order_needs.get(product_id, 0.0) + converted[key]
+        confirmed = sorted(sold_ids)
+        if confirmed:
+            self.env["stock.move.line"].flush_model(
+                ["move_id", "product_id", "quantity_product_uom", "location_dest_id"]
+            )
+            self.env["stock.move"].flush_model(["sale_line_id", "state"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT l.order_id, ml.product_id, SUM(ml.quantity_product_uom)
+                  FROM stock_move_line ml
+                  JOIN stock_move m ON m.id = ml.move_id
+                  JOIN sale_order_line l ON l.id = m.sale_line_id
+                  JOIN stock_location d ON d.id = ml.location_dest_id
+                 WHERE l.order_id = ANY(%(orders)s)
+                   AND m.state NOT IN ('done', 'cancel')
+                   AND d.usage = 'customer'
+              GROUP BY l.order_id, ml.product_id
+                """,
+                    orders=confirmed,
+                )
+            )
+            for order_id, product_id, qty in self.env.cr.fetchall():
+                if product_id in needs.get(order_id, ()):
+                    needs[order_id][product_id] -= qty or 0.0
+        return (
+            {
+                order_id: {pid: qty for pid, qty in order_needs.items() if qty > 0}
+                for order_id, order_needs in needs.items()
+            },
+            sources,
+        )
+
+    def _what_if_stock_demand(self, by_warehouse):
+        """The open demand of the confirmed orders and what their deliveries
+        reserved (the parts of ``product.product._oms_get_atp``), per
+        warehouse and product, in total and per order.
+
+        :param dict by_warehouse: {warehouse id: product ids}
+        :return: {(warehouse id, product id): (demand, reserved,
+            {order id: (demand, reserved)})}
+        :rtype: dict
+        """
+        self.env["stock.move"].flush_model(
+            [
+                "product_id",
+                "location_id",
+                "location_dest_id",
+                "sale_line_id",
+                "state",
+                "product_qty",
+            ]
+        )
+        self.env["stock.move.line"].flush_model(
+            ["move_id", "product_id", "quantity_product_uom"]
+        )
+        self.env["stock.location"].flush_model(["warehouse_id", "usage"])
+        product_ids = sorted({p for ids in by_warehouse.values() for p in ids})
+        moves = SQL(
+            """
+            SELECT m.id, m.product_id, m.product_qty, s.warehouse_id, l.order_id
+              FROM stock_move m
+              JOIN stock_location s ON s.id = m.location_id
+              JOIN stock_location d ON d.id = m.location_dest_id
+              JOIN sale_order_line l ON l.id = m.sale_line_id
+             WHERE m.product_id = ANY(%(products)s)
+               AND s.warehouse_id = ANY(%(warehouses)s)
+               AND m.state NOT IN ('draft', 'done', 'cancel')
+               AND d.usage = 'customer'
+            """,
+            products=product_ids,
+            warehouses=list(by_warehouse),
+        )
+        parts = {}
+
+        def add(warehouse_id, product_id, order_id, qty, index):
+            total = parts.setdefault((warehouse_id, product_id), [0.0, 0.0, {}])
+            total[index] += qty
+            own = total[2].setdefault(order_id, [0.0, 0.0])
+            own[index] += qty
+
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH moves AS (%(moves)s)
+            SELECT warehouse_id, product_id, order_id, SUM(product_qty)
+              FROM moves GROUP BY warehouse_id, product_id, order_id
+            """,
+                moves=moves,
+            )
+        )
+        for warehouse_id, product_id, order_id, qty in self.env.cr.fetchall():
+            add(warehouse_id, product_id, order_id, qty or 0.0, 0)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH moves AS (%(moves)s)
+            SELECT moves.warehouse_id, ml.product_id, moves.order_id,
+                   SUM(ml.quantity_product_uom)
+              FROM stock_move_line ml
+              JOIN moves ON moves.id = ml.move_id
+          GROUP BY moves.warehouse_id, ml.product_id, moves.order_id
+            """,
+                moves=moves,
+            )
+        )
+        for warehouse_id, product_id, order_id, qty in self.env.cr.fetchall():
+            add(warehouse_id, product_id, order_id, qty or 0.0, 1)
+        return parts

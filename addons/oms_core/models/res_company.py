@@ -73,3 +73,10 @@ class ResCompany(models.Model):
         "address), else one delivery per warehouse when the customer accepts "
         "split shipments. Empty: the order's warehouse only.",
     )
+
+    def write(self, vals):
+        """A new working calendar changes the promise's calendar of the
+        warehouses without their own (``stock.warehouse._oms_get_calendar_data``)."""
+        if "resource_calendar_id" in vals:
+            self.env.registry.clear_cache()
+        return super().write(vals)

@@ -266,6 +266,7 @@ class SaleOrderLine(models.Model):
         promised = defaultdict(float)
         for line, qty in products._oms_get_promise_demand(warehouse).items():
             promised[line.product_id.id] += qty
+        by_date = defaultdict(list)  # promised date -> line ids
         for _order, lines in goods.grouped("order_id").items():
             needs = dict(promised)
             for line in lines.sorted(lambda line: (line.sequence, line.id)):
@@ -278,7 +279,10 @@ class SaleOrderLine(models.Model):
                     available = supplies[product_id].available_on(
                         needs[product_id], context.today
                     )
-                line.oms_promised_date = context.ship_datetime(available)
+                by_date[context.ship_datetime(available)].append(line.id)
+        # one assignment per date: one write each, outside the compute
+        for promised_date, line_ids in by_date.items():
+            self.browse(line_ids).oms_promised_date = promised_date
 
     @api.model
     def _oms_get_confirmed_promises(self, warehouse, products):

@@ -2,7 +2,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import Command, fields, models
-from odoo.tools import float_compare
+from odoo.tools import float_compare, ormcache
 
 from .promise_engine import PromiseContext, WorkingCalendar, to_local
 
@@ -63,25 +63,61 @@ class StockWarehouse(models.Model):
         :rtype: WorkingCalendar
         """
         self.ensure_one()
-        calendar = self.oms_promise_calendar_id or self.company_id.resource_calendar_id
-        if not calendar:
+        tz_name, day_end, leaves = self._oms_get_calendar_data()
+        if tz_name is None:
             return WorkingCalendar(day_end={}, holidays=set(), tz=None)
-        tz = ZoneInfo(calendar.tz or "UTC")
-        # the end of each working weekday, in one query (promise hot path)
-        day_end = {
-            int(weekday): hour_to
-            for weekday, hour_to in self.env["resource.calendar.attendance"]
-            .sudo()
-            ._read_group(
-                [
-                    ("calendar_id", "=", calendar.id),
-                    ("display_type", "=", False),
-                    ("day_period", "!=", "lunch"),
-                ],
-                ["dayofweek"],
-                ["hour_to:max"],
+        tz = ZoneInfo(tz_name)
+        holidays = set()
+        for date_from, date_to in leaves:
+            if date_to < since:
+                continue
+            start = to_local(date_from, tz)
+            stop = to_local(date_to, tz)
+            day = start.date()
+            while day <= stop.date():
+                # a leave ending at midnight does not take the day after
+                if day < stop.date() or stop.time() != time():
+                    holidays.add(day)
+                day += timedelta(days=1)
+        return WorkingCalendar(day_end=dict(day_end), holidays=holidays, tz=tz)
+
+    @ormcache("self.id")
+    def _oms_get_calendar_data(self):
+        """What the shipping calendar of the warehouse is made of, kept in
+        the registry's cache (the promise is computed while an order is
+        typed): every change of a calendar, its hours, the public holidays,
+        the warehouse's or the company's calendar clears it.
+
+        :return: (time zone name, or None without a calendar,
+            ((weekday, end of the working day), ...),
+            ((start, end) of each public holiday, naive UTC, ...))
+        :rtype: tuple
+        """
+        # the calendar is configuration, read for whoever promises
+        warehouse = self.sudo()
+        calendar = (
+            warehouse.oms_promise_calendar_id
+            or warehouse.company_id.resource_calendar_id
+        )
+        if not calendar:
+            return None, (), ()
+        # the end of each working weekday, in one query
+        day_end = tuple(
+            sorted(
+                (int(weekday), hour_to)
+                for weekday, hour_to in self.env["resource.calendar.attendance"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("calendar_id", "=", calendar.id),
+                        ("display_type", "=", False),
+                        ("day_period", "!=", "lunch"),
+                    ],
+                    ["dayofweek"],
+                    ["hour_to:max"],
+                )
             )
-        }
+        )
         # public holidays: leaves without resource, of this calendar or of all
         leaves = (
             self.env["resource.calendar.leaves"]
@@ -90,22 +126,22 @@ class StockWarehouse(models.Model):
                 [
                     ("resource_id", "=", False),
                     ("calendar_id", "in", [False, calendar.id]),
-                    ("date_to", ">=", since),
                 ],
                 ["date_from", "date_to"],
             )
         )
-        holidays = set()
-        for leave in leaves:
-            start = to_local(leave.date_from, tz)
-            stop = to_local(leave.date_to, tz)
-            day = start.date()
-            while day <= stop.date():
-                # a leave ending at midnight does not take the day after
-                if day < stop.date() or stop.time() != time():
-                    holidays.add(day)
-                day += timedelta(days=1)
-        return WorkingCalendar(day_end=day_end, holidays=holidays, tz=tz)
+        return (
+            calendar.tz or "UTC",
+            day_end,
+            tuple((leave.date_from, leave.date_to) for leave in leaves),
+        )
+
+    def write(self, vals):
+        """A new shipping calendar (or company) changes the promise's
+        calendar (``_oms_get_calendar_data``)."""
+        if {"oms_promise_calendar_id", "company_id"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
 
     def _oms_get_quarantine_location(self):
         """The warehouse's quarantine location for returned goods to inspect,

@@ -239,6 +239,30 @@ class TestPromiseDate(PromiseCommon):
             self.assertEqual(first.oms_promised_date, datetime(2027, 2, 4, 10))
             self.assertEqual(second.oms_promised_date, datetime(2027, 2, 17, 10))
 
+    def test_calendar_changes_reach_the_next_promise(self):
+        """The calendar is kept between promises, yet a public holiday added
+        on Thursday, then Thursday afternoons off, move the next quotation's
+        date: Friday, then Thursday 12:00 Shanghai."""
+        with freeze_time(WEDNESDAY_10H):
+            first = self._create_order(product=self.goods, qty=1)
+            self.assertEqual(first.oms_promised_date, datetime(2027, 2, 4, 10))
+            closed = self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "Closed on Thursday",
+                    "calendar_id": self.calendar.id,
+                    "date_from": "2027-02-03 16:00:00",
+                    "date_to": "2027-02-04 16:00:00",
+                }
+            )
+            second = self._create_order(product=self.goods, qty=1)
+            self.assertEqual(second.oms_promised_date, datetime(2027, 2, 5, 10))
+            closed.unlink()
+            self.calendar.attendance_ids.filtered(
+                lambda a: a.dayofweek == "3" and a.day_period == "afternoon"
+            ).unlink()
+            third = self._create_order(product=self.goods, qty=1)
+            self.assertEqual(third.oms_promised_date, datetime(2027, 2, 4, 4))
+
     def test_warehouse_without_calendar_works_every_day(self):
         """No calendar anywhere: every day is worked until midnight UTC."""
         self.warehouse.oms_promise_calendar_id = False

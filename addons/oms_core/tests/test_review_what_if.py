@@ -219,6 +219,101 @@ class TestWhatIfFastPath(WhatIfCommon):
             self.assertLess(len(by_order), len(orders), rule.check_type)
             self.assertEqual(rule._what_if_failing(window), by_order, rule.check_type)
 
+    def test_stock_and_price_floor_rows_equal_the_review(self):
+        """Orders sharing scarce products, confirmed ones partly reserved,
+        a pricelist with a category rule, a discount and a second company:
+        the price floor and stock checks read as rows hold exactly the
+        orders the review's checks hold, order by order."""
+        self.env["oms.review.rule"].search([]).active = False
+        now = fields.Datetime.now()
+        scarce = self._create_storable("OMS Scarce", 100.0)
+        reserved = self._create_storable("OMS Reserved", 100.0, qty=2)
+        # confirmed before the stock came in: 2 units not reserved
+        unreserved = self._create_order(product=scarce, qty=2, date_order=now)
+        unreserved.action_confirm()
+        self._set_stock(scarce, 6)
+        # 3 units reserved: nothing more to promise to it
+        covered = self._create_order(product=scarce, qty=3, date_order=now)
+        covered.action_confirm()
+        # 2 of 3 units reserved, then one more unit in stock
+        partly = self._create_order(product=reserved, qty=3, date_order=now)
+        partly.action_confirm()
+        self._set_stock(reserved, 1)
+        # 6 on hand, 5 ordered, 3 reserved: 1 unit to promise to quotations
+        one = self._create_order(product=scarce, qty=1, date_order=now)
+        other_one = self._create_order(product=scarce, qty=1, date_order=now)
+        two = self._create_order(product=scarce, qty=2, date_order=now)
+        # the price floor: a pricelist 30 % off a category, and a discount
+        category = self.env["product.category"].create({"name": "OMS Trade"})
+        trade = self._create_storable(
+            "OMS Trade Good", 100.0, qty=50, categ_id=category.id
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "OMS Trade",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "2_product_category",
+                            "categ_id": category.id,
+                            "compute_price": "percentage",
+                            "percent_price": 30.0,
+                        }
+                    )
+                ],
+            }
+        )
+        at_trade = self._create_order(
+            product=trade, qty=1, pricelist_id=pricelist.id, date_order=now
+        )
+        below_trade = self._create_order(
+            product=trade, qty=1, pricelist_id=pricelist.id, date_order=now
+        )
+        below_trade.order_line.price_unit = 50.0
+        discounted = self._create_order(product=trade, qty=1, date_order=now)
+        discounted.order_line.discount = 50.0
+        # a second company with its own warehouse and stock
+        company = self.env["res.company"].create({"name": "OMS What If Co"})
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        self._set_stock(scarce, 1, location=warehouse.lot_stock_id)
+        elsewhere = self.env["sale.order"].concat(
+            *(
+                self._create_order(
+                    product=scarce,
+                    qty=qty,
+                    company_id=company.id,
+                    warehouse_id=warehouse.id,
+                    date_order=now,
+                )
+                for qty in (1, 2)
+            )
+        )
+        elsewhere[0].order_line.price_unit = 10.0
+        self.assertEqual(unreserved.order_line.move_ids.quantity, 0.0)
+        self.assertEqual(partly.order_line.move_ids.quantity, 2.0)
+        window = self.big.with_context(
+            allowed_company_ids=(self.company | company).ids
+        )._get_what_if_domain(30)
+        Order = self.env["sale.order"]
+        expected = {
+            # the confirmed orders do not compete with their own demand,
+            # nor the quotations with each other
+            "stock": (two | elsewhere[1]).ids,
+            # the price of the pricelist, before the discount
+            "price_floor": (below_trade | elsewhere[0]).ids,
+        }
+        for check_type, failing in expected.items():
+            rule = self.rules.filtered(lambda r, c=check_type: r.check_type == c)
+            orders = Order.search(window + rule._get_what_if_applicability_domain())
+            by_order = rule._what_if_evaluate(orders)
+            self.assertEqual(rule._what_if_failing(window), by_order, check_type)
+            mine = (
+                unreserved | covered | partly | one | other_one | two | at_trade
+            ) | (below_trade | discounted | elsewhere)
+            self.assertEqual(by_order & set(mine.ids), set(failing), check_type)
+
     def test_fast_path_reads_only_the_orders_that_may_fail(self):
         """The stock check is evaluated on the orders needing stock only:
         the service order and the accepted backorder are not read."""
