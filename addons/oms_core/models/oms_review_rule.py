@@ -875,37 +875,55 @@ class OmsReviewRule(models.Model):
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         window_query = Order._search(window)
+        # grouped reads (first order per reference, latest earlier order per
+        # customer and total), not a correlated search per order: their cost
+        # stays linear whatever the planner knows of the orders
         self.env.cr.execute(
             SQL(
                 """
-            SELECT o.id
-              FROM sale_order o
-             WHERE o.id IN %(window)s
-               AND COALESCE(o.client_order_ref, '') != ''
-               AND EXISTS (
-                   SELECT 1
-                     FROM sale_order e
-                    WHERE e.client_order_ref = o.client_order_ref
-                      AND e.company_id = o.company_id
-                      AND e.state != 'cancel'
-                      AND e.id < o.id)
+            WITH by_ref AS (
+                SELECT o.id, o.client_order_ref, o.company_id
+                  FROM sale_order o
+                 WHERE o.id IN %(window)s
+                   AND COALESCE(o.client_order_ref, '') != ''
+            ), first_by_ref AS (
+                SELECT e.client_order_ref, e.company_id, MIN(e.id) AS first_id
+                  FROM sale_order e
+                 WHERE e.state != 'cancel'
+                   AND e.client_order_ref IN (SELECT client_order_ref FROM by_ref)
+                 GROUP BY e.client_order_ref, e.company_id
+            ), by_total AS (
+                SELECT o.id, p.commercial_partner_id, o.amount_total,
+                       o.company_id, o.create_date
+                  FROM sale_order o
+                  JOIN res_partner p ON p.id = o.partner_id
+                 WHERE o.id IN %(window)s
+                   AND COALESCE(o.client_order_ref, '') = ''
+            ), latest_before AS (
+                SELECT e.id,
+                       MAX(e.create_date) OVER (
+                           PARTITION BY ep.commercial_partner_id, e.amount_total,
+                                        e.company_id
+                           ORDER BY e.id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                       ) AS create_date
+                  FROM sale_order e
+                  JOIN res_partner ep ON ep.id = e.partner_id
+                 WHERE e.state != 'cancel'
+                   AND (ep.commercial_partner_id, e.amount_total, e.company_id) IN (
+                       SELECT commercial_partner_id, amount_total, company_id
+                         FROM by_total)
+            )
+            SELECT r.id
+              FROM by_ref r
+              JOIN first_by_ref f ON f.client_order_ref = r.client_order_ref
+                                 AND f.company_id = r.company_id
+             WHERE f.first_id < r.id
              UNION
-            SELECT o.id
-              FROM sale_order o
-              JOIN res_partner p ON p.id = o.partner_id
-             WHERE o.id IN %(window)s
-               AND COALESCE(o.client_order_ref, '') = ''
-               AND EXISTS (
-                   SELECT 1
-                     FROM sale_order e
-                     JOIN res_partner ep ON ep.id = e.partner_id
-                    WHERE ep.commercial_partner_id = p.commercial_partner_id
-                      AND e.amount_total = o.amount_total
-                      AND e.company_id = o.company_id
-                      AND e.state != 'cancel'
-                      AND e.id < o.id
-                      AND e.create_date >= o.create_date
-                          - %(hours)s * INTERVAL '1 hour')
+            SELECT t.id
+              FROM by_total t
+              JOIN latest_before l ON l.id = t.id
+             WHERE l.create_date >= t.create_date - %(hours)s * INTERVAL '1 hour'
             """,
                 window=window_query.subselect(),
                 hours=self.hours_window,
