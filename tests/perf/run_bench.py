@@ -285,7 +285,6 @@ def main(argv=None):
         help="interleave the native and OMS intake in this many rounds",
     )
     parser.add_argument("--review-orders", type=int, default=200)
-    parser.add_argument("--skus", type=int, default=10000)
     parser.add_argument(
         "--kpi-sizes",
         type=int,
@@ -304,7 +303,6 @@ def main(argv=None):
     parser.add_argument(
         "--skus", type=int, default=int(os.environ.get("BENCH_SKUS") or 10000)
     )
-    parser.add_argument("--kpi-sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument(
         "--promise-receipts",
         type=int,
