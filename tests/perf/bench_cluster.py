@@ -19,6 +19,7 @@ import copy
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,14 @@ MAX_ORDERS = 20000
 SECRET = "bench-cluster-secret"
 #: stock of each product, as a share of what the run's orders ask for
 STOCK_SHARE = 0.9
+#: deliveries of one webhook before the run fails (a platform tries again too;
+#: on a loaded machine the one HTTP worker of a server may drop a connection)
+ATTEMPTS = 10
+#: what Odoo's cron runner logs after each batch of a processing cron
+#: (``ir.cron._run_job``; the cluster's servers log it, setup/cluster.sh)
+PROCESSED_LOG = re.compile(
+    r"Job 'OMS: process staged channel orders[^']*' \(\d+\) processed (\d+) records"
+)
 
 
 def shopify_template():
@@ -89,12 +98,21 @@ def shopify_orders(template, tag, count, skus, seed):
             items.append(item)
             total += price * quantity
         number = f"{tag}-{index:06d}"
+        # 50 customers, each with its own phone: the mapping finds a customer
+        # not bound yet by e-mail, then phone (the fixture's phone for all
+        # would make every order one customer's)
+        phone = f"555-600-{index % 50:04d}"
         customer = dict(
             template.get("customer") or {},
             id=f"{tag}-C{index % 50}",
             email=f"cluster{index % 50}@example.com",
             first_name="Cluster",
             last_name=f"Customer {index % 50}",
+            phone=phone,
+        )
+        order.update(
+            billing_address=dict(order["billing_address"], phone=phone),
+            shipping_address=dict(order["shipping_address"], phone=phone),
         )
         order.update(
             id=f"{tag}{index:06d}",
@@ -222,7 +240,7 @@ def post(url, body, headers, retries):
     :return: the response, read
     """
     parts = local_only(url)
-    for attempt in range(1, 7):
+    for attempt in range(1, ATTEMPTS + 1):
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
         try:
             conn.request("POST", parts.path, body=body, headers=headers)
@@ -230,10 +248,10 @@ def post(url, body, headers, retries):
             response.body = response.read()
             return response
         except (ConnectionError, http.client.HTTPException):
-            if attempt == 6:
+            if attempt == ATTEMPTS:
                 raise
             retries.append(url)
-            time.sleep(0.1 * 2**attempt)
+            time.sleep(min(0.1 * 2**attempt, 5))
         finally:
             conn.close()
     return None
@@ -457,6 +475,35 @@ def replica_activity(db):
         conn.close()
 
 
+class ServerLogs:
+    """The orders each server's cron processed during a run, read from its log
+    (``odoo-N.log`` of the cluster): the sum of its processing crons' batches
+    (a batch left for the next run by a concurrent update counts again then)."""
+
+    def __init__(self, folder, count):
+        self.paths = [Path(folder) / f"odoo-{n}.log" for n in range(1, count + 1)]
+        self.offsets = [self.size(path) for path in self.paths]
+
+    @staticmethod
+    def size(path):
+        return path.stat().st_size if path.exists() else 0
+
+    def processed(self):
+        """Orders processed by each server since this object was made.
+
+        :rtype: list
+        """
+        counts = []
+        for path, offset in zip(self.paths, self.offsets, strict=True):
+            text = ""
+            if path.exists():
+                with path.open(errors="replace") as log:
+                    log.seek(offset)
+                    text = log.read()
+            counts.append(sum(int(n) for n in PROCESSED_LOG.findall(text)))
+        return counts
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -472,6 +519,7 @@ def run(registry, args, urls, tag, token, channel_id, skus, seed, dashboard=None
     stock = setup_run(registry, orders)
     refs = [str(order["id"]) for order in orders]
     before = replica_activity(args.db)
+    logs = ServerLogs(args.logs, 2)
     watch = ReplicaWatch(args.db)
     watch.start()
     if dashboard:
@@ -486,6 +534,9 @@ def run(registry, args, urls, tag, token, channel_id, skus, seed, dashboard=None
     watch.stop.set()
     watch.join(10)
     after = replica_activity(args.db)
+    # the last batch's line is written once its job's transaction commits
+    time.sleep(1)
+    processed = logs.processed()
     result = {
         "servers": len(urls),
         "orders": len(orders),
@@ -500,7 +551,12 @@ def run(registry, args, urls, tag, token, channel_id, skus, seed, dashboard=None
         "replica_kpi_query_samples": watch.kpi_samples,
         "replica_samples": watch.samples,
         "checks": check_run(registry, channel_id, refs, stock),
+        "processed_by_server": processed,
     }
+    if len(urls) > 1 and not all(processed):
+        raise AssertionError(
+            f"one server processed nothing (orders processed per server: {processed})"
+        )
     if dashboard:
         if dashboard.errors or not dashboard.latencies:
             raise AssertionError(f"the dashboard was not answered: {dashboard.errors}")
@@ -523,7 +579,11 @@ def main(argv=None):
     parser.add_argument("--products", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--out", default=str(ROOT / "tests/perf/results/cluster.json"))
+    parser.add_argument(
+        "--logs", help="the servers' logs (default: log/ next to --config)"
+    )
     args = parser.parse_args(argv)
+    args.logs = args.logs or str(Path(args.config).parent / "log")
     if not 0 < args.orders <= MAX_ORDERS:
         parser.error(f"--orders must be between 1 and {MAX_ORDERS}")
     for url in args.servers:
@@ -574,6 +634,13 @@ def main(argv=None):
         (
             "confirmed orders",
             *(str(results[k]["checks"]["confirmed_orders"]) for k in ("one", "two")),
+        ),
+        (
+            "orders processed by server 1 / 2 (cron log)",
+            *(
+                " / ".join(map(str, results[k]["processed_by_server"]))
+                for k in ("one", "two")
+            ),
         ),
         ("exactly-once, no oversell", "yes", "yes"),
         (

@@ -28,6 +28,9 @@ RETRY_BASE_MINUTES = 5
 #: orders read per order of a batch: a worker leaves the orders whose stock
 #: another worker is promising and looks further down the queue
 CLAIM_WINDOW = 4
+#: seconds after which a worker that found every processable order taken by
+#: another transaction claims again (a trigger of its cron)
+CLAIM_AGAIN_SECONDS = 5
 
 
 class OmsChannelOrderQueue(models.AbstractModel):
@@ -455,7 +458,31 @@ class OmsChannelOrderQueue(models.AbstractModel):
     # -- processing -----------------------------------------------------------------
     @api.model
     def _cron_process(self, limit=BATCH_SIZE):
-        """Process a batch of claimed staged orders; re-trigger while work remains."""
+        """Process a batch of claimed staged orders and tell Odoo's cron runner
+        what remains (``ir.cron._notify_progress``).
+
+        A batch done with orders remaining keeps the job running: Odoo runs it
+        again at once in a new transaction, up to 10 batches per job; and the
+        other copies of the cron are triggered (``_trigger_other_workers``), as
+        this batch's commit frees the stock they may have found taken.
+
+        A worker that claims nothing while processable orders remain (all of
+        them taken by another transaction: their stock keys or their rows, see
+        ``_claim_batch``) cannot keep its job running: Odoo ends a job that did
+        nothing (``done`` 0) whatever remains, which is what stops a job from
+        spinning. Nor can it wait and claim again here: its transaction keeps
+        its first snapshot (REPEATABLE READ), which would refuse the rows the
+        other worker commits meanwhile. So it reports what waits and asks to
+        run again in ``CLAIM_AGAIN_SECONDS`` (``_trigger_processing_later``: a
+        future trigger, which Odoo keeps when it ends the job, as it removes
+        only the past ones); the other worker's next commit brings that run
+        forward. Orders nobody can process now (failed for good, to retry
+        later, ignored, imported) are not processable: a worker that finds
+        only those asks for nothing and reports 0, so they keep no loop alive.
+
+        :param int limit: orders per batch
+        :return: the records processed
+        """
         try:
             with self.env.cr.savepoint(flush=False):
                 records = self._claim_batch(limit)
@@ -463,10 +490,81 @@ class OmsChannelOrderQueue(models.AbstractModel):
             # a row changed since this transaction began: claim it in a new one
             self._trigger_processing()
             return self.browse()
+        Cron = self.env["ir.cron"]
+        if not records:
+            waiting = self._count_processable()
+            if waiting:
+                self._trigger_processing_later()
+            Cron._notify_progress(done=0, remaining=waiting)
+            return records
         records._process()
-        remaining = self.search_count([("state", "=", "received")]) if records else 0
-        self.env["ir.cron"]._notify_progress(done=len(records), remaining=remaining)
+        remaining = self.search_count([("state", "=", "received")])
+        if remaining:
+            self._trigger_other_workers()
+        Cron._notify_progress(done=len(records), remaining=remaining)
         return records
+
+    @api.model
+    def _count_processable(self):
+        """The staged orders a worker could claim now, were they free
+        (``_claim_domain_sql``).
+
+        :rtype: int
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM oms_channel_order WHERE %s",
+                self._claim_domain_sql(),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _get_own_processing_cron(self):
+        """The processing cron whose job runs this code (``cron_id`` of the
+        context, set by Odoo's cron runner); else every processing cron.
+
+        :rtype: ir.cron
+        """
+        crons = self._get_processing_crons()
+        own = crons.filtered(lambda c: c.id == self.env.context.get("cron_id"))
+        return own or crons
+
+    @api.model
+    def _trigger_processing_later(self):
+        """Run this worker's cron again in ``CLAIM_AGAIN_SECONDS``, unless a
+        trigger already brings it back by then (a future one: Odoo removes
+        the past ones when the job ends)."""
+        now = fields.Datetime.now()
+        at = now + timedelta(seconds=CLAIM_AGAIN_SECONDS)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        for cron in self._get_own_processing_cron():
+            pending = [
+                ("cron_id", "=", cron.id),
+                ("call_at", ">", now),
+                ("call_at", "<=", at),
+            ]
+            # sudo: only schedules the cron, like `_trigger_processing`
+            if not Trigger.search_count(pending, limit=1):
+                cron.sudo()._trigger(at=at)
+
+    @api.model
+    def _trigger_other_workers(self):
+        """Run the other processing crons (copies of this worker's) as soon as
+        possible: this worker's commit frees the stock they may have found
+        taken. A trigger due now wakes the cron workers when the transaction
+        commits (Odoo's ``NOTIFY``); one in the future waits for their next
+        poll, up to a minute: so a worker waiting to claim again
+        (``_trigger_processing_later``) claims right after this batch, and a
+        job Odoo left partially done (10 batches) goes on at once. Reads
+        nothing: a trigger another worker committed during this batch is not
+        in this transaction's snapshot."""
+        own = self.env.context.get("cron_id")
+        for cron in self._get_processing_crons():
+            if cron.id != own:
+                # sudo: only schedules the cron (see `_trigger_processing`)
+                cron.sudo()._trigger()
 
     def _process(self):
         """Hook: import the claimed records (cancel the imported ones the channel

@@ -1,9 +1,13 @@
 import json
 import logging
+import threading
+from datetime import timedelta
+from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
+from ..models.oms_channel_order_queue import CLAIM_AGAIN_SECONDS
 from .common import CommittedChannelCase, rest_order_payload
 
 
@@ -170,3 +174,126 @@ class TestPartitionedQueue(CommittedChannelCase):
         )
         for quant in quants:
             self.assertLessEqual(quant["reserved_quantity"], quant["quantity"])
+
+
+@tagged("post_install", "-at_install", "oms")
+class TestIdleWorker(CommittedChannelCase):
+    """A cron worker that finds every waiting order taken by the other worker
+    comes back shortly, and only while some order can be processed."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            cron = env.ref("oms_channels.ir_cron_oms_channel_order_process")
+            # two workers: two copies of the processing cron
+            self.cron_ids = [
+                cron.copy({"name": f"{cron.name} {self.tag} {n}"}).id for n in (1, 2)
+            ]
+        self.addCleanup(self._remove_copies)
+
+    def _remove_copies(self):
+        with self.committed_env() as env:
+            env["ir.cron.trigger"].search([("cron_id", "in", self.cron_ids)]).unlink()
+            # their progress records go with them
+            env["ir.cron"].browse(self.cron_ids).unlink()
+
+    def as_cron_job(self, env, index):
+        """The queue in the environment Odoo's cron runner gives the job of
+        ``self.cron_ids[index]``, and the progress record it reports to."""
+        progress = env["ir.cron.progress"].create({"cron_id": self.cron_ids[index]})
+        queue = env["oms.channel.order"].with_context(
+            cron_id=self.cron_ids[index], ir_cron_progress_id=progress.id
+        )
+        return queue, progress
+
+    def triggers(self, index):
+        """{'now': count, 'later': [seconds from now]} of the committed triggers
+        of ``self.cron_ids[index]``."""
+        now = fields.Datetime.now()
+        rows = self.read_committed(
+            "ir.cron.trigger",
+            [
+                ("cron_id", "=", self.cron_ids[index]),
+                ("id", ">", self.last_trigger_id),
+            ],
+            ["call_at"],
+        )
+        later = [r["call_at"] for r in rows if r["call_at"] > now]
+        return {
+            "now": len(rows) - len(later),
+            "later": [(at - now).total_seconds() for at in later],
+        }
+
+    def test_worker_finding_every_order_taken_comes_back_shortly(self):
+        """Worker 1 promises the stock all 3 orders need; worker 2 claims
+        nothing, reports the 3 orders waiting and asks to run again in a few
+        seconds; worker 1's commit brings worker 2 back at once."""
+        self.stage(*(f"IDLE-{self.tag}-{n}" for n in range(3)))
+        claimed, released = threading.Event(), threading.Event()
+        Queue = type(self.env["oms.channel.order"])
+        process = Queue._process
+
+        def process_holding_the_stock(records):
+            claimed.set()
+            released.wait(60)
+            return process(records)
+
+        def first():
+            with self.committed_env() as env:
+                queue, progress = self.as_cron_job(env, 0)
+                done = queue._cron_process(limit=1)
+                return len(done), progress.done, progress.remaining
+
+        def second():
+            claimed.wait(60)
+            try:
+                with self.committed_env() as env:
+                    queue, progress = self.as_cron_job(env, 1)
+                    done = queue._cron_process()
+                    result = len(done), progress.done, progress.remaining
+                # committed: what worker 1 finds after its batch
+                return result, self.triggers(1)
+            finally:
+                released.set()
+
+        with patch.object(Queue, "_process", process_holding_the_stock):
+            one, (two, waiting) = self.run_in_threads(first, second)
+        self.assertEqual(two, (0, 0, 3), "claims nothing, 3 orders still waiting")
+        self.assertEqual(waiting["now"], 0, "not at once: no spinning")
+        self.assertEqual(len(waiting["later"]), 1)
+        self.assertLessEqual(waiting["later"][0], CLAIM_AGAIN_SECONDS)
+        self.assertEqual(one, (1, 1, 2))
+        self.assertGreaterEqual(
+            self.triggers(1)["now"], 1, "worker 1's commit wakes worker 2"
+        )
+        self.assertEqual(
+            self.triggers(0),
+            {"now": 0, "later": []},
+            "worker 1 goes on in its own job (progress), untriggered",
+        )
+
+    def test_no_new_run_for_orders_nobody_can_process_now(self):
+        """Left in the queue: an order failed for good (waits for a person),
+        one whose retry is due tomorrow and one waiting for payment. The
+        worker claims nothing, reports nothing to do and asks for no run."""
+        ids = self.stage(*(f"IDLE-{self.tag}-{n}" for n in range(3)))
+        with self.committed_env() as env:
+            permanent, later, unpaid = env["oms.channel.order"].browse(ids)
+            permanent.write(
+                {"state": "failed", "error_kind": "permanent", "error": "Unknown SKU"}
+            )
+            later.write(
+                {
+                    "state": "failed",
+                    "error_kind": "transient",
+                    "error": "Timeout",
+                    "next_retry_date": fields.Datetime.now() + timedelta(days=1),
+                }
+            )
+            unpaid.write({"state": "ignored", "is_awaiting_payment": True})
+        with self.committed_env() as env:
+            queue, progress = self.as_cron_job(env, 1)
+            self.assertFalse(queue._cron_process())
+            self.assertEqual((progress.done, progress.remaining), (0, 0))
+        self.assertEqual(self.triggers(1), {"now": 0, "later": []})
+        self.assertEqual(self.triggers(0), {"now": 0, "later": []})
