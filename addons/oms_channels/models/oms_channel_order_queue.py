@@ -31,6 +31,16 @@ CLAIM_WINDOW = 4
 #: seconds after which a worker that found every processable order taken by
 #: another transaction claims again (a trigger of its cron)
 CLAIM_AGAIN_SECONDS = 5
+# first half of the two-int advisory lock of a customer the import may create
+# (product ids, the first half of the promise locks, are positive)
+CUSTOMER_LOCK_CLASS = -1
+
+
+def _lock_number(name):
+    """A stable int4 for ``name`` (second half of a customer's lock key)."""
+    return int.from_bytes(
+        hashlib.sha256(name.encode()).digest()[:4], "big", signed=True
+    )
 
 
 class OmsChannelOrderQueue(models.AbstractModel):
@@ -322,6 +332,12 @@ class OmsChannelOrderQueue(models.AbstractModel):
         warehouse its channel may ship from. A hint for the partition: a key it
         misses is still locked by the review, which then waits for it.
 
+        An order whose customer the import may create (a channel customer not
+        bound yet, or none: found by e-mail or phone) also has the keys of that
+        customer (``_get_customer_keys``), so that two workers never create the
+        same customer twice: the second one claims the next order of that
+        customer after the first one committed it, and finds it.
+
         :return: {record id: frozenset of (product id, warehouse id)}
         :rtype: dict
         """
@@ -332,7 +348,7 @@ class OmsChannelOrderQueue(models.AbstractModel):
                 channel._get_source_warehouses() or channel._get_stock_warehouse()
             )
             adapter = channel._get_adapter()
-            skus = {}
+            skus, customers = {}, {}
             for record in records:
                 skus[record.id] = set()
                 for payload in (record.payload, record.update_payload):
@@ -345,15 +361,50 @@ class OmsChannelOrderQueue(models.AbstractModel):
                     except Exception:  # no keys: the import says why
                         continue
                     skus[record.id] |= {line.sku for line in normalized.lines}
+                    customers.setdefault(record.id, normalized)
                 skus[record.id] -= {None, ""}
             products = self._get_products_by_sku(channel, set().union(*skus.values()))
+            customer_keys = self._get_customer_keys(channel, customers)
             for record in records:
                 result[record.id] = frozenset(
                     (products[sku], warehouse_id)
                     for sku in skus[record.id]
                     if sku in products
                     for warehouse_id in warehouses.ids
-                )
+                ) | customer_keys.get(record.id, frozenset())
+        return result
+
+    @api.model
+    def _get_customer_keys(self, channel, normalized_by_record):
+        """The lock keys of the customers the import of these orders may create:
+        the channel's customer id when it is not bound yet, and the e-mail and
+        phone the mapping looks the customer up by (``find_partner``); none for
+        a bound customer.
+
+        :param channel: ``oms.channel`` record
+        :param dict normalized_by_record: {record id: normalized order}
+        :return: {record id: frozenset of (``CUSTOMER_LOCK_CLASS``, int)}
+        :rtype: dict
+        """
+        refs = {n.customer_ref for n in normalized_by_record.values()} - {None, ""}
+        bound = set(
+            self.env["oms.channel.customer"]
+            ._to_internal(channel, list(refs))
+            .mapped("external_id")
+        )
+        result = {}
+        for record_id, normalized in normalized_by_record.items():
+            if normalized.customer_ref in bound:
+                continue
+            names = [
+                normalized.customer_ref
+                and f"ref:{channel.id}:{normalized.customer_ref}",
+                normalized.email and f"email:{normalized.email.strip().lower()}",
+                normalized.phone and f"phone:{normalized.phone.strip()}",
+            ]
+            result[record_id] = frozenset(
+                (CUSTOMER_LOCK_CLASS, _lock_number(name)) for name in names if name
+            )
         return result
 
     @api.model
@@ -393,9 +444,14 @@ class OmsChannelOrderQueue(models.AbstractModel):
 
         :rtype: set
         """
+        # pg_locks shows the two halves as unsigned (oid): back to int4
         self.env.cr.execute(
             SQL(
-                """SELECT classid::bigint, objid::bigint FROM pg_locks
+                """SELECT classid::bigint - CASE WHEN classid::bigint > 2147483647
+                                                 THEN 4294967296 ELSE 0 END,
+                          objid::bigint - CASE WHEN objid::bigint > 2147483647
+                                               THEN 4294967296 ELSE 0 END
+                     FROM pg_locks
                     WHERE locktype = 'advisory' AND objsubid = 2 AND granted
                       AND pid <> pg_backend_pid()
                       AND database = (SELECT oid FROM pg_database

@@ -9,6 +9,7 @@ from odoo.tools import mute_logger
 
 from ..intake.importer import OrderImporter
 from ..intake.mapper import OrderMapper
+from ..models.oms_channel_order_queue import CUSTOMER_LOCK_CLASS
 from .common import OmsChannelsCommon
 
 
@@ -279,6 +280,37 @@ class TestBatchImport(OmsChannelsCommon):
             self.assertIn(order.partner_id, order.message_partner_ids)
             self.assertIn(salesperson.partner_id, order.message_partner_ids)
 
+    @staticmethod
+    def _customer_keys(keys):
+        return {key for key in keys if key[0] == CUSTOMER_LOCK_CLASS}
+
+    def test_two_workers_never_create_the_same_customer(self):
+        """Two orders of a customer the shop has not sent before need different
+        stock: while one worker creates that customer, the other leaves both
+        orders; once it committed, the next order finds the customer, and a
+        bound customer holds nothing back."""
+        orders = self._stage_all(
+            self.rest, [self._body("N-1"), self._body("N-2", sku="SKU-B")]
+        )
+        Staged = self.env["oms.channel.order"]
+        keys = orders._get_partition_keys()
+        customer = self._customer_keys(keys[orders[0].id])
+        self.assertTrue(customer)
+        self.assertEqual(self._customer_keys(keys[orders[1].id]), customer)
+        with self.registry.cursor() as other_worker:
+            for key in sorted(customer):
+                other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", key)
+            self.assertFalse(Staged._cron_process(), "the customer is being created")
+            self.assertEqual(orders.mapped("state"), ["received"] * 2)
+        # the claim leaves half of the keys to another worker: two batches
+        self.assertEqual(Staged._cron_process() | Staged._cron_process(), orders)
+        self.assertEqual(
+            orders.mapped("state"), ["imported"] * 2, orders.mapped("error")
+        )
+        self.assertEqual(len(orders.sale_order_id.partner_id), 1)
+        later = self._stage(self.rest, self._body("N-3"))
+        self.assertFalse(self._customer_keys(later._get_partition_keys()[later.id]))
+
     def test_copies_of_the_processing_cron_are_triggered_too(self):
         """A copy of the processing cron is one more worker on the queue: a
         trigger wakes both."""
@@ -298,12 +330,15 @@ class TestBatchImport(OmsChannelsCommon):
         second = self._stage(self.rest, self._body("W-3", sku="SKU-B"))
         Staged = self.env["oms.channel.order"]
         key = (self.products["SKU-A"].id, self.warehouse.id)
+        keys = Staged.browse(first.ids + second.ids)._get_partition_keys()
+        customer = self._customer_keys(keys[second.id])
+        self.assertEqual(len(customer), 2, "the new customer's id and e-mail")
         self.assertEqual(
-            Staged.browse(first.ids + second.ids)._get_partition_keys(),
+            keys,
             {
-                first[0].id: {key},
-                first[1].id: {key},
-                second.id: {(self.products["SKU-B"].id, self.warehouse.id)},
+                first[0].id: {key} | customer,
+                first[1].id: {key} | customer,
+                second.id: {(self.products["SKU-B"].id, self.warehouse.id)} | customer,
             },
         )
         with self.registry.cursor() as other_worker:
