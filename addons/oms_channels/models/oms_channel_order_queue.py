@@ -24,6 +24,12 @@ RETRY_BASE_MINUTES = 5
 #: orders read per order of a batch: a worker leaves the orders whose stock
 #: another worker is promising and looks further down the queue
 CLAIM_WINDOW = 4
+#: the SKUs of the payloads the claims of this process read, by (database,
+#: channel id, digest of the payload): a claim reads a window of several
+#: batches, so each payload would otherwise be parsed by several claims.
+#: Bounded: the oldest entries are forgotten first.
+_PAYLOAD_SKUS = {}
+PAYLOAD_SKUS_SIZE = 10000
 
 
 class OmsChannelOrderQueue(models.AbstractModel):
@@ -329,16 +335,10 @@ class OmsChannelOrderQueue(models.AbstractModel):
             for record in records:
                 skus[record.id] = set()
                 for payload in (record.payload, record.update_payload):
-                    if not payload:
-                        continue
-                    try:
-                        normalized = adapter.normalize(
-                            adapter.orders_of(loads(payload))[0]
+                    if payload:
+                        skus[record.id] |= self._get_payload_skus(
+                            channel, adapter, payload
                         )
-                    except Exception:  # no keys: the import says why
-                        continue
-                    skus[record.id] |= {line.sku for line in normalized.lines}
-                skus[record.id] -= {None, ""}
             products = self._get_products_by_sku(channel, set().union(*skus.values()))
             for record in records:
                 result[record.id] = frozenset(
@@ -348,6 +348,33 @@ class OmsChannelOrderQueue(models.AbstractModel):
                     for warehouse_id in warehouses.ids
                 )
         return result
+
+    @api.model
+    def _get_payload_skus(self, channel, adapter, payload):
+        """The SKUs of the lines of a staged payload of ``channel``, parsed
+        once per process (``_PAYLOAD_SKUS``): the next claims reading the same
+        payload reuse them. A payload that cannot be parsed has none (its
+        import says why).
+
+        :rtype: frozenset
+        """
+        key = (
+            self.env.cr.dbname,
+            channel.id,
+            hashlib.sha256(payload.encode()).digest(),
+        )
+        skus = _PAYLOAD_SKUS.get(key)
+        if skus is None:
+            try:
+                normalized = adapter.normalize(adapter.orders_of(loads(payload))[0])
+            except Exception:  # no keys: the import says why
+                skus = frozenset()
+            else:
+                skus = frozenset(line.sku for line in normalized.lines) - {None, ""}
+            if len(_PAYLOAD_SKUS) >= PAYLOAD_SKUS_SIZE:
+                _PAYLOAD_SKUS.pop(next(iter(_PAYLOAD_SKUS), None), None)
+            _PAYLOAD_SKUS[key] = skus
+        return skus
 
     @api.model
     def _get_products_by_sku(self, channel, skus):
