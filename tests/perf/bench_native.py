@@ -7,6 +7,7 @@ import time
 from odoo import Command
 
 from .bench_lib import Timer, environment
+from .bench_parts import PartClock
 
 
 def run_native_intake(registry, specs):
@@ -45,30 +46,35 @@ def run_native_batched_intake(registry, specs, batch_size=100):
     from odoo.addons.oms_channels.intake.importer import OMS_INTAKE_MAIL_CONTEXT
 
     cpu, queries = time.process_time(), 0
+    clock = PartClock()
     with Timer() as timer:
         for start in range(0, len(specs), batch_size):
             with environment(registry) as env:
+                vals_list = [
+                    {
+                        "partner_id": spec["partner_id"],
+                        "client_order_ref": spec["ref"],
+                        "order_line": [
+                            Command.create({"product_id": pid, "product_uom_qty": qty})
+                            for pid, qty in spec["lines"]
+                        ],
+                    }
+                    for spec in specs[start : start + batch_size]
+                ]
+                # the same parts as the OMS worker's (bench_parts): each ends
+                # with a flush of what it wrote
+                clock.enter("create")
                 orders = (
                     env["sale.order"]
                     .with_context(**OMS_INTAKE_MAIL_CONTEXT)
-                    .create(
-                        [
-                            {
-                                "partner_id": spec["partner_id"],
-                                "client_order_ref": spec["ref"],
-                                "order_line": [
-                                    Command.create(
-                                        {"product_id": pid, "product_uom_qty": qty}
-                                    )
-                                    for pid, qty in spec["lines"]
-                                ],
-                            }
-                            for spec in specs[start : start + batch_size]
-                        ]
-                    )
+                    .create(vals_list)
                 )
+                env.flush_all()
+                clock.leave()
+                clock.enter("confirm")
                 orders.action_confirm()
                 env.flush_all()
+                clock.leave()
                 queries += env.cr.sql_log_count
     return {
         "orders": len(specs),
@@ -77,4 +83,5 @@ def run_native_batched_intake(registry, specs, batch_size=100):
         "per_s": len(specs) / timer.seconds,
         "cpu_seconds": time.process_time() - cpu,
         "queries": queries,
+        "parts": clock.as_dict(),
     }

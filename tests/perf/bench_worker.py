@@ -10,7 +10,8 @@ deadlock) is rolled back and run again, as the cron would on its next run.
 ``--cron-cursor`` runs every batch on one cursor committed between batches,
 exactly as Odoo's cron runner does (``ir.cron._run_job``); the memory benchmark
 uses it. Prints one JSON line of statistics at the end, with the process's peak
-resident memory (``VmHWM``) and its resident memory once the registry is loaded.
+resident memory (``VmHWM``), its resident memory once the registry is loaded, and
+the time of each part of the intake (``bench_parts``).
 """
 
 import argparse
@@ -28,6 +29,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 from .bench_lib import environment, start_odoo
+from .bench_parts import PartClock, instrument_oms
 
 RETRYABLE = {
     errorcodes.SERIALIZATION_FAILURE,
@@ -96,6 +98,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     registry = start_odoo(args.config, args.db)
+    clock = PartClock()
+    instrument_oms(registry, clock)
     # concurrent workers make PostgreSQL refuse statements that are then retried
     # (serialization failures, a mapping created by the other worker); Odoo's
     # cursor logs each as "bad query": expected here, the statistics count them
@@ -150,6 +154,8 @@ def main(argv=None):
                 "cpu_seconds": round(cpu, 3),
                 "queries": queries,
                 "waits": waits,
+                # where the time went (bench_parts)
+                "parts": clock.as_dict(),
                 "rss_loaded_kib": loaded["rss"],
                 "rss_peak_kib": memory_kib()["hwm"],
                 # resident memory after the batch that passed each 1,000 orders

@@ -43,6 +43,14 @@ def _lock_number(name):
     )
 
 
+#: what the claims of this process read of the payloads (their SKUs and
+#: customer), by (database, channel id, digest of the payload): a claim reads a
+#: window of several batches, so each payload would otherwise be parsed by
+#: several claims. Bounded: the oldest entries are forgotten first.
+_PAYLOAD_SKUS = {}
+PAYLOAD_SKUS_SIZE = 10000
+
+
 class OmsChannelOrderQueue(models.AbstractModel):
     """The queue of ``oms.channel.order``: how a payload is stored exactly once,
     how workers claim what to process, and when a failed order is retried.
@@ -352,17 +360,13 @@ class OmsChannelOrderQueue(models.AbstractModel):
             for record in records:
                 skus[record.id] = set()
                 for payload in (record.payload, record.update_payload):
-                    if not payload:
-                        continue
-                    try:
-                        normalized = adapter.normalize(
-                            adapter.orders_of(loads(payload))[0]
+                    if payload:
+                        payload_skus, customer = self._get_payload_skus(
+                            channel, adapter, payload
                         )
-                    except Exception:  # no keys: the import says why
-                        continue
-                    skus[record.id] |= {line.sku for line in normalized.lines}
-                    customers.setdefault(record.id, normalized)
-                skus[record.id] -= {None, ""}
+                        skus[record.id] |= payload_skus
+                        if customer:
+                            customers.setdefault(record.id, customer)
             products = self._get_products_by_sku(channel, set().union(*skus.values()))
             customer_keys = self._get_customer_keys(channel, customers)
             for record in records:
@@ -375,37 +379,67 @@ class OmsChannelOrderQueue(models.AbstractModel):
         return result
 
     @api.model
-    def _get_customer_keys(self, channel, normalized_by_record):
+    def _get_customer_keys(self, channel, customers):
         """The lock keys of the customers the import of these orders may create:
         the channel's customer id when it is not bound yet, and the e-mail and
         phone the mapping looks the customer up by (``find_partner``); none for
         a bound customer.
 
         :param channel: ``oms.channel`` record
-        :param dict normalized_by_record: {record id: normalized order}
+        :param dict customers: {record id: (customer id, e-mail, phone)}
         :return: {record id: frozenset of (``CUSTOMER_LOCK_CLASS``, int)}
         :rtype: dict
         """
-        refs = {n.customer_ref for n in normalized_by_record.values()} - {None, ""}
+        refs = {customer[0] for customer in customers.values()} - {None, ""}
         bound = set(
             self.env["oms.channel.customer"]
             ._to_internal(channel, list(refs))
             .mapped("external_id")
         )
         result = {}
-        for record_id, normalized in normalized_by_record.items():
-            if normalized.customer_ref in bound:
+        for record_id, (ref, email, phone) in customers.items():
+            if ref and ref in bound:
                 continue
             names = [
-                normalized.customer_ref
-                and f"ref:{channel.id}:{normalized.customer_ref}",
-                normalized.email and f"email:{normalized.email.strip().lower()}",
-                normalized.phone and f"phone:{normalized.phone.strip()}",
+                ref and f"ref:{channel.id}:{ref}",
+                email and f"email:{email.strip().lower()}",
+                phone and f"phone:{phone.strip()}",
             ]
             result[record_id] = frozenset(
                 (CUSTOMER_LOCK_CLASS, _lock_number(name)) for name in names if name
             )
         return result
+
+    @api.model
+    def _get_payload_skus(self, channel, adapter, payload):
+        """The SKUs of the lines of a staged payload of ``channel`` and its
+        customer (id, e-mail, phone), parsed once per process
+        (``_PAYLOAD_SKUS``): the next claims reading the same payload reuse
+        them. A payload that cannot be parsed has none (its import says why).
+
+        :return: (frozenset of SKUs, (customer id, e-mail, phone) or None)
+        :rtype: tuple
+        """
+        key = (
+            self.env.cr.dbname,
+            channel.id,
+            hashlib.sha256(payload.encode()).digest(),
+        )
+        facts = _PAYLOAD_SKUS.get(key)
+        if facts is None:
+            try:
+                normalized = adapter.normalize(adapter.orders_of(loads(payload))[0])
+            except Exception:  # no keys: the import says why
+                facts = (frozenset(), None)
+            else:
+                facts = (
+                    frozenset(line.sku for line in normalized.lines) - {None, ""},
+                    (normalized.customer_ref, normalized.email, normalized.phone),
+                )
+            if len(_PAYLOAD_SKUS) >= PAYLOAD_SKUS_SIZE:
+                _PAYLOAD_SKUS.pop(next(iter(_PAYLOAD_SKUS), None), None)
+            _PAYLOAD_SKUS[key] = facts
+        return facts
 
     @api.model
     def _get_products_by_sku(self, channel, skus):

@@ -323,6 +323,22 @@ class TestBatchImport(OmsChannelsCommon):
             Trigger.search([("id", "not in", before)]).cron_id, cron | copy
         )
 
+    def test_claims_parse_each_staged_payload_once(self):
+        """A claim reads a window of several batches: the next claims find
+        the SKUs of the orders it read without parsing their payloads again."""
+        staged = self._stage_all(
+            self.rest, [self._body("P-1"), self._body("P-2", sku="SKU-B")]
+        )
+        Staged = self.env["oms.channel.order"].browse(staged.ids)
+        module = "odoo.addons.oms_channels.models.oms_channel_order_queue"
+        first = Staged._get_partition_keys()
+        with patch(f"{module}.loads", side_effect=AssertionError("parsed again")):
+            self.assertEqual(Staged._get_partition_keys(), first)
+        self.assertEqual(
+            first[staged[1].id] - self._customer_keys(first[staged[1].id]),
+            {(self.products["SKU-B"].id, self.warehouse.id)},
+        )
+
     def test_cron_skips_the_orders_whose_stock_another_worker_promises(self):
         """While another worker promises SKU-A, the cron takes the orders of the
         same channel that need other stock, and SKU-A's once it is free."""

@@ -39,6 +39,8 @@ class OmsReviewBatch:
         # (hours, order id) -> the orders the duplicate search finds
         self.duplicate_candidates = {}
         self.duplicates_read = defaultdict(set)  # hours -> ids of the orders read
+        # repr of a duplicate domain -> the orders it finds (the search's order)
+        self.duplicates_by_domain = {}
         # order id -> the ids of up to two confirmed orders of its customer
         self.confirmed_orders = {}
         self.credit = {}  # (company id, commercial partner id) -> exposure
@@ -76,11 +78,22 @@ class OmsReviewBatch:
             # the review must see every order, also those of other salespeople
             chunk = self._prefetch_chunk(order, done, f"duplicates {hours}").sudo()
             domains = {o.id: o._oms_get_duplicate_domain(hours=hours) for o in chunk}
-            found = chunk.search(expression.OR(list(domains.values())))
+            # two duplicate rules that differ by their window only search the
+            # same domain for an order with a reference: searched once
+            by_domain = self.duplicates_by_domain
+            todo = {
+                repr(domain): domain
+                for domain in domains.values()
+                if repr(domain) not in by_domain
+            }
+            if todo:
+                found = chunk.search(expression.OR(list(todo.values())))
+                for text, domain in todo.items():
+                    by_domain[text] = found.filtered_domain(domain)[:50]
             for other in chunk:
-                self.duplicate_candidates[hours, other.id] = found.filtered_domain(
-                    domains[other.id]
-                )[:50]
+                self.duplicate_candidates[hours, other.id] = by_domain[
+                    repr(domains[other.id])
+                ]
             done.update(chunk.ids)
         return self.duplicate_candidates[key]
 

@@ -1284,7 +1284,11 @@ class SaleOrder(models.Model):
                 continue
             # the first approval level the order needs, if the rule has levels
             tier = rule._oms_get_tiers(self)[:1]
-            created |= OmsException.create(
+            # the owner is told once, by the to-do of `_schedule_owner_activity`,
+            # not also by an "assigned to you" notice of the new exception
+            created |= OmsException.with_context(
+                mail_auto_subscribe_no_notify=True
+            ).create(
                 {
                     "order_id": self.id,
                     "rule_id": rule.id,

@@ -85,6 +85,33 @@ class TestHoldQueue(OmsCommon):
         exception.with_user(self.reviewer).action_override("fine")
         self.assertFalse(activity.exists())
 
+    def test_owner_told_once_of_a_new_exception(self):
+        """The owner of a new exception gets one notice, the to-do on the
+        order, not also an "assigned to you" notice of the exception."""
+        self._create_rule("amount_threshold", amount_limit=1.0)
+        order = self._create_order(user=self.salesman)
+        # with mail on, as in production (the fixture mutes it)
+        order.with_context(tracking_disable=False).action_oms_review()
+        exception = order.oms_exception_ids
+        self.assertTrue(exception.user_id)
+        self.assertNotEqual(exception.user_id, self.env.user)
+        notices = self.env["mail.message"].search(
+            [
+                ("message_type", "=", "user_notification"),
+                ("partner_ids", "in", exception.user_id.partner_id.ids),
+                "|",
+                "&",
+                ("model", "=", "oms.exception"),
+                ("res_id", "=", exception.id),
+                "&",
+                ("model", "=", "sale.order"),
+                ("res_id", "=", order.id),
+            ]
+        )
+        self.assertEqual(notices.mapped("model"), ["sale.order"])
+        # still a follower of the exception
+        self.assertIn(exception.user_id.partner_id, exception.message_partner_ids)
+
     def test_queue_opens_as_a_list_by_deadline(self):
         """The hold queue opens flat (no folded groups), open ones only."""
         action = self.env["ir.actions.act_window"]._for_xml_id(
