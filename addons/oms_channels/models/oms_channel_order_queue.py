@@ -312,20 +312,26 @@ class OmsChannelOrderQueue(models.AbstractModel):
     @api.model
     def _choose_batch(self, candidates, keys, busy, limit):
         """Hook: the candidates of a batch, oldest first: none whose keys are
-        ``busy``; new keys up to half of the window's keys (always the oldest
-        free order), then only orders whose keys are taken already.
+        ``busy``; new stock keys up to half of the window's stock keys (always
+        the oldest free order), then only orders whose stock keys are taken
+        already. Customer keys only keep out the orders another worker's
+        customer is in: they do not count in that half.
 
         :param candidates: records, oldest first
         :param dict keys: {record id: frozenset of (product id, warehouse id)}
         :param set busy: keys held by other transactions
         :rtype: recordset
         """
-        budget = max(len(set().union(*keys.values())) // 2, 1)
+        stock = {
+            record_id: frozenset(key for key in needed if key[0] != CUSTOMER_LOCK_CLASS)
+            for record_id, needed in keys.items()
+        }
+        budget = max(len(set().union(*stock.values())) // 2, 1)
         mine, chosen = set(), []
         for record in candidates:
-            needed = keys[record.id]
-            if needed & busy:
+            if keys[record.id] & busy:
                 continue
+            needed = stock[record.id]
             if chosen and not needed <= mine and len(mine | needed) > budget:
                 continue
             chosen.append(record.id)
