@@ -2635,7 +2635,11 @@ class SaleOrder(models.Model):
             steps.append(
                 {
                     "key": "promised",
-                    "label": _("Ships by"),
+                    # a delivery date committed to the customer is not the
+                    # ship date shown next to the order's details
+                    "label": _("Delivery by")
+                    if promised == self.commitment_date
+                    else _("Ships by"),
                     "date": promised,
                     "done": False,
                 }

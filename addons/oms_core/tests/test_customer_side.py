@@ -157,6 +157,11 @@ class TestCustomerSide(OmsCommon):
         self.assertTrue(steps["received"]["done"])
         self.assertTrue(steps["reviewed"]["done"])
         self.assertEqual(steps["promised"]["date"], order.commitment_date)
+        self.assertEqual(steps["promised"]["label"], "Delivery by")
+        order.commitment_date = False
+        promised = order._oms_portal_timeline()[2]
+        self.assertEqual(promised["date"], order.oms_promised_date)
+        self.assertEqual(promised["label"], "Ships by")
         self.assertFalse(steps["shipped"]["done"])
         self.assertFalse(steps["delivered"]["done"])
         picking = order.picking_ids
