@@ -42,6 +42,25 @@ class TestTranslations(TransactionCase):
                         repeated, f"{addon}/{name}: repeated terms {repeated[:20]}"
                     )
 
+    def test_code_terms_are_marked_for_odoo(self):
+        """Odoo loads a code term's translation only when its entry is marked
+        ``odoo-python`` (or ``odoo-javascript``): without it the term reads in
+        English whatever the reader's language."""
+        for addon in OMS_ADDONS:
+            for name in (f"{addon}.pot", "zh_CN.po"):
+                with self.subTest(addon=addon, file=name):
+                    po = polib.pofile(str(ADDONS_DIR / addon / "i18n" / name))
+                    unmarked = sorted(
+                        entry.msgid
+                        for entry in po
+                        if any(o.startswith("code:") for o, _line in entry.occurrences)
+                        and not {"odoo-python", "odoo-javascript"}
+                        & set((entry.comment or "").splitlines())
+                    )
+                    self.assertFalse(
+                        unmarked, f"{addon}/{name}: code terms unmarked {unmarked}"
+                    )
+
     def test_po_files_translate_every_installed_term(self):
         """Every term of each installed addon (what the i18n export gives:
         field labels, selection values, views, menus, actions, models, code

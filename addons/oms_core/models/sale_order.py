@@ -2121,11 +2121,16 @@ class SaleOrder(models.Model):
             body=self.env._("Ship date re-promised: %(new)s (was %(old)s).", **values)
         )
         if previous and (not new or new > previous):
+            # read in the reader's language (the dates as the re-promise wrote them)
             exception = self._oms_add_exception(
                 "promise_at_risk",
-                self.env._(
-                    "Promise at risk: promised %(old)s, the stock now allows %(new)s.",
-                    **values,
+                reader_text.store(
+                    _lt(
+                        "Promise at risk: promised %(old)s, the stock now allows "
+                        "%(new)s."
+                    ),
+                    old=values["old"],
+                    new=format_datetime(self.env, new) if new else _lt("none"),
                 ),
                 severity="warn",
             )

@@ -319,6 +319,10 @@ class TestRepromise(PromiseCommon):
         self.assertEqual(first.picking_ids.oms_promised_date, first.oms_promised_date)
         exception = self._at_risk(first)
         self.assertEqual(exception.severity, "warn")
+        # read in the reader's language, whoever re-promised
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.assertIn("承诺有风险", exception.with_context(lang="zh_CN").message)
+        self.assertIn("Promise at risk", exception.with_context(lang="en_US").message)
         self.assertTrue(exception.user_id.has_group("oms_core.group_oms_reviewer"))
         self.assertLessEqual(exception.deadline, datetime(2027, 2, 5, 10))
         self.assertIn("re-promised", " ".join(first.message_ids.mapped("body")))
