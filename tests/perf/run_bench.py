@@ -27,6 +27,7 @@ from pathlib import Path
 from .bench_lib import ensure_master_data, order_specs, start_odoo
 from .bench_native import run_native_batched_intake, run_native_intake
 from .bench_oms import ensure_review_rules, run_e2e_intake, run_oms_intake
+from .bench_parts import OMS_PARTS, sum_parts
 from .bench_promise import run_promise, run_what_if
 from .bench_review import run_review
 from .bench_scale import run_memory, run_scale
@@ -110,6 +111,8 @@ def add_run(total, run):
         if key in run:
             total[key] += run[key]
     total.setdefault("worker_stats", []).extend(run.get("worker_stats", []))
+    if "parts" in run:
+        total["parts"] = sum_parts([total, run])
     return total
 
 
@@ -275,6 +278,92 @@ def report_intake(results, native, batched, oms, report):
         )
 
 
+#: the target of the intake against Odoo's best path (oms/native-batched)
+BATCHED_TARGET = 1.4
+
+
+def _ms(seconds, orders):
+    return seconds * 1000 / orders
+
+
+def report_decomposition(results, batched, oms, report):
+    """Where an order's time goes in Odoo's best path and in the OMS path, from
+    the parts measured in the same run (``bench_parts``), and whether Odoo's
+    own create + confirmation inside the OMS path leaves room for the 1.4×
+    target: the OMS must call them, so the whole OMS path cannot cost less."""
+    n_native, n_oms = batched["orders"], oms["orders"]
+    native = batched["parts"]
+    native_total = _ms(batched["seconds"], n_native)
+    native_cpu = _ms(batched["cpu_seconds"], n_native)
+    n_create, n_confirm = (
+        _ms(native[part]["seconds"], n_native) for part in ("create", "confirm")
+    )
+    c_create, c_confirm = (
+        _ms(native[part]["cpu_seconds"], n_native) for part in ("create", "confirm")
+    )
+    report(
+        "Odoo's best path per order: create + action_confirm + rest, wall (CPU)",
+        f"{n_create:.1f} + {n_confirm:.1f} + "
+        f"{native_total - n_create - n_confirm:.1f} = {native_total:.1f} ms "
+        f"({c_create:.1f} + {c_confirm:.1f} + "
+        f"{native_cpu - c_create - c_confirm:.1f} = {native_cpu:.1f} ms CPU)",
+    )
+    parts = sum_parts(oms["worker_stats"])
+    worker_seconds = sum(w["seconds"] for w in oms["worker_stats"])
+    worker_cpu = sum(w["cpu_seconds"] for w in oms["worker_stats"])
+    wall = {p: _ms(parts.get(p, {}).get("seconds", 0), n_oms) for p in OMS_PARTS}
+    cpu = {p: _ms(parts.get(p, {}).get("cpu_seconds", 0), n_oms) for p in OMS_PARTS}
+    wall["rest"] = _ms(worker_seconds, n_oms) - sum(wall.values())
+    cpu["rest"] = _ms(worker_cpu, n_oms) - sum(cpu.values())
+    labels = (
+        "mapping",
+        "review",
+        "create",
+        "action_confirm",
+        "OMS hooks inside create/confirm",
+        "OMS rest",
+    )
+    keys = ("mapping", "review", "create", "confirm", "oms_in_odoo", "rest")
+    report(
+        "OMS path per order: " + " + ".join(labels) + ", wall (CPU)",
+        " + ".join(f"{wall[k]:.1f}" for k in keys)
+        + f" = {_ms(worker_seconds, n_oms):.1f} ms ("
+        + " + ".join(f"{cpu[k]:.1f}" for k in keys)
+        + f" = {_ms(worker_cpu, n_oms):.1f} ms CPU)",
+    )
+    odoo_wall = wall["create"] + wall["confirm"]
+    odoo_cpu = cpu["create"] + cpu["confirm"]
+    budget, budget_cpu = native_total / BATCHED_TARGET, native_cpu / BATCHED_TARGET
+    reachable = odoo_wall <= budget
+    results["decomposition"] = {
+        "native_batched_ms": {
+            "create": n_create,
+            "confirm": n_confirm,
+            "total": native_total,
+            "total_cpu": native_cpu,
+        },
+        "oms_ms": wall,
+        "oms_cpu_ms": cpu,
+        "odoo_in_oms_ms": odoo_wall,
+        "odoo_in_oms_cpu_ms": odoo_cpu,
+        "budget_ms": budget,
+        "budget_cpu_ms": budget_cpu,
+        "target_reachable": reachable,
+    }
+    report(
+        "Odoo create+confirm inside the OMS path, per order",
+        f"{odoo_wall:.1f} ms ({odoo_cpu:.1f} ms CPU) against the whole OMS path's "
+        f"budget for {BATCHED_TARGET}× Odoo's best path: {native_total:.1f} / "
+        f"{BATCHED_TARGET} = {budget:.1f} ms ({budget_cpu:.1f} ms CPU): "
+        + (
+            "within the budget"
+            if reachable
+            else f"{BATCHED_TARGET}× unreachable without skipping Odoo's own "
+            "confirmation"
+        ),
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -401,6 +490,8 @@ def main(argv=None):
             "SQL queries per order",
             "native {native:.0f}, OMS {oms:.0f}".format(**results["queries_per_order"]),
         )
+        if batched:
+            report_decomposition(results, batched, oms, report)
     if "scale" in sections:
         results.update(run_scaling(registry, args, master, specs, tag, report))
     if "memory" in sections:
