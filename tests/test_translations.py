@@ -12,6 +12,13 @@ ADDONS_DIR = Path(__file__).resolve().parents[1] / "addons"
 OMS_ADDONS = ("oms_core", "oms_channels", "oms_reports")
 
 
+def _translation_files():
+    """(addon, file name, parsed file) of each addon's template and zh_CN.po."""
+    for addon in OMS_ADDONS:
+        for name in (f"{addon}.pot", "zh_CN.po"):
+            yield addon, name, polib.pofile(str(ADDONS_DIR / addon / "i18n" / name))
+
+
 @tagged("post_install", "-at_install", "oms")
 class TestTranslations(TransactionCase):
     def test_po_files_translate_every_template_message(self):
@@ -32,34 +39,30 @@ class TestTranslations(TransactionCase):
     def test_po_files_hold_each_term_once(self):
         """A term appears once per file, with all its references: gettext tools
         refuse a file that repeats one, and two copies may translate it twice."""
-        for addon in OMS_ADDONS:
-            for name in (f"{addon}.pot", "zh_CN.po"):
-                with self.subTest(addon=addon, file=name):
-                    po = polib.pofile(str(ADDONS_DIR / addon / "i18n" / name))
-                    counts = Counter((e.msgctxt, e.msgid) for e in po if not e.obsolete)
-                    repeated = sorted(key[1] for key, n in counts.items() if n > 1)
-                    self.assertFalse(
-                        repeated, f"{addon}/{name}: repeated terms {repeated[:20]}"
-                    )
+        for addon, name, po in _translation_files():
+            with self.subTest(addon=addon, file=name):
+                counts = Counter((e.msgctxt, e.msgid) for e in po if not e.obsolete)
+                repeated = sorted(key[1] for key, n in counts.items() if n > 1)
+                self.assertFalse(
+                    repeated, f"{addon}/{name}: repeated terms {repeated[:20]}"
+                )
 
     def test_code_terms_are_marked_for_odoo(self):
         """Odoo loads a code term's translation only when its entry is marked
         ``odoo-python`` (or ``odoo-javascript``): without it the term reads in
         English whatever the reader's language."""
-        for addon in OMS_ADDONS:
-            for name in (f"{addon}.pot", "zh_CN.po"):
-                with self.subTest(addon=addon, file=name):
-                    po = polib.pofile(str(ADDONS_DIR / addon / "i18n" / name))
-                    unmarked = sorted(
-                        entry.msgid
-                        for entry in po
-                        if any(o.startswith("code:") for o, _line in entry.occurrences)
-                        and not {"odoo-python", "odoo-javascript"}
-                        & set((entry.comment or "").splitlines())
-                    )
-                    self.assertFalse(
-                        unmarked, f"{addon}/{name}: code terms unmarked {unmarked}"
-                    )
+        for addon, name, po in _translation_files():
+            with self.subTest(addon=addon, file=name):
+                unmarked = sorted(
+                    entry.msgid
+                    for entry in po
+                    if any(o.startswith("code:") for o, _line in entry.occurrences)
+                    and not {"odoo-python", "odoo-javascript"}
+                    & set((entry.comment or "").splitlines())
+                )
+                self.assertFalse(
+                    unmarked, f"{addon}/{name}: code terms unmarked {unmarked}"
+                )
 
     def test_po_files_translate_every_installed_term(self):
         """Every term of each installed addon (what the i18n export gives:

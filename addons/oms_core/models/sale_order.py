@@ -2113,12 +2113,14 @@ class SaleOrder(models.Model):
         is later than ``previous`` (hook)."""
         self.ensure_one()
         new = self.oms_promised_date
-        values = {
-            "old": previous and format_datetime(self.env, previous) or "-",
-            "new": new and format_datetime(self.env, new) or self.env._("none"),
-        }
+        old_text = format_datetime(self.env, previous) if previous else "-"
+        new_text = format_datetime(self.env, new) if new else None
         self.message_post(
-            body=self.env._("Ship date re-promised: %(new)s (was %(old)s).", **values)
+            body=self.env._(
+                "Ship date re-promised: %(new)s (was %(old)s).",
+                new=new_text or self.env._("none"),
+                old=old_text,
+            )
         )
         if previous and (not new or new > previous):
             # read in the reader's language (the dates as the re-promise wrote them)
@@ -2129,8 +2131,8 @@ class SaleOrder(models.Model):
                         "Promise at risk: promised %(old)s, the stock now allows "
                         "%(new)s."
                     ),
-                    old=values["old"],
-                    new=format_datetime(self.env, new) if new else _lt("none"),
+                    old=old_text,
+                    new=new_text or _lt("none"),
                 ),
                 severity="warn",
             )
